@@ -1,0 +1,35 @@
+"""How engines are found: each backend package exposes `engine: Engine`, registered under the
+`ownstack.engines` entry-point group, so a third-party package can add its own and prove it
+with the conformance suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ownstack.core.clock import Clock
+
+
+@dataclass(frozen=True, slots=True)
+class EngineContext:
+    """What an engine gets to open a store: its options from ownstack.yaml, the data dir, time."""
+
+    data_dir: Path
+    options: Mapping[str, Any]
+    clock: Clock
+
+
+Factory = Callable[[EngineContext], Any]
+"""Opens a store for one port (sync; stores connect lazily or in an async `open`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    name: str
+    factories: Mapping[str, Factory] = field(default_factory=dict)
+    """port name ("meta", "blobs", "queue", ...) -> factory."""
+
+    def provides(self, port: str) -> bool:
+        return port in self.factories

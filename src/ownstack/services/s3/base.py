@@ -1,0 +1,61 @@
+"""State and lookups every S3 operation module shares. The operation modules are mixins over
+`S3Base`; `S3Service` (service.py) composes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ownstack.core.clock import Clock
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
+from ownstack.ports.blobs import BlobStore
+from ownstack.ports.meta import MetaStore, Record
+
+from .records import BUCKETS, BucketRecord, ObjectRecord, objects_ns
+
+
+@dataclass(frozen=True, slots=True)
+class S3Limits:
+    inline_max: int = 64 * 1024
+    """Objects up to this size live inline in their metadata record (one commit, no file)."""
+    max_object_size: int = 5 * 1024**4
+    max_single_put: int = 5 * 1024**3
+    min_part_size: int = 5 * 1024 * 1024
+    max_parts: int = 10_000
+    max_key_bytes: int = 1024
+    max_delete_keys: int = 1000
+    max_metadata_bytes: int = 2 * 1024
+
+
+class S3Base:
+    def __init__(
+        self, meta: MetaStore, blobs: BlobStore, clock: Clock, limits: S3Limits | None = None
+    ) -> None:
+        self.meta = meta
+        self.blobs = blobs
+        self.clock = clock
+        self.limits = limits or S3Limits()
+
+    async def bucket(self, ctx: RequestContext, name: str) -> BucketRecord:
+        """The bucket, or NoSuchBucket."""
+        rec = await self.meta.get(BUCKETS, name)
+        if rec is None:
+            raise no_such_bucket(name)
+        return BucketRecord.decode(rec.value)
+
+    async def object_record(self, bucket: BucketRecord, key: str) -> tuple[ObjectRecord, Record]:
+        """The object and its raw record (for the version to compare-and-set), or NoSuchKey."""
+        rec = await self.meta.get(objects_ns(bucket.id), key)
+        if rec is None:
+            raise no_such_key(key)
+        return ObjectRecord.decode(rec.value), rec
+
+
+def no_such_bucket(name: str) -> ServiceError:
+    return ServiceError(
+        "NoSuchBucket", "The specified bucket does not exist", 404, fields={"BucketName": name}
+    )
+
+
+def no_such_key(key: str) -> ServiceError:
+    return ServiceError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})

@@ -1,0 +1,151 @@
+"""How S3 state is laid out in the metadata port. Shared by every S3 module: change with care,
+existing data dirs depend on it.
+
+Namespaces and keys:
+  BUCKETS                         bucket name -> BucketRecord (bucket names are global, as on AWS)
+  objects_ns(bucket_id)           object key  -> ObjectRecord
+  uploads_ns(bucket_id)           upload_key(key, upload_id) -> UploadRecord
+  parts_ns(bucket_id, upload_id)  part_key(n) -> PartRecord
+
+Object bytes are either inline in the record (small objects: one metadata commit, no file) or a
+list of blob segments (one for a PUT, one per part for a completed multipart upload: completing
+an upload copies no data).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+BUCKETS = "s3:buckets"
+
+
+def objects_ns(bucket_id: str) -> str:
+    return f"s3:obj:{bucket_id}"
+
+
+def uploads_ns(bucket_id: str) -> str:
+    return f"s3:mpu:{bucket_id}"
+
+
+def parts_ns(bucket_id: str, upload_id: str) -> str:
+    return f"s3:part:{bucket_id}:{upload_id}"
+
+
+def upload_key(key: str, upload_id: str) -> str:
+    # NUL sorts first, so uploads list by key, then by upload id, as ListMultipartUploads does.
+    return f"{key}\x00{upload_id}"
+
+
+def part_key(part_number: int) -> str:
+    return f"{part_number:05d}"
+
+
+@dataclass(slots=True)
+class BucketRecord:
+    name: str
+    id: str
+    """Opaque id naming the bucket's namespaces: a re-created bucket never sees old records."""
+    account_id: str
+    region: str
+    created: float
+    tags: dict[str, str] = field(default_factory=dict)
+    owner_id: str = ""
+    """Canonical user id of the owner (Owner/ID in listings)."""
+    owner_name: str = ""
+
+    def encode(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> BucketRecord:
+        return cls(**json.loads(raw))
+
+
+@dataclass(slots=True)
+class Segment:
+    blob_id: str
+    size: int
+
+
+@dataclass(slots=True)
+class ObjectRecord:
+    size: int
+    etag: str
+    """Quoted, as sent in the ETag header: '"<md5 hex>"' or '"<md5 of md5s>-<parts>"'."""
+    last_modified: float
+    content_type: str = "binary/octet-stream"
+    metadata: dict[str, str] = field(default_factory=dict)
+    """User metadata (x-amz-meta-*), names lower-cased."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Stored standard headers by model member name: CacheControl, ContentDisposition,
+    ContentEncoding, ContentLanguage, Expires (as sent), WebsiteRedirectLocation."""
+    checksums: dict[str, str] = field(default_factory=dict)
+    """Model member name (ChecksumCRC32, ChecksumSHA256, ...) -> base64 value."""
+    checksum_type: str = ""
+    """FULL_OBJECT or COMPOSITE, when a checksum is stored."""
+    part_sizes: list[int] = field(default_factory=list)
+    """Sizes of the parts of a multipart object (GET ?partNumber=N, PartsCount)."""
+    inline: bytes | None = None
+    segments: list[Segment] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    storage_class: str = "STANDARD"
+    version_id: str = "null"
+    owner_id: str = ""
+    owner_name: str = ""
+
+    def encode(self) -> bytes:
+        data: dict[str, Any] = asdict(self)
+        if self.inline is not None:
+            data["inline"] = base64.b64encode(self.inline).decode()
+        return json.dumps(data, separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> ObjectRecord:
+        data = json.loads(raw)
+        if data.get("inline") is not None:
+            data["inline"] = base64.b64decode(data["inline"])
+        data["segments"] = [Segment(**s) for s in data.get("segments", [])]
+        return cls(**data)
+
+
+@dataclass(slots=True)
+class UploadRecord:
+    key: str
+    upload_id: str
+    initiated: float
+    content_type: str = "binary/octet-stream"
+    metadata: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    checksum_algorithm: str = ""
+    checksum_type: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    storage_class: str = "STANDARD"
+    owner_id: str = ""
+    owner_name: str = ""
+
+    def encode(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> UploadRecord:
+        return cls(**json.loads(raw))
+
+
+@dataclass(slots=True)
+class PartRecord:
+    part_number: int
+    size: int
+    etag: str
+    last_modified: float
+    blob_id: str
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    def encode(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def decode(cls, raw: bytes) -> PartRecord:
+        return cls(**json.loads(raw))

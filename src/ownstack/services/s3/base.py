@@ -59,3 +59,10 @@ def no_such_bucket(name: str) -> ServiceError:
 
 def no_such_key(key: str) -> ServiceError:
     return ServiceError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})
+
+
+def canonical_user_id(account_id: str) -> str:
+    """The owner's canonical user id (64 hex chars, as S3 shows in Owner/ID), stable per account."""
+    import hashlib
+
+    return hashlib.sha256(f"ownstack-canonical:{account_id}".encode()).hexdigest()

@@ -11,8 +11,7 @@ class Clock(Protocol):
         """Seconds since the epoch (wall clock)."""
         ...
 
-    def monotonic(self) -> float:
-        ...
+    def monotonic(self) -> float: ...
 
 
 class SystemClock:

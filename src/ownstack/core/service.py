@@ -27,5 +27,6 @@ def find_handler(service: object, operation: str) -> Handler | None:
     method = getattr(service, xform_name(operation), None)
     return method if callable(method) else None
 
+
 STATUS = "__status__"
 """A result key a handler may set to override the model's HTTP status (S3's 206 for a range)."""

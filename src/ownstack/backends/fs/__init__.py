@@ -1,0 +1,15 @@
+"""The fs engine: the embedded default for the blob port (files under the data dir)."""
+
+from __future__ import annotations
+
+from ownstack.backends.fs.blobs import FsBlobs
+from ownstack.ports.engine import Engine, EngineContext
+
+
+def open_blobs(ctx: EngineContext) -> FsBlobs:
+    return FsBlobs(ctx.data_dir / str(ctx.options.get("path", "blobs")))
+
+
+engine = Engine(name="fs", factories={"blobs": open_blobs})
+
+__all__ = ["FsBlobs", "engine", "open_blobs"]

@@ -1,0 +1,24 @@
+"""The memory engine: real, in-process meta and blob stores (nothing survives a restart).
+
+It passes the same conformance suites as the durable engines, so tests and `ownstack run
+--ephemeral` get the exact semantics of the real thing without touching disk.
+"""
+
+from __future__ import annotations
+
+from ownstack.backends.memory.blobs import MemoryBlobs
+from ownstack.backends.memory.meta import MemoryMeta
+from ownstack.ports.engine import Engine, EngineContext
+
+
+def open_meta(ctx: EngineContext) -> MemoryMeta:
+    return MemoryMeta()
+
+
+def open_blobs(ctx: EngineContext) -> MemoryBlobs:
+    return MemoryBlobs()
+
+
+engine = Engine(name="memory", factories={"meta": open_meta, "blobs": open_blobs})
+
+__all__ = ["MemoryBlobs", "MemoryMeta", "engine", "open_blobs", "open_meta"]

@@ -1,0 +1,88 @@
+"""Connections and schema of the meta database.
+
+`records` is WITHOUT ROWID with the default BINARY collation, so (ns, key) is one clustered
+B-tree ordered by the keys' UTF-8 bytes: exactly the order the meta port promises, and a scan is
+a range walk of that tree. `counters` keeps the last commit version: max(records.version) alone
+would go back after the newest record is deleted, and a reused version would let a stale
+compare-and-set succeed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS records(
+        ns TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value BLOB NOT NULL,
+        version INTEGER NOT NULL,
+        PRIMARY KEY(ns, key)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS counters(
+        name TEXT PRIMARY KEY,
+        value INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+)
+
+GET = "SELECT key, value, version FROM records WHERE ns = ? AND key = ?"
+VERSION_OF = "SELECT version FROM records WHERE ns = ? AND key = ?"
+UPSERT = (
+    "INSERT INTO records(ns, key, value, version) VALUES(?, ?, ?, ?) "
+    "ON CONFLICT(ns, key) DO UPDATE SET value = excluded.value, version = excluded.version"
+)
+DELETE = "DELETE FROM records WHERE ns = ? AND key = ?"
+SAVE_VERSION = (
+    "INSERT INTO counters(name, value) VALUES('version', ?) "
+    "ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+)
+LOAD_VERSION = (
+    # The counter, written by every batch; max(version) (a full scan) only for a database that
+    # predates it.
+    "SELECT coalesce((SELECT value FROM counters WHERE name = 'version'),"
+    " (SELECT max(version) FROM records), 0)"
+)
+CURRENT_VERSION = "SELECT value FROM counters WHERE name = 'version'"
+
+
+_SELECT = "SELECT key, value, version FROM records WHERE ns = ? AND key >= ?"
+SCANS = {
+    (False, False): _SELECT + " ORDER BY key ASC LIMIT ?",
+    (False, True): _SELECT + " ORDER BY key DESC LIMIT ?",
+    (True, False): _SELECT + " AND key < ? ORDER BY key ASC LIMIT ?",
+    (True, True): _SELECT + " AND key < ? ORDER BY key DESC LIMIT ?",
+}
+"""(has an end bound, reverse) -> the scan statement."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Autocommit mode (isolation_level=None): we issue BEGIN ourselves, and a reader's every
+    SELECT is its own read transaction, so it sees every commit that finished before it."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10.0)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+def open_writer(path: Path) -> tuple[sqlite3.Connection, int]:
+    """The write connection, with the schema in place, and the last committed version."""
+    conn = connect(path)
+    try:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"cannot enable WAL (journal_mode is {mode})")
+        # FULL in WAL mode: the WAL is fsynced at every COMMIT, so a commit is durable on return.
+        conn.execute("PRAGMA synchronous = FULL")
+        for statement in SCHEMA:
+            conn.execute(statement)
+        version = int(conn.execute(LOAD_VERSION).fetchone()[0])
+    except BaseException:
+        conn.close()
+        raise
+    return conn, version
+
+
+def open_reader(path: Path) -> sqlite3.Connection:
+    conn = connect(path)
+    conn.execute("PRAGMA query_only = ON")
+    return conn

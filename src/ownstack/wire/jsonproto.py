@@ -1,0 +1,159 @@
+"""The JSON protocols: awsJson 1.0/1.1 (`json`: operation in X-Amz-Target, POST /) and rest-json
+(REST bindings plus JSON bodies)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.model import OperationModel, ServiceModel, StructureShape
+
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
+from ownstack.core.http import Payload, Request, Response
+from ownstack.core.service import STATUS
+
+from .body import body_bytes
+from .jsonshape import JsonConverters, decode_document, encode_document, from_json, to_json
+from .rest import DEFAULT_MAX_BODY, RestCodec
+from .restplan import RestPlan
+from .values import BadInputError
+
+
+def _error_body(err: ServiceError) -> dict[str, Any]:
+    doc: dict[str, Any] = {"__type": err.code, "message": err.message}
+    doc.update({k: v for k, v in err.fields.items() if k not in doc})
+    return doc
+
+
+class JsonCodec:
+    """awsJson1_0 / awsJson1_1."""
+
+    protocol = "json"
+
+    def __init__(self, model: ServiceModel, max_body: int = DEFAULT_MAX_BODY) -> None:
+        self.model = model
+        self.max_body = max_body
+        self.target_prefix = str(model.metadata.get("targetPrefix", ""))
+        self.content_type = f"application/x-amz-json-{model.metadata.get('jsonVersion', '1.0')}"
+        self.query_compatible = "awsQueryCompatible" in model.metadata
+        self._ops = {name: model.operation_model(name) for name in model.operation_names}
+        self.json = JsonConverters()
+
+    def match(self, req: Request) -> OperationModel:
+        target = req.headers.get("x-amz-target") or ""
+        prefix, _, name = target.rpartition(".")
+        op = self._ops.get(name)
+        if op is None or prefix != self.target_prefix or req.method.upper() != "POST":
+            raise ServiceError(
+                "UnknownOperationException", f"Unknown operation {target or '(none)'}", 400
+            )
+        return op
+
+    async def parse(self, op: OperationModel, req: Request) -> dict[str, Any]:
+        data = await body_bytes(req.body, self.max_body)
+        if data is None:
+            raise ServiceError("RequestEntityTooLarge", "Request is too large.", 413)
+        shape = op.input_shape
+        if shape is None:
+            return {}
+        try:
+            doc = decode_document(data) if data.strip() else {}
+            if not isinstance(doc, dict):
+                raise BadInputError("Request body must be a JSON object")
+            params: dict[str, Any] = from_json(shape, doc)
+        except BadInputError as exc:
+            raise ServiceError("SerializationException", exc.message, 400) from exc
+        for member in shape.required_members:
+            if params.get(member) is None:
+                raise self._missing(member)
+        return params
+
+    def _missing(self, member: str) -> ServiceError:
+        if self.query_compatible:
+            return ServiceError(
+                "MissingParameter", f"The request must contain the parameter {member}.", 400
+            )
+        return ServiceError(
+            "ValidationException",
+            f"1 validation error detected: Value null at '{member}' failed to satisfy "
+            "constraint: Member must not be null",
+            400,
+        )
+
+    def serialize(
+        self, op: OperationModel, result: Mapping[str, Any], ctx: RequestContext
+    ) -> Response:
+        shape = op.output_shape
+        doc = to_json(self.json, shape, result) if isinstance(shape, StructureShape) else {}
+        headers = [("Content-Type", self.content_type), ("x-amzn-RequestId", ctx.request_id)]
+        return Response(int(result.get(STATUS, 200)), headers, encode_document(doc))
+
+    def serialize_error(
+        self, err: ServiceError, ctx: RequestContext, op: OperationModel | None
+    ) -> Response:
+        headers = [("Content-Type", self.content_type), ("x-amzn-RequestId", ctx.request_id)]
+        if self.query_compatible:
+            fault = "Sender" if err.sender_fault else "Receiver"
+            headers.append(("x-amzn-query-error", f"{err.code};{fault}"))
+        headers.extend(err.headers.items())
+        return Response(err.status, headers, encode_document(_error_body(err)))
+
+
+class RestJsonCodec(RestCodec):
+    protocol = "rest-json"
+
+    def __init__(self, model: ServiceModel, max_body: int = DEFAULT_MAX_BODY) -> None:
+        super().__init__(model, max_body)
+        self.json = JsonConverters()
+
+    def _parse_body(self, plan: RestPlan, data: bytes, params: dict[str, Any]) -> None:
+        doc = decode_document(data)
+        payload = plan.input.payload
+        if payload is not None:
+            params[payload.member] = from_json(payload.shape, doc)
+            return
+        shape = plan.op.input_shape
+        if not isinstance(shape, StructureShape) or not isinstance(doc, dict):
+            raise BadInputError("Request body must be a JSON object")
+        body_members = {b.member for b in plan.input.body}
+        parsed = from_json(shape, doc)
+        params.update({k: v for k, v in parsed.items() if k in body_members})
+
+    def _render_body(self, plan: RestPlan, result: Mapping[str, Any]) -> tuple[Payload, str]:
+        out = plan.output
+        if out.payload is not None:
+            value = result.get(out.payload.member)
+            if out.payload.shape.type_name in ("blob", "string"):
+                if value is None:
+                    return b"", ""
+                raw: Payload = value.encode("utf-8") if isinstance(value, str) else value
+                return raw, ""
+            if value is None:
+                return b"", ""
+            return encode_document(to_json(self.json, out.payload.shape, value)), "application/json"
+        shape = plan.op.output_shape
+        if not out.body or not isinstance(shape, StructureShape):
+            return b"", ""
+        only = frozenset(b.member for b in out.body)
+        doc = _apply_only(self.json, shape, only, result)
+        return encode_document(doc), "application/json"
+
+    def serialize_error(
+        self, err: ServiceError, ctx: RequestContext, op: OperationModel | None
+    ) -> Response:
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-RequestId", ctx.request_id),
+            ("x-amzn-ErrorType", err.code),
+            *err.headers.items(),
+        ]
+        body = {k: v for k, v in _error_body(err).items() if k != "__type"}
+        return Response(err.status, headers, encode_document(body))
+
+
+def _apply_only(
+    converters: JsonConverters, shape: StructureShape, only: frozenset[str], value: Any
+) -> Any:
+    convert = converters.of(shape, only)
+    return value if convert is None else convert(value)

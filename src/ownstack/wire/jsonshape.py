@@ -1,0 +1,157 @@
+"""Shapes as JSON (json and rest-json protocols): decoded JSON -> params, result -> JSON-ready
+values. Timestamps are epoch seconds unless a member says otherwise; blobs are base64."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from botocore.model import ListShape, MapShape, Shape, StructureShape
+
+from .values import (
+    FLOAT_TYPES,
+    INTEGER_TYPES,
+    BadInputError,
+    decode_base64,
+    format_timestamp,
+    parse_text_timestamp,
+    timestamp_format,
+    to_datetime,
+)
+
+
+def decode_document(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInputError("Invalid JSON in request body") from exc
+
+
+def from_json(shape: Shape, value: Any) -> Any:
+    """A decoded JSON value interpreted as `shape` (type-checked as far as the shape says)."""
+    if value is None:
+        return None
+    if isinstance(shape, StructureShape):
+        if shape.metadata.get("document"):
+            return value
+        if not isinstance(value, dict):
+            raise BadInputError(f"Expected an object for {shape.name}")
+        return _struct_from_json(shape, value)
+    if isinstance(shape, ListShape):
+        if not isinstance(value, list):
+            raise BadInputError(f"Expected a list for {shape.name}")
+        return [from_json(shape.member, v) for v in value]
+    if isinstance(shape, MapShape):
+        if not isinstance(value, dict):
+            raise BadInputError(f"Expected a map for {shape.name}")
+        return {k: from_json(shape.value, v) for k, v in value.items()}
+    return _scalar_from_json(shape, value)
+
+
+def _struct_from_json(shape: StructureShape, value: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for member_name, member in shape.members.items():
+        wire = member.serialization.get("name", member_name)
+        if wire in value and value[wire] is not None:
+            out[member_name] = from_json(member, value[wire])
+    return out
+
+
+def _scalar_from_json(shape: Shape, value: Any) -> Any:
+    kind = shape.type_name
+    if kind == "blob":
+        if not isinstance(value, str):
+            raise BadInputError("Expected a base64 string")
+        return decode_base64(value)
+    if kind == "timestamp":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return to_datetime(value)
+        if isinstance(value, str):
+            return parse_text_timestamp(value)
+        raise BadInputError("Expected a timestamp")
+    if kind == "boolean" and not isinstance(value, bool):
+        raise BadInputError("Expected a boolean")
+    if kind in INTEGER_TYPES and (isinstance(value, bool) or not isinstance(value, int)):
+        raise BadInputError("Expected an integer")
+    if kind in FLOAT_TYPES and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise BadInputError("Expected a number")
+    if kind == "string" and not isinstance(value, str):
+        raise BadInputError("Expected a string")
+    return value
+
+
+Convert = Callable[[Any], Any]
+
+
+class JsonConverters:
+    """Result values -> JSON-ready data, through converters compiled once per shape (walking
+    botocore shapes per response costs ~10 µs per message). A converter of None means the value
+    is already JSON-ready (strings, numbers, booleans and lists/maps of them)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str, frozenset[str] | None], Convert | None] = {}
+
+    def of(self, shape: Shape, only: frozenset[str] | None = None) -> Convert | None:
+        """The converter for `shape` (structures: only the members in `only`, when given)."""
+        key = (shape.name, repr(sorted(shape.serialization.items())), only)
+        if key in self._cache:
+            return self._cache[key]
+        # Recursive shapes reach this key again while it is built: point them at the result.
+        slot: list[Convert | None] = []
+        self._cache[key] = lambda value: _apply(slot[0], value)
+        built = self._build(shape, only)
+        slot.append(built)
+        self._cache[key] = built
+        return built
+
+    def _build(self, shape: Shape, only: frozenset[str] | None) -> Convert | None:
+        if isinstance(shape, StructureShape):
+            return None if shape.metadata.get("document") else self._structure(shape, only)
+        if isinstance(shape, ListShape):
+            item = self.of(shape.member)
+            return None if item is None else (lambda values: [item(v) for v in values])
+        if isinstance(shape, MapShape):
+            val = self.of(shape.value)
+            if val is None:
+                return None
+            return lambda entries: {str(k): val(v) for k, v in entries.items()}
+        kind = shape.type_name
+        if kind == "blob":
+            return lambda v: base64.b64encode(
+                v.encode() if isinstance(v, str) else bytes(v)
+            ).decode()
+        if kind == "timestamp":
+            fmt = timestamp_format(shape, "unixtimestamp")
+            return lambda v: format_timestamp(v, fmt)
+        return None
+
+    def _structure(self, shape: StructureShape, only: frozenset[str] | None) -> Convert:
+        entries = [
+            (name, member.serialization.get("name", name), self.of(member))
+            for name, member in shape.members.items()
+            if only is None or name in only
+        ]
+
+        def convert(value: Mapping[str, Any]) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for name, wire, conv in entries:
+                item = value.get(name)
+                if item is not None:
+                    out[wire] = item if conv is None else conv(item)
+            return out
+
+        return convert
+
+
+def _apply(conv: Convert | None, value: Any) -> Any:
+    return value if conv is None else conv(value)
+
+
+def to_json(converters: JsonConverters, shape: Shape, value: Any) -> Any:
+    return _apply(converters.of(shape), value)
+
+
+def encode_document(doc: Any) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,218 @@
+"""What rest-xml and rest-json share: operation matching, the non-body input locations (uri,
+querystring, header, header prefix), the streaming payload, and the non-body output locations.
+Subclasses supply the body format and the error shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from botocore.model import ListShape, OperationModel, ServiceModel, Shape
+
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
+from ownstack.core.http import Headers, Payload, Request, Response
+from ownstack.core.service import STATUS
+
+from .body import body_bytes
+from .restplan import InputPlan, RestPlan, Router, parse_query
+from .values import BadInputError, format_scalar, parse_scalar
+
+DEFAULT_MAX_BODY = 2 * 1024 * 1024
+
+
+class RestCodec:
+    """Base of the REST codecs. Subclasses set `protocol` and implement the `_body` hooks."""
+
+    protocol = ""
+
+    def __init__(
+        self,
+        model: ServiceModel,
+        max_body: int = DEFAULT_MAX_BODY,
+        preferred: frozenset[str] = frozenset(),
+    ) -> None:
+        self.model = model
+        self.max_body = max_body
+        self.router = Router(model, preferred)
+
+    # --- hooks ------------------------------------------------------------------------------
+
+    def _no_route(self, req: Request) -> ServiceError:
+        return ServiceError("UnknownOperationException", "Unknown operation", 404)
+
+    def _bad_input(self, message: str) -> ServiceError:
+        return ServiceError("SerializationException", message, 400)
+
+    def _too_big(self) -> ServiceError:
+        return ServiceError("RequestEntityTooLargeException", "Request is too large.", 413)
+
+    def _missing(self, plan: RestPlan, member: str) -> ServiceError:
+        return ServiceError(
+            "ValidationException",
+            f"1 validation error detected: Value null at '{member}' failed to satisfy "
+            "constraint: Member must not be null",
+            400,
+        )
+
+    def _parse_body(self, plan: RestPlan, data: bytes, params: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _render_body(self, plan: RestPlan, result: Mapping[str, Any]) -> tuple[Payload, str]:
+        raise NotImplementedError
+
+    def _check_body(self, plan: RestPlan, req: Request, data: bytes) -> None:
+        """Called with a whole non-streaming body before it is parsed (integrity checks)."""
+
+    # --- Codec ------------------------------------------------------------------------------
+
+    def match(self, req: Request) -> OperationModel:
+        return self._match_plan(req)[0].op
+
+    def _match_plan(self, req: Request) -> tuple[RestPlan, dict[str, str], dict[str, list[str]]]:
+        query = parse_query(req.query)
+        found = self.router.match(req.method.upper(), req.path, query, req.headers.get)
+        if found is None:
+            raise self._no_route(req)
+        return found[0], found[1], query
+
+    async def parse(self, op: OperationModel, req: Request) -> dict[str, Any]:
+        # The gateway matched already: only this operation's own path pattern runs again.
+        plan = self.router.plans[op.name]
+        labels = plan.path_labels(req.path)
+        if labels is None:
+            raise self._no_route(req)
+        query = parse_query(req.query)
+        try:
+            params = self._parse_locations(plan.input, labels, query, req.headers)
+            await self._parse_payload(plan, req, params)
+        except BadInputError as exc:
+            raise self._bad_input(exc.message) from exc
+        for member in plan.input.required:
+            if params.get(member) is None:
+                raise self._missing(plan, member)
+        return params
+
+    def _parse_locations(
+        self,
+        plan: InputPlan,
+        labels: Mapping[str, str],
+        query: Mapping[str, list[str]],
+        headers: Headers,
+    ) -> dict[str, Any]:
+        params: dict[str, Any] = {}
+        for label, raw in labels.items():
+            binding = plan.uri.get(label)
+            if binding is not None:
+                params[binding.member] = parse_scalar(binding.shape, _unquote_label(raw))
+        by_key = plan.query_map_by_key
+        for key, values in query.items():
+            binding = by_key.get(key)
+            if binding is not None:
+                params[binding.member] = _query_value(binding.shape, values)
+        if plan.query_map is not None:
+            rest = {k: v[0] for k, v in query.items() if k not in by_key}
+            if rest:
+                params[plan.query_map.member] = rest
+        header_map, prefixes = plan.header_map, plan.header_prefixes
+        for name, text in headers.items():
+            binding = header_map.get(name)
+            if binding is not None:
+                params[binding.member] = _header_value(binding.shape, text)
+                continue
+            for prefix in prefixes:
+                if name.startswith(prefix.wire):
+                    params.setdefault(prefix.member, {})[name[len(prefix.wire) :]] = text
+        return params
+
+    async def _parse_payload(self, plan: RestPlan, req: Request, params: dict[str, Any]) -> None:
+        payload = plan.input.payload
+        if payload is not None and payload.shape.serialization.get("eventstream"):
+            return
+        if payload is not None and _is_raw(payload.shape) and _is_streaming(payload.shape):
+            # A streaming upload stays unread: the service streams it to storage.
+            params[payload.member] = req.body
+            return
+        if payload is None and not plan.input.body:
+            return
+        data = await body_bytes(req.body, self.max_body)
+        if data is None:
+            raise self._too_big()
+        self._check_body(plan, req, data)
+        if payload is not None and _is_raw(payload.shape):
+            if data:
+                raw_is_text = payload.shape.type_name == "string"
+                params[payload.member] = data.decode("utf-8") if raw_is_text else data
+            return
+        if data:
+            self._parse_body(plan, data, params)
+
+    def serialize(
+        self, op: OperationModel, result: Mapping[str, Any], ctx: RequestContext
+    ) -> Response:
+        plan = self.router.plans[op.name]
+        out = plan.output
+        headers: list[tuple[str, str]] = []
+        for binding in out.headers:
+            value = result.get(binding.member)
+            if value is not None:
+                headers.append((binding.wire, _format_header(binding.shape, value)))
+        for binding in out.header_prefixes:
+            for key, value in (result.get(binding.member) or {}).items():
+                headers.append((_no_line_breaks(binding.wire + key), _no_line_breaks(str(value))))
+        status = plan.status
+        if out.status_member is not None and result.get(out.status_member) is not None:
+            status = int(result[out.status_member])
+        status = int(result.get(STATUS, status))
+        body, content_type = self._render_body(plan, result)
+        if content_type:
+            headers.append(("Content-Type", content_type))
+        self._success_headers(headers, ctx)
+        return Response(status, headers, body)
+
+    def _success_headers(self, headers: list[tuple[str, str]], ctx: RequestContext) -> None:
+        headers.append(("x-amzn-RequestId", ctx.request_id))
+
+
+def _unquote_label(raw: str) -> str:
+    try:
+        return unquote(raw, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise BadInputError("The URI is not valid UTF-8 after percent-decoding") from exc
+
+
+def _query_value(shape: Shape, values: list[str]) -> Any:
+    if isinstance(shape, ListShape):
+        return [parse_scalar(shape.member, v) for v in values]
+    return parse_scalar(shape, values[0])
+
+
+def _header_value(shape: Shape, text: str) -> Any:
+    if isinstance(shape, ListShape):
+        return [parse_scalar(shape.member, v.strip()) for v in text.split(",")]
+    return parse_scalar(shape, text)
+
+
+def _format_header(shape: Shape, value: Any) -> str:
+    if isinstance(shape, ListShape):
+        text = ",".join(format_scalar(shape.member, v, "rfc822") for v in value)
+    else:
+        text = format_scalar(shape, value, "rfc822")
+    return _no_line_breaks(text)
+
+
+def _no_line_breaks(text: str) -> str:
+    """Header values echo client input (response-content-disposition...): a CR or LF in them
+    would split the response (header injection), so they become spaces."""
+    if "\r" in text or "\n" in text:
+        return text.replace("\r", " ").replace("\n", " ")
+    return text
+
+
+def _is_raw(shape: Shape) -> bool:
+    return shape.type_name in ("blob", "string")
+
+
+def _is_streaming(shape: Shape) -> bool:
+    return bool(shape.serialization.get("streaming"))

@@ -1,0 +1,107 @@
+"""Service models: botocore's pinned model plus our reviewed patches, and one codec per protocol
+the service has ever spoken on the wire, chosen per request.
+
+Patches are JSON files under `patches/` named after the service (`sqs.json`), deep-merged into
+botocore's model dict before it is loaded; each carries a `_comment` saying why (keys starting
+with `_` are not merged). A patch may list extra protocols in `metadata.protocols`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from botocore.loaders import Loader
+from botocore.model import ServiceModel
+
+from ownstack.core.http import Request
+
+from .codec import Codec
+from .jsonproto import JsonCodec, RestJsonCodec
+from .query import QueryCodec
+from .rest import DEFAULT_MAX_BODY
+from .restxml import RestXmlCodec
+
+CODECS: dict[str, Callable[[ServiceModel, int], Codec]] = {
+    "rest-xml": RestXmlCodec,
+    "query": QueryCodec,
+    "json": JsonCodec,
+    "rest-json": RestJsonCodec,
+}
+
+
+def deep_merge(base: dict[str, Any], patch: Mapping[str, Any]) -> None:
+    """Merge `patch` into `base` in place: dicts recursively, anything else replaced."""
+    for key, value in patch.items():
+        if key.startswith("_"):
+            continue
+        current = base.get(key)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            deep_merge(current, value)
+        else:
+            base[key] = value
+
+
+def load_patch(name: str) -> dict[str, Any] | None:
+    resource = resources.files("ownstack.wire").joinpath("patches", f"{name}.json")
+    if not resource.is_file():
+        return None
+    patch: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
+    return patch
+
+
+def load_model(name: str) -> ServiceModel:
+    """botocore's model for `name` with our patch (if any) applied."""
+    data: dict[str, Any] = Loader().load_service_model(name, "service-2")
+    patch = load_patch(name)
+    if patch is not None:
+        deep_merge(data, patch)
+    return ServiceModel(data, service_name=name)
+
+
+def protocols_of(model: ServiceModel) -> list[str]:
+    listed = model.metadata.get("protocols") or [model.metadata["protocol"]]
+    return [p for p in listed if p in CODECS]
+
+
+class ModelWire:
+    """The ServiceWire of one service model."""
+
+    def __init__(self, model: ServiceModel, max_body: int = DEFAULT_MAX_BODY) -> None:
+        self.name: str = model.service_name
+        self.model = model
+        self.codecs: dict[str, Codec] = {p: CODECS[p](model, max_body) for p in protocols_of(model)}
+        if not self.codecs:
+            raise ValueError(f"{self.name}: no supported protocol in {model.metadata}")
+        self.default = self.codecs[protocols_of(model)[0]]
+
+    def codec_for(self, req: Request) -> Codec:
+        if len(self.codecs) == 1:
+            return self.default
+        json_codec = self.codecs.get("json")
+        if json_codec is not None and _speaks_json(req):
+            return json_codec
+        # A service that also speaks JSON but got neither X-Amz-Target nor a JSON content type
+        # is being spoken to in its older protocol (SQS: query).
+        return self.codecs.get("query", self.default)
+
+    @property
+    def operation_names(self) -> list[str]:
+        names: list[str] = self.model.operation_names
+        return names
+
+
+def _speaks_json(req: Request) -> bool:
+    if "x-amz-target" in req.headers:
+        return True
+    content_type = (req.headers.get("content-type") or "").lower()
+    return content_type.startswith("application/x-amz-json")
+
+
+@cache
+def load_wire(name: str) -> ModelWire:
+    """The (process-wide cached) wire of service `name` ("s3", "sts", "sqs", ...)."""
+    return ModelWire(load_model(name))

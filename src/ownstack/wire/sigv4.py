@@ -1,0 +1,357 @@
+"""SigV4 verification for every request: header auth, presigned query auth, payload hashes and
+aws-chunked streaming bodies. The one place a request's signature is checked.
+
+`verify` returns the credential scope on success and raises ServiceError with AWS's code,
+status and message otherwise. On success it may replace `req.body` with a reader that checks
+the signed payload hash (or chunk signatures) while the consumer streams it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from ownstack.core.clock import Clock
+from ownstack.core.http import BytesBody, Request, read_all
+from ownstack.wire import sigv4_errors as errs
+from ownstack.wire.sigv4_canonical import (
+    canonical_headers,
+    format_amz_date,
+    parse_amz_date,
+    parse_http_date,
+    query_candidates,
+    query_pairs,
+    uri_candidates,
+)
+from ownstack.wire.sigv4_payload import attach_body, payload_hash
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+_SIGV4A = "AWS4-ECDSA-P256-SHA256"
+MAX_PRESIGN_EXPIRES = 604800
+MAX_UNSIGNED_BODY = 16 << 20
+_PRESIGN_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-Date",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Expires",
+)
+
+SecretLookup = Callable[[str], str | None]
+"""Access key id -> secret access key (None: unknown key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SigningScope:
+    access_key: str
+    date: str
+    region: str
+    service: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Auth:
+    """What the client claims: scope, signed headers, signature, and when it signed."""
+
+    scope: SigningScope
+    signed_headers: list[str]
+    signature: str
+    amz_date: str
+    presigned: bool
+
+
+def _scope_from_credential(credential: str) -> SigningScope | None:
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts[:4]):
+        return None
+    return SigningScope(parts[0], parts[1], parts[2], parts[3])
+
+
+def _header_fields(header: str) -> dict[str, str] | None:
+    """`Credential=..., SignedHeaders=..., Signature=...` as a dict (None: not SigV4)."""
+    algorithm, _, rest = header.strip().partition(" ")
+    if algorithm != ALGORITHM:
+        return None
+    fields: dict[str, str] = {}
+    for item in rest.split(","):
+        name, _, value = item.strip().partition("=")
+        fields[name] = value.strip()
+    return fields
+
+
+def _query_value(query: str, name: str) -> str | None:
+    marker = name + "="
+    start = query.find(marker)
+    while start > 0 and query[start - 1] != "&":
+        start = query.find(marker, start + 1)
+    if start < 0:
+        return None
+    end = query.find("&", start)
+    return unquote(query[start + len(marker) : end if end >= 0 else len(query)])
+
+
+def peek_scope(req: Request) -> SigningScope | None:
+    """The credential scope a request claims, without verifying anything (service detection)."""
+    header = req.headers.get("authorization")
+    if header is not None:
+        fields = _header_fields(header)
+        credential = fields.get("Credential") if fields else None
+        return _scope_from_credential(credential) if credential else None
+    if "X-Amz-Credential=" not in req.query:
+        return None
+    credential = _query_value(req.query, "X-Amz-Credential")
+    return _scope_from_credential(credential) if credential else None
+
+
+class SigV4Verifier:
+    """Checks SigV4 signatures against the secrets `secrets` knows."""
+
+    def __init__(self, secrets: SecretLookup, clock: Clock, *, max_skew: float = 900.0) -> None:
+        self._secrets = secrets
+        self._clock = clock
+        self._max_skew = max_skew
+        self._keys: dict[tuple[str, str, str, str], bytes] = {}
+
+    async def verify(self, req: Request, *, s3: bool) -> SigningScope:
+        """The verified scope; raises ServiceError. May replace req.body (see module doc)."""
+        auth = self._claimed_auth(req, s3)
+        dialect = errs.dialect_for(auth.scope.service, s3=s3)
+        secret = self._secrets(auth.scope.access_key)
+        if secret is None:
+            raise errs.unknown_key(dialect, auth.scope.access_key)
+        if auth.presigned:
+            self._check_presign_window(req, auth, dialect)
+        else:
+            self._check_skew(auth.amz_date, dialect)
+            self._check_scope_date(auth.scope, auth.amz_date, dialect)
+        self._check_signed_headers(req, auth, dialect)
+        claimed = payload_hash(req, s3=s3, presigned=auth.presigned)
+        body_hash = claimed if claimed is not None else await self._hash_whole_body(req)
+        key = self._signing_key(secret, auth.scope)
+        self._check_signature(req, auth, key, body_hash, s3, dialect)
+        if claimed is not None:
+            scope = _scope_string(auth.scope)
+            attach_body(req, claimed, key, auth.amz_date, scope, auth.signature)
+        return auth.scope
+
+    # -- parsing ------------------------------------------------------------------------------
+
+    def _claimed_auth(self, req: Request, s3: bool) -> _Auth:
+        header = req.headers.get("authorization")
+        presigned = _has_presign_params(req.query)
+        if header is not None and presigned:
+            raise errs.two_mechanisms(errs.dialect_for("", s3=s3))
+        if header is not None:
+            return self._parse_header(header, req, s3)
+        if presigned:
+            return self._parse_presigned(req, s3)
+        raise errs.missing_auth(errs.dialect_for("", s3=s3))
+
+    def _parse_header(self, header: str, req: Request, s3: bool) -> _Auth:
+        dialect = errs.dialect_for("", s3=s3)
+        if header.startswith(_SIGV4A):
+            raise errs.sigv4a_not_implemented()
+        fields = _header_fields(header)
+        if fields is None:
+            raise errs.unsupported_algorithm(dialect)
+        scope = self._scope_or_error(fields.get("Credential", ""), dialect, query=False)
+        dialect = errs.dialect_for(scope.service, s3=s3)
+        signed = fields.get("SignedHeaders")
+        signature = fields.get("Signature")
+        if not signed or not signature:
+            raise errs.malformed(dialect, "the SignedHeaders and Signature fields are required.")
+        amz_date = self._request_date(req, dialect)
+        return _Auth(scope, signed.split(";"), signature, amz_date, presigned=False)
+
+    def _parse_presigned(self, req: Request, s3: bool) -> _Auth:
+        dialect = errs.dialect_for("", s3=s3)
+        values = {name: _query_value(req.query, name) for name in _PRESIGN_PARAMS}
+        if any(v is None for v in values.values()):
+            raise errs.malformed(
+                dialect,
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+                "X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, "
+                "and X-Amz-Expires parameters.",
+                query=True,
+            )
+        if values["X-Amz-Algorithm"] == _SIGV4A:
+            raise errs.sigv4a_not_implemented()
+        if values["X-Amz-Algorithm"] != ALGORITHM:
+            raise errs.malformed(
+                dialect, 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"', query=True
+            )
+        scope = self._scope_or_error(values["X-Amz-Credential"] or "", dialect, query=True)
+        amz_date = values["X-Amz-Date"] or ""
+        if parse_amz_date(amz_date) is None:
+            raise errs.malformed(
+                dialect,
+                "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
+                query=True,
+            )
+        _parse_expires(values["X-Amz-Expires"] or "", dialect)
+        signed = (values["X-Amz-SignedHeaders"] or "").split(";")
+        return _Auth(scope, signed, values["X-Amz-Signature"] or "", amz_date, presigned=True)
+
+    @staticmethod
+    def _scope_or_error(credential: str, dialect: errs.AuthDialect, *, query: bool) -> SigningScope:
+        scope = _scope_from_credential(credential)
+        if scope is not None:
+            return scope
+        prefix = "Error parsing the X-Amz-Credential parameter; " if query else ""
+        raise errs.malformed(
+            dialect,
+            f"{prefix}the Credential is mal-formed; expecting "
+            '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".',
+            query=query,
+        )
+
+    # -- time ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _request_date(req: Request, dialect: errs.AuthDialect) -> str:
+        """The signing timestamp in ISO 8601 basic form, from X-Amz-Date or Date."""
+        amz = req.headers.get("x-amz-date")
+        if amz is not None:
+            if parse_amz_date(amz) is None:
+                raise errs.bad_date(dialect)
+            return amz
+        http_date = req.headers.get("date")
+        epoch = parse_http_date(http_date) if http_date else None
+        if epoch is None:
+            raise errs.bad_date(dialect)
+        return format_amz_date(epoch)
+
+    def _check_skew(self, amz_date: str, dialect: errs.AuthDialect) -> None:
+        signed_at = parse_amz_date(amz_date) or 0.0
+        now = self._clock.now()
+        if abs(now - signed_at) <= self._max_skew:
+            return
+        raise errs.too_skewed(dialect, amz_date, now, self._max_skew)
+
+    @staticmethod
+    def _check_scope_date(scope: SigningScope, amz_date: str, dialect: errs.AuthDialect) -> None:
+        if scope.date == amz_date[:8]:
+            return
+        if dialect is errs.S3:
+            raise errs.malformed(
+                dialect, "Invalid credential date. Date is not the same as X-Amz-Date."
+            )
+        raise errs.signature_error(
+            dialect,
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+            f"from HTTP: '{scope.date}' != '{amz_date[:8]}', from '{amz_date}'.",
+        )
+
+    def _check_presign_window(self, req: Request, auth: _Auth, dialect: errs.AuthDialect) -> None:
+        self._check_scope_date(auth.scope, auth.amz_date, dialect)
+        signed_at = parse_amz_date(auth.amz_date) or 0.0
+        expires = int(_query_value(req.query, "X-Amz-Expires") or "0")
+        now = self._clock.now()
+        if signed_at - now > self._max_skew:
+            raise errs.not_valid_yet()
+        if now < signed_at + expires:
+            return
+        raise errs.presign_expired(expires, signed_at + expires, now)
+
+    # -- headers and signature ----------------------------------------------------------------
+
+    @staticmethod
+    def _check_signed_headers(req: Request, auth: _Auth, dialect: errs.AuthDialect) -> None:
+        signed = set(auth.signed_headers)
+        missing = [
+            name
+            for name, _ in req.headers.items()
+            if name.startswith("x-amz-") and name not in signed
+        ]
+        if "host" not in signed:
+            missing.insert(0, "host")
+        if missing:
+            raise errs.unsigned_headers(dialect, sorted(missing))
+
+    @staticmethod
+    async def _hash_whole_body(req: Request) -> str:
+        data = await read_all(req.body, MAX_UNSIGNED_BODY)
+        if data is None:
+            raise errs.body_too_large(MAX_UNSIGNED_BODY)
+        req.body = BytesBody(data)
+        return hashlib.sha256(data).hexdigest()
+
+    def _signing_key(self, secret: str, scope: SigningScope) -> bytes:
+        cache_key = (secret, scope.date, scope.region, scope.service)
+        key = self._keys.get(cache_key)
+        if key is not None:
+            return key
+        key = _hmac(("AWS4" + secret).encode(), scope.date)
+        for part in (scope.region, scope.service, "aws4_request"):
+            key = _hmac(key, part)
+        if len(self._keys) > 4096:
+            self._keys.clear()  # a bound, not an LRU: keys change daily, misses are cheap
+        self._keys[cache_key] = key
+        return key
+
+    def _check_signature(
+        self,
+        req: Request,
+        auth: _Auth,
+        key: bytes,
+        body_hash: str,
+        s3: bool,
+        dialect: errs.AuthDialect,
+    ) -> None:
+        headers = canonical_headers(req.headers, auth.signed_headers)
+        tail = f"{headers}\n{';'.join(auth.signed_headers)}\n{body_hash}"
+        pairs = query_pairs(req.query)
+        first_canonical = ""
+        first_sts = ""
+        for uri in uri_candidates(req.path, s3=s3):
+            for query in query_candidates(pairs, exclude_signature=auth.presigned):
+                canonical = f"{req.method}\n{uri}\n{query}\n{tail}"
+                sts = _string_to_sign(auth, canonical)
+                expected = hmac.digest(key, sts.encode(), "sha256").hex()
+                if hmac.compare_digest(expected, auth.signature):
+                    return
+                if not first_canonical:
+                    first_canonical, first_sts = canonical, sts
+        raise errs.bad_signature(
+            dialect, auth.scope.access_key, first_sts, auth.signature, first_canonical
+        )
+
+
+def _has_presign_params(query: str) -> bool:
+    if "X-Amz-" not in query:
+        return False
+    names = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature")
+    return any(_query_value(query, name) is not None for name in names)
+
+
+def _parse_expires(raw: str, dialect: errs.AuthDialect) -> int:
+    try:
+        expires = int(raw)
+    except ValueError:
+        raise errs.malformed(dialect, "X-Amz-Expires should be a number", query=True) from None
+    if expires < 0:
+        raise errs.malformed(dialect, "X-Amz-Expires must be non-negative", query=True)
+    if expires > MAX_PRESIGN_EXPIRES:
+        raise errs.malformed(
+            dialect,
+            "X-Amz-Expires must be less than a week (in seconds) that is 604800",
+            query=True,
+        )
+    return expires
+
+
+def _scope_string(scope: SigningScope) -> str:
+    return f"{scope.date}/{scope.region}/{scope.service}/aws4_request"
+
+
+def _string_to_sign(auth: _Auth, canonical: str) -> str:
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    return f"{ALGORITHM}\n{auth.amz_date}\n{_scope_string(auth.scope)}\n{digest}"
+
+
+def _hmac(key: bytes, msg: str) -> bytes:
+    return hmac.digest(key, msg.encode(), "sha256")

@@ -1,0 +1,136 @@
+"""The composition root: config -> engines and stores -> services -> gateway.
+
+Everything heavy is imported here, lazily, so `ownstack env` and `--help` stay instant and
+`serve` loads only the botocore models it serves (s3, sts).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ownstack.config import Config, ConfigError, load_identity
+from ownstack.config.engines import EngineError, engine_for_port
+from ownstack.core.clock import Clock, SystemClock
+from ownstack.gateway.auth import Authenticator, RootCredentials
+from ownstack.gateway.dispatch import Gateway
+from ownstack.gateway.internal import Backend, Health
+from ownstack.ports.engine import EngineContext
+from ownstack.wire.codec import ServiceWire
+
+Closer = Callable[[], Awaitable[None]]
+SERVED = ("s3", "sts")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenStore:
+    port: str
+    engine: str
+    store: Any
+
+
+def build_app(
+    config: Config, *, clock: Clock | None = None, env: Mapping[str, str] | None = None
+) -> tuple[Gateway, Closer]:
+    """The App for the HTTP server and the coroutine that closes its stores. Raises ConfigError
+    for anything misconfigured (unknown engine or port, bad limits, bad credentials)."""
+    clock = clock or SystemClock()
+    identity = load_identity(config.data_dir, config.credentials, env)
+    stores = open_stores(config, clock)
+    by_port = {s.port: s.store for s in stores}
+    from ownstack.services.s3.service import S3Service
+    from ownstack.services.sts.service import StsService
+    from ownstack.wire.services import load_wire
+
+    s3 = S3Service(by_port["meta"], by_port["blobs"], clock, **_s3_limits(config))
+    root = RootCredentials(identity.access_key, identity.secret_key, identity.account_id)
+    gateway = Gateway(
+        services={"s3": s3, "sts": StsService()},
+        wires={name: load_wire(name) for name in SERVED},
+        auth=Authenticator(root, clock),
+        health=Health({s.port: Backend(s.engine, s.store) for s in stores}),
+        region=config.region,
+        s3_hostnames=config.s3_hostnames,
+        wire_loader=_LazyWires(load_wire),
+        on_start=lambda: _open_all(stores),
+    )
+
+    async def close() -> None:
+        await _close_all(stores)
+
+    return gateway, close
+
+
+def open_stores(config: Config, clock: Clock) -> list[OpenStore]:
+    opened: list[OpenStore] = []
+    for port, spec in config.backends.items():
+        try:
+            engine = engine_for_port(spec.engine, port)
+        except EngineError as exc:
+            raise EngineError(f"backends.{port}: {exc}") from exc
+        context = EngineContext(data_dir=config.data_dir, options=spec.options, clock=clock)
+        try:
+            store = engine.factories[port](context)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ConfigError(f"backends.{port} ({spec.engine}): {exc}") from exc
+        opened.append(OpenStore(port, spec.engine, store))
+    return opened
+
+
+async def _open_all(stores: list[OpenStore]) -> None:
+    for s in stores:
+        opener = getattr(s.store, "open", None)
+        if opener is None:
+            continue
+        result = opener()
+        if inspect.isawaitable(result):
+            await result
+
+
+async def _close_all(stores: list[OpenStore]) -> None:
+    # Reverse order: what was opened last may depend on what was opened first.
+    for s in reversed(stores):
+        await s.store.close()
+
+
+def _s3_limits(config: Config) -> dict[str, Any]:
+    raw = config.limits.get("s3")
+    if not raw:
+        return {}
+    from ownstack.services.s3.base import S3Limits
+
+    known = {f.name for f in fields(S3Limits)}
+    unknown = set(raw) - known
+    if unknown:
+        raise ConfigError(f"limits.s3: unknown limit(s) {', '.join(sorted(unknown))}")
+    if not all(isinstance(v, int) and v > 0 for v in raw.values()):
+        raise ConfigError("limits.s3: every limit must be a positive integer")
+    return {"limits": S3Limits(**raw)}
+
+
+class _LazyWires:
+    """Loads the model of a service ownstack does not serve yet, so its operations answer
+    NotImplemented in that service's own protocol. Only names botocore knows are tried."""
+
+    def __init__(self, load: Callable[[str], ServiceWire]) -> None:
+        self._load = load
+        self._known: frozenset[str] | None = None
+        self._failed: set[str] = set()
+
+    def __call__(self, name: str) -> ServiceWire | None:
+        if name in self._failed or name not in self._known_services():
+            return None
+        try:
+            return self._load(name)
+        except Exception:  # a model the wire layer cannot drive: treated as unknown
+            self._failed.add(name)
+            return None
+
+    def _known_services(self) -> frozenset[str]:
+        if self._known is None:
+            from botocore.loaders import Loader
+
+            self._known = frozenset(Loader().list_available_services("service-2"))
+        return self._known

@@ -1,0 +1,129 @@
+"""The `ownstack` command: `serve` runs the server, `env` prints the shell exports that point
+the AWS CLI and SDKs at it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shlex
+import signal
+import sys
+from collections.abc import Sequence
+
+from ownstack.config import Config, ConfigError, load_config, load_identity
+
+EXIT_CONFIG = 2
+EXIT_STARTUP = 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(
+            host=getattr(args, "host", None),
+            port=getattr(args, "port", None),
+            data=args.data,
+            config_file=args.config,
+        )
+        if args.command == "env":
+            return print_env(config)
+        return serve(config)
+    except ConfigError as exc:
+        print(f"ownstack: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ownstack", description="The open cloud you run.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_cmd = commands.add_parser("serve", help="run the server")
+    serve_cmd.add_argument("--host", help="address to bind (default 127.0.0.1, $OWNSTACK_HOST)")
+    serve_cmd.add_argument("--port", type=int, help="port to bind (default 4566, $OWNSTACK_PORT)")
+    env_cmd = commands.add_parser("env", help="print shell exports for the AWS CLI and SDKs")
+    for cmd in (serve_cmd, env_cmd):
+        cmd.add_argument("--data", help="data directory (default ./.ownstack, $OWNSTACK_DATA)")
+        cmd.add_argument("--config", help="config file (default <data>/ownstack.yaml)")
+    return parser
+
+
+def print_env(config: Config) -> int:
+    identity = load_identity(config.data_dir, config.credentials)
+    exports = {
+        "AWS_ENDPOINT_URL": f"http://{_client_host(config.host)}:{config.port}",
+        "AWS_ACCESS_KEY_ID": identity.access_key,
+        "AWS_SECRET_ACCESS_KEY": identity.secret_key,
+        "AWS_DEFAULT_REGION": config.region,
+        "AWS_REGION": config.region,
+    }
+    for name, value in exports.items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def _client_host(host: str) -> str:
+    """Where a client on this machine reaches a server bound to `host`."""
+    if host in ("0.0.0.0", "", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def serve(config: Config) -> int:
+    _configure_logging(config.log_level)
+    from ownstack.gateway.server import install_event_loop
+
+    install_event_loop()
+    try:
+        asyncio.run(_serve(config))
+    except OSError as exc:
+        print(f"ownstack: cannot start: {exc}", file=sys.stderr)
+        return EXIT_STARTUP
+    return 0
+
+
+async def _serve(config: Config) -> None:
+    # Imported here, not at module top, so `ownstack env` starts without loading botocore.
+    from ownstack.app import build_app
+    from ownstack.gateway.server import HttpServer, ServerConfig
+
+    app, close = build_app(config)
+    try:
+        await app.start()
+        server = HttpServer(app, ServerConfig(host=config.host, port=config.port))
+        await server.start()
+        try:
+            url = f"http://{_client_host(config.host)}:{server.port}"
+            print(f"ownstack listening on {url} (data {config.data_dir})", file=sys.stderr)
+            sys.stderr.flush()
+            await _until_signalled()
+        finally:
+            await server.stop()
+    finally:
+        # Closing the stores lets the sqlite writer flush and checkpoint before we exit.
+        await close()
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def _configure_logging(level: str) -> None:
+    """Access lines are already JSON: printed as they are. Everything else gets a prefix."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("ownstack")
+    root.addHandler(handler)
+    root.setLevel(level)
+    access_handler = logging.StreamHandler(sys.stderr)
+    access_handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("ownstack.access")
+    access.addHandler(access_handler)
+    access.propagate = False
+
+
+if __name__ == "__main__":
+    sys.exit(main())

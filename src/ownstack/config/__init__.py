@@ -1,0 +1,24 @@
+"""Configuration: command line > environment > ownstack.yaml > defaults, plus the root
+credentials and account id a data dir keeps, and engine discovery."""
+
+from .credentials import Identity, load_identity
+from .engines import EngineError, find_engine
+from .settings import (
+    DEFAULT_BACKENDS,
+    BackendSpec,
+    Config,
+    ConfigError,
+    load_config,
+)
+
+__all__ = [
+    "DEFAULT_BACKENDS",
+    "BackendSpec",
+    "Config",
+    "ConfigError",
+    "EngineError",
+    "Identity",
+    "find_engine",
+    "load_config",
+    "load_identity",
+]

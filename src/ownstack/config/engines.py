@@ -1,0 +1,66 @@
+"""Finding engines: the "ownstack.engines" entry-point group (so a third-party package can add
+one), falling back to ownstack.backends.<name> when the distribution's entry points are not
+installed (e.g. running from a source tree)."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from importlib.metadata import entry_points
+
+from ownstack.ports.engine import Engine
+
+from .errors import ConfigError
+
+ENTRY_POINT_GROUP = "ownstack.engines"
+_NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class EngineError(ConfigError):
+    """An engine cannot be found or does not provide the port asked of it."""
+
+
+def available_engines() -> list[str]:
+    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+def find_engine(name: str) -> Engine:
+    engine = _from_entry_points(name) or _from_builtin(name)
+    if engine is None:
+        known = ", ".join(available_engines()) or "none installed"
+        raise EngineError(f"unknown engine {name!r} (available: {known})")
+    if not isinstance(engine, Engine):
+        raise EngineError(f"engine {name!r} does not expose an ownstack Engine")
+    return engine
+
+
+def engine_for_port(name: str, port: str) -> Engine:
+    engine = find_engine(name)
+    if not engine.provides(port):
+        offered = ", ".join(sorted(engine.factories)) or "nothing"
+        raise EngineError(
+            f"engine {name!r} does not provide the {port!r} port (it provides: {offered})"
+        )
+    return engine
+
+
+def _from_entry_points(name: str) -> object | None:
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        try:
+            loaded: object = ep.load()
+        except ImportError as exc:
+            raise EngineError(f"engine {name!r} failed to load: {exc}") from exc
+        return loaded
+    return None
+
+
+def _from_builtin(name: str) -> object | None:
+    if not _NAME_RE.match(name):
+        return None
+    try:
+        module = importlib.import_module(f"ownstack.backends.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"ownstack.backends.{name}":
+            return None
+        raise EngineError(f"engine {name!r} failed to load: {exc}") from exc
+    return getattr(module, "engine", None)

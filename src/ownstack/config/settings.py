@@ -1,0 +1,185 @@
+"""Server settings: command line > environment (OWNSTACK_*) > ownstack.yaml > defaults.
+
+ownstack.yaml lives in the data dir (or is named with --config):
+
+    host: 127.0.0.1
+    port: 4566
+    region: us-east-1
+    log_level: INFO
+    s3_hostnames: [localhost, s3.localhost, 127.0.0.1]
+    backends:
+      meta: sqlite                              # shorthand: engine name only
+      blobs: {engine: fs, path: blobs}          # engine plus its options
+    limits:
+      s3: {max_single_put: 5368709120}
+    credentials: {access_key: ..., secret_key: ..., account_id: "123456789012"}
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+__all__ = ["DEFAULT_BACKENDS", "BackendSpec", "Config", "ConfigError", "load_config"]
+
+PORTS = ("meta", "blobs")
+"""The ports the current services need; each must be backed by an engine."""
+
+DEFAULT_BACKENDS = {"meta": "sqlite", "blobs": "fs"}
+DEFAULT_S3_HOSTNAMES = ("localhost", "s3.localhost", "127.0.0.1")
+CONFIG_FILE = "ownstack.yaml"
+_TOP_KEYS = {
+    "host", "port", "region", "log_level", "s3_hostnames", "backends", "limits", "credentials",
+}  # fmt: skip
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+
+
+@dataclass(frozen=True, slots=True)
+class BackendSpec:
+    engine: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_dir: Path
+    host: str = "127.0.0.1"
+    port: int = 4566
+    region: str = "us-east-1"
+    log_level: str = "INFO"
+    s3_hostnames: tuple[str, ...] = DEFAULT_S3_HOSTNAMES
+    backends: Mapping[str, BackendSpec] = field(
+        default_factory=lambda: {p: BackendSpec(e) for p, e in DEFAULT_BACKENDS.items()}
+    )
+    limits: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    """Root access_key / secret_key / account_id from the file (environment overrides)."""
+
+
+def load_config(
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    data: str | None = None,
+    config_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Resolve the settings; raises ConfigError naming what is wrong."""
+    env = os.environ if env is None else env
+    data_dir = Path(data or env.get("OWNSTACK_DATA") or ".ownstack").expanduser().absolute()
+    doc = _read_yaml(Path(config_file) if config_file else data_dir / CONFIG_FILE, config_file)
+    unknown = set(doc) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in ownstack.yaml: {', '.join(sorted(unknown))}")
+    return Config(
+        data_dir=data_dir,
+        host=host or env.get("OWNSTACK_HOST") or _str(doc, "host", "127.0.0.1"),
+        port=_port(port, env.get("OWNSTACK_PORT"), doc.get("port")),
+        region=env.get("OWNSTACK_REGION") or _str(doc, "region", "us-east-1"),
+        log_level=_log_level(env.get("OWNSTACK_LOG_LEVEL") or _str(doc, "log_level", "INFO")),
+        s3_hostnames=_hostnames(doc.get("s3_hostnames")),
+        backends=_backends(doc.get("backends")),
+        limits=_limits(doc.get("limits")),
+        credentials=_credentials(doc.get("credentials")),
+    )
+
+
+def _read_yaml(path: Path, explicit: str | None) -> dict[str, Any]:
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"config file {path} does not exist")
+        return {}
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return doc
+
+
+def _str(doc: Mapping[str, Any], key: str, default: str) -> str:
+    value = doc.get(key, default)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"ownstack.yaml: {key} must be a non-empty string")
+    return value
+
+
+def _port(flag: int | None, from_env: str | None, from_file: object) -> int:
+    raw: object = flag if flag is not None else from_env or from_file
+    if raw is None:
+        return 4566
+    try:
+        value = int(str(raw))
+    except ValueError:
+        raise ConfigError(f"port must be an integer, got {raw!r}") from None
+    if not 0 <= value <= 65535:
+        raise ConfigError(f"port must be between 0 and 65535, got {value}")
+    return value
+
+
+def _log_level(value: str) -> str:
+    level = value.upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"log_level must be one of {', '.join(sorted(_LOG_LEVELS))}")
+    return level
+
+
+def _hostnames(value: object) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_S3_HOSTNAMES
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError("ownstack.yaml: s3_hostnames must be a list of host names")
+    return tuple(v.lower().rstrip(".") for v in value)
+
+
+def _backends(value: object) -> dict[str, BackendSpec]:
+    specs = {port: BackendSpec(engine) for port, engine in DEFAULT_BACKENDS.items()}
+    if value is None:
+        return specs
+    if not isinstance(value, dict):
+        raise ConfigError("ownstack.yaml: backends must map a port name to an engine")
+    for port, raw in value.items():
+        if port not in PORTS:
+            raise ConfigError(
+                f"ownstack.yaml: unknown port {port!r} in backends (known: {', '.join(PORTS)})"
+            )
+        specs[port] = _backend_spec(port, raw)
+    return specs
+
+
+def _backend_spec(port: str, raw: object) -> BackendSpec:
+    if isinstance(raw, str) and raw:
+        return BackendSpec(raw)
+    if isinstance(raw, dict) and isinstance(raw.get("engine"), str) and raw["engine"]:
+        options = {k: v for k, v in raw.items() if k != "engine"}
+        return BackendSpec(raw["engine"], options)
+    raise ConfigError(
+        f"ownstack.yaml: backends.{port} must be an engine name or a mapping with 'engine'"
+    )
+
+
+def _limits(value: object) -> dict[str, dict[str, Any]]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError("ownstack.yaml: limits must map a service name to its limits")
+    return {str(k): dict(v) for k, v in value.items()}
+
+
+def _credentials(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    allowed = {"access_key", "secret_key", "account_id"}
+    if not isinstance(value, dict) or not set(value) <= allowed:
+        raise ConfigError(f"ownstack.yaml: credentials may only set {', '.join(sorted(allowed))}")
+    return {k: str(v) for k, v in value.items()}

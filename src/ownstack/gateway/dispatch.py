@@ -1,0 +1,212 @@
+"""The App the HTTP server calls: one request in, one response out.
+
+request id -> internal routes -> service detection -> SigV4 -> (S3: virtual host to path
+style) -> codec match/parse -> handler -> serialize; any ServiceError is rendered by the
+service's codec, anything else becomes InternalError without leaking a traceback. Every
+response carries x-amz-request-id (and S3's x-amz-id-2) and Server: ownstack; a HEAD response
+carries no body. Each request is counted in the metrics and logged as one JSON line.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from time import perf_counter
+
+from botocore.model import OperationModel
+
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError, internal_error, not_implemented
+from ownstack.core.http import Request, Response
+from ownstack.core.service import find_handler
+from ownstack.obs.accesslog import AccessEntry, AccessLog
+from ownstack.obs.metrics import HttpMetrics, Registry
+from ownstack.wire.body import buffer_request
+from ownstack.wire.codec import Codec, ServiceWire
+from ownstack.wire.rest import DEFAULT_MAX_BODY
+from ownstack.wire.sigv4 import peek_scope
+
+from .auth import Authenticator, anonymous_principal
+from .detect import DEFAULT_SERVICE, ServiceDetector
+from .ids import new_host_id, new_request_id
+from .internal import Health, internal_route, metrics_response
+from .respond import body_size, drop_body, fallback_error, set_default_headers
+from .vhost import VirtualHosts, path_style
+
+log = logging.getLogger("ownstack.gateway")
+
+WireLoader = Callable[[str], ServiceWire | None]
+"""Loads another service's model on first use (its operations are all NotImplemented)."""
+
+
+async def _buffered(req: Request, codec: Codec) -> Request:
+    limit = getattr(codec, "max_body", DEFAULT_MAX_BODY)
+    buffered = await buffer_request(req, limit if isinstance(limit, int) else DEFAULT_MAX_BODY)
+    if buffered is None:
+        raise ServiceError("RequestEntityTooLarge", "Request is too large.", 413)
+    return buffered
+
+
+class Gateway:
+    def __init__(
+        self,
+        *,
+        services: Mapping[str, object],
+        wires: Mapping[str, ServiceWire],
+        auth: Authenticator,
+        health: Health,
+        region: str,
+        s3_hostnames: tuple[str, ...],
+        registry: Registry | None = None,
+        access_log: AccessLog | None = None,
+        wire_loader: WireLoader | None = None,
+        on_start: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._services = dict(services)
+        self._wires = dict(wires)
+        self._auth = auth
+        self._health = health
+        self._region = region
+        self._account = auth.root.account_id
+        self._anonymous = anonymous_principal(self._account)
+        self._vhosts = VirtualHosts(s3_hostnames)
+        self._detector = ServiceDetector(self._wires)
+        self.registry = registry or Registry()
+        self.metrics = HttpMetrics(self.registry)
+        self._access = access_log or AccessLog()
+        self._wire_loader = wire_loader
+        self._on_start = on_start
+        self._started = on_start is None
+
+    async def start(self) -> None:
+        """Open what needs opening (stores' async `open`) before the first request."""
+        if not self._started and self._on_start is not None:
+            await self._on_start()
+        self._started = True
+
+    async def __call__(self, req: Request) -> Response:
+        started = perf_counter()
+        if not self._started:
+            await self.start()
+        ctx = RequestContext(
+            request_id=new_request_id(),
+            account_id=self._account,
+            region=self._region,
+            principal=self._anonymous,
+            host=req.headers.get("host") or "",
+        )
+        route = internal_route(req)
+        if route is None:
+            resp, error_code = await self._handle(req, ctx)
+            self.metrics.record(
+                ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
+            )
+        else:
+            ctx.service, ctx.operation, error_code = "ownstack", route, ""
+            resp = await self._internal(route)
+        set_default_headers(resp, ctx.request_id, new_host_id() if ctx.service == "s3" else None)
+        if req.method == "HEAD":
+            drop_body(resp)
+        if self._access.enabled():
+            self._log(req, resp, ctx, error_code, started)
+        return resp
+
+    async def _internal(self, route: str) -> Response:
+        if route == "health":
+            return await self._health.respond()
+        return metrics_response(self.registry)
+
+    async def _handle(self, req: Request, ctx: RequestContext) -> tuple[Response, str]:
+        codec: Codec | None = None
+        op: OperationModel | None = None
+        try:
+            service = await self._detect(req)
+            # Only a service we can load becomes ctx.service (a metrics label): an arbitrary
+            # scope name from a client must not mint new series.
+            codec = self._wire(service).codec_for(req)
+            ctx.service = service
+            ctx.principal, region = await self._auth.authenticate(req, ctx.service)
+            ctx.region = region or self._region
+            if ctx.service == "s3":
+                self._to_path_style(req)
+            else:
+                # Non-S3 bodies are small and the query codec finds `Action` in them.
+                req = await _buffered(req, codec)
+            op = codec.match(req)
+            ctx.operation = op.name
+            params = await codec.parse(op, req)
+            handler = find_handler(self._services.get(ctx.service), op.name)
+            if handler is None:
+                raise not_implemented(op.name)
+            result = await handler(ctx, params)
+            return codec.serialize(op, result, ctx), ""
+        except ServiceError as err:
+            return self._render_error(err, req, ctx, codec, op), err.code
+        except Exception:
+            log.exception("internal error (request id %s)", ctx.request_id)
+            internal = internal_error()
+            return self._render_error(internal, req, ctx, codec, op), internal.code
+
+    async def _detect(self, req: Request) -> str:
+        scope = peek_scope(req)
+        if scope is not None:
+            return self._detector.from_scope(scope.service)
+        return await self._detector.from_request(req)
+
+    def _wire(self, service: str) -> ServiceWire:
+        wire = self._wires.get(service)
+        if wire is not None:
+            return wire
+        loaded = self._wire_loader(service) if self._wire_loader else None
+        if loaded is None:
+            raise ServiceError(
+                "NotImplemented",
+                f"The service {service} is not implemented by ownstack.",
+                501,
+                sender_fault=False,
+            )
+        self._wires[service] = loaded
+        return loaded
+
+    def _to_path_style(self, req: Request) -> None:
+        bucket = self._vhosts.bucket_of(req.headers.get("host"))
+        if bucket is not None:
+            req.path = path_style(bucket, req.path)
+
+    def _render_error(
+        self,
+        err: ServiceError,
+        req: Request,
+        ctx: RequestContext,
+        codec: Codec | None,
+        op: OperationModel | None,
+    ) -> Response:
+        try:
+            if codec is None:
+                # The service is unknown or unsupported: answer in S3's dialect (XML).
+                codec = self._wires[DEFAULT_SERVICE].codec_for(req)
+            return codec.serialize_error(err, ctx, op)
+        except Exception:
+            log.exception("cannot render error %s (request id %s)", err.code, ctx.request_id)
+            return fallback_error(err, ctx.request_id)
+
+    def _log(
+        self, req: Request, resp: Response, ctx: RequestContext, error_code: str, started: float
+    ) -> None:
+        self._access.write(
+            AccessEntry(
+                request_id=ctx.request_id,
+                remote=req.remote,
+                method=req.method,
+                path=req.path,
+                query=req.query,
+                service=ctx.service,
+                operation=ctx.operation,
+                status=resp.status,
+                error_code=error_code,
+                bytes_in=req.body.content_length,
+                bytes_out=body_size(resp),
+                duration_ms=(perf_counter() - started) * 1000.0,
+                principal=ctx.principal.arn,
+            )
+        )

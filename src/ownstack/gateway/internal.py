@@ -1,0 +1,82 @@
+"""ownstack's own endpoints: health (unauthenticated, for load balancers and orchestrators)
+and Prometheus metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from ownstack.core.http import Request, Response
+from ownstack.obs.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from ownstack.obs.metrics import Registry
+
+HEALTH_PATH = "/_ownstack/health"
+METRICS_PATH = "/metrics"
+HEALTH_TIMEOUT = 2.0
+
+log = logging.getLogger("ownstack.gateway")
+
+
+class Checkable(Protocol):
+    async def health(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    engine: str
+    store: Checkable
+
+
+class Health:
+    def __init__(self, backends: Mapping[str, Backend]) -> None:
+        self._backends = dict(backends)
+
+    async def check(self) -> tuple[bool, dict[str, object]]:
+        ports = list(self._backends)
+        results = await asyncio.gather(*(self._ready(self._backends[p]) for p in ports))
+        report = {
+            port: {"engine": self._backends[port].engine, "ready": ready}
+            for port, ready in zip(ports, results, strict=True)
+        }
+        healthy = all(results)
+        return healthy, {"status": "ok" if healthy else "degraded", "backends": report}
+
+    async def _ready(self, backend: Backend) -> bool:
+        try:
+            await asyncio.wait_for(backend.store.health(), HEALTH_TIMEOUT)
+        except Exception as exc:  # any failure means "not ready", whatever the engine raised
+            log.warning("backend %s not ready: %r", backend.engine, exc)
+            return False
+        return True
+
+    async def respond(self) -> Response:
+        healthy, body = await self.check()
+        return Response(
+            200 if healthy else 503,
+            [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+            json.dumps(body).encode(),
+        )
+
+
+def is_signed(req: Request) -> bool:
+    return "authorization" in req.headers or "X-Amz-Credential=" in req.query
+
+
+def metrics_response(registry: Registry) -> Response:
+    return Response(200, [("Content-Type", METRICS_CONTENT_TYPE)], registry.exposition())
+
+
+def internal_route(req: Request) -> str | None:
+    """Which internal endpoint a request is for, or None. /metrics is only ours when unsigned:
+    a signed GET /metrics is S3 listing a bucket named "metrics"."""
+    if req.method not in ("GET", "HEAD"):
+        return None
+    if req.path == HEALTH_PATH:
+        return "health"
+    if req.path == METRICS_PATH and not is_signed(req):
+        return "metrics"
+    return None

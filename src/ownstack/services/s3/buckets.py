@@ -1,0 +1,214 @@
+"""Buckets: CreateBucket, DeleteBucket, HeadBucket, ListBuckets, GetBucketLocation."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
+from ownstack.core.service import Params, Result
+from ownstack.ports.errors import ConditionFailed
+from ownstack.ports.meta import ABSENT, Delete, Put, prefix_end
+
+from .access import check_owner
+from .base import S3Base, canonical_user_id, no_such_bucket
+from .headers import timestamp
+from .names import check_bucket_name
+from .records import BUCKETS, BucketRecord, objects_ns, uploads_ns
+
+US_EAST_1 = "us-east-1"
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+_LEGACY_LOCATIONS = {"EU": "eu-west-1"}
+_MAX_BUCKETS = 10_000
+
+
+class BucketOps(S3Base):
+    async def create_bucket(self, ctx: RequestContext, params: Params) -> Result:
+        name = params["Bucket"]
+        check_bucket_name(name)
+        region = bucket_region(ctx.region, params.get("CreateBucketConfiguration"))
+        rec = BucketRecord(
+            name=name,
+            id=uuid.uuid4().hex,
+            account_id=ctx.account_id,
+            region=region,
+            created=self.clock.now(),
+            owner_id=canonical_user_id(ctx.account_id),
+        )
+        try:
+            await self.meta.commit([Put(BUCKETS, name, rec.encode(), expect=ABSENT)])
+        except ConditionFailed:
+            await self._already_exists(ctx, name)
+        return {"Location": f"/{name}"}
+
+    async def _already_exists(self, ctx: RequestContext, name: str) -> None:
+        """Raise the error for re-creating `name`, or return (200) for the legacy us-east-1
+        case: the owner re-creating their own us-east-1 bucket there succeeds as a no-op."""
+        raw = await self.meta.get(BUCKETS, name)
+        if raw is None:  # deleted meanwhile: the name was taken when we tried
+            raise _bucket_exists(name)
+        existing = BucketRecord.decode(raw.value)
+        if existing.account_id != ctx.account_id:
+            raise _bucket_exists(name)
+        if existing.region == US_EAST_1 and ctx.region == US_EAST_1:
+            return
+        raise ServiceError(
+            "BucketAlreadyOwnedByYou",
+            "Your previous request to create the named bucket succeeded and you already own it.",
+            409,
+            fields={"BucketName": name},
+        )
+
+    async def delete_bucket(self, ctx: RequestContext, params: Params) -> Result:
+        name = params["Bucket"]
+        raw = await self.meta.get(BUCKETS, name)
+        if raw is None:
+            raise no_such_bucket(name)
+        bucket = BucketRecord.decode(raw.value)
+        check_owner(ctx, bucket, params)
+        if await self._has_contents(bucket):
+            raise ServiceError(
+                "BucketNotEmpty",
+                "The bucket you tried to delete is not empty",
+                409,
+                fields={"BucketName": name},
+            )
+        try:
+            await self.meta.commit([Delete(BUCKETS, name, expect=raw.version)])
+        except ConditionFailed:
+            return {}  # changed or deleted meanwhile; the caller's intent (gone) stands
+        return {}
+
+    async def _has_contents(self, bucket: BucketRecord) -> bool:
+        """Any object or in-progress multipart upload keeps a bucket from being deleted."""
+        if await self.meta.scan(objects_ns(bucket.id), limit=1):
+            return True
+        return bool(await self.meta.scan(uploads_ns(bucket.id), limit=1))
+
+    async def head_bucket(self, ctx: RequestContext, params: Params) -> Result:
+        bucket = await self.bucket(ctx, params["Bucket"])
+        check_owner(ctx, bucket, params)
+        return {"BucketRegion": bucket.region, "AccessPointAlias": False}
+
+    async def get_bucket_location(self, ctx: RequestContext, params: Params) -> Result:
+        bucket = await self.bucket(ctx, params["Bucket"])
+        check_owner(ctx, bucket, params)
+        # us-east-1 buckets report an empty LocationConstraint, as S3 does.
+        location = None if bucket.region == US_EAST_1 else bucket.region
+        return {"LocationConstraint": location}
+
+    async def list_buckets(self, ctx: RequestContext, params: Params) -> Result:
+        limit = _max_buckets(params.get("MaxBuckets"))
+        prefix = params.get("Prefix") or ""
+        region = params.get("BucketRegion")
+        start = _decode_token(params.get("ContinuationToken")) or prefix
+        buckets: list[dict[str, Any]] = []
+        last = ""
+        truncated = False
+        async for rec in self._scan_buckets(start, prefix_end(prefix) if prefix else None):
+            if rec.account_id != ctx.account_id or (region and rec.region != region):
+                continue
+            if len(buckets) == limit:
+                truncated = True
+                break
+            buckets.append(_bucket_entry(rec))
+            last = rec.name
+        out: Result = {
+            "Buckets": buckets,
+            "Owner": {"ID": canonical_user_id(ctx.account_id)},
+        }
+        if prefix:
+            out["Prefix"] = prefix
+        if truncated:
+            out["ContinuationToken"] = _encode_token(last)
+        return out
+
+    async def _scan_buckets(self, start: str, end: str | None) -> AsyncIterator[BucketRecord]:
+        """Every bucket record from `start` (inclusive, or just after a token's name)."""
+        cursor = start
+        while True:
+            page = await self.meta.scan(BUCKETS, start=cursor, end=end, limit=1000)
+            for raw in page:
+                yield BucketRecord.decode(raw.value)
+            if len(page) < 1000:
+                return
+            cursor = page[-1].key + "\x00"
+
+
+def bucket_region(endpoint_region: str, config: Any) -> str:
+    """The region a CreateBucket puts the bucket in, from its LocationConstraint."""
+    constraint = (config or {}).get("LocationConstraint") or ""
+    if not constraint:
+        if endpoint_region == US_EAST_1:
+            return US_EAST_1
+        raise _illegal_location("unspecified")
+    region = _LEGACY_LOCATIONS.get(constraint, constraint)
+    if region == US_EAST_1 or _REGION.fullmatch(region) is None:
+        # S3 rejects an explicit us-east-1: that region is expressed by no constraint at all.
+        raise ServiceError(
+            "InvalidLocationConstraint",
+            "The specified location-constraint is not valid",
+            fields={"LocationConstraint": constraint},
+        )
+    # The us-east-1 (global) endpoint may create buckets in any region; others only their own.
+    if endpoint_region not in (US_EAST_1, region):
+        raise _illegal_location(constraint)
+    return region
+
+
+def _illegal_location(constraint: str) -> ServiceError:
+    return ServiceError(
+        "IllegalLocationConstraintException",
+        f"The {constraint} location constraint is incompatible for the region specific"
+        " endpoint this request was sent to.",
+    )
+
+
+def _bucket_exists(name: str) -> ServiceError:
+    return ServiceError(
+        "BucketAlreadyExists",
+        "The requested bucket name is not available. The bucket namespace is shared by all"
+        " users of the system. Please select a different name and try again.",
+        409,
+        fields={"BucketName": name},
+    )
+
+
+def _bucket_entry(rec: BucketRecord) -> dict[str, Any]:
+    return {"Name": rec.name, "CreationDate": timestamp(rec.created), "BucketRegion": rec.region}
+
+
+def _max_buckets(value: Any) -> int:
+    if value is None:
+        return _MAX_BUCKETS
+    count = int(value)
+    if not 1 <= count <= _MAX_BUCKETS:
+        raise ServiceError(
+            "InvalidArgument",
+            "Argument max-buckets must be an integer between 1 and 10000",
+            fields={"ArgumentName": "max-buckets", "ArgumentValue": str(value)},
+        )
+    return count
+
+
+def _encode_token(last_name: str) -> str:
+    return base64.urlsafe_b64encode(last_name.encode()).decode()
+
+
+def _decode_token(token: Any) -> str:
+    """The scan start after a continuation token (the last name returned, plus NUL)."""
+    if not token:
+        return ""
+    try:
+        return base64.urlsafe_b64decode(str(token).encode()).decode() + "\x00"
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ServiceError(
+            "InvalidArgument",
+            "The continuation token provided is incorrect",
+            fields={"ArgumentName": "continuation-token"},
+        ) from exc

@@ -1,0 +1,215 @@
+"""ListObjects, ListObjectsV2 and ListObjectVersions over the shared listing walk."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
+from ownstack.core.service import Params, Result
+from ownstack.ports.meta import prefix_end
+
+from .access import owned_bucket
+from .base import S3Base
+from .listing_common import (
+    Encode,
+    encoder,
+    encoding_type,
+    listed_object,
+    max_count,
+    object_entry,
+    owner_of,
+)
+from .listing_scan import Page, scan_page, start_after
+from .records import BucketRecord, objects_ns
+
+_KEY_TAG = "k"
+_PREFIX_TAG = "p"
+
+
+def _token(page: Page) -> str:
+    """The opaque continuation token: where the page ended, and whether on a common prefix."""
+    raw = (_PREFIX_TAG if page.last_was_prefix else _KEY_TAG) + page.last_key
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _token_start(token: str, prefix: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(token.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    if raw[:1] == _KEY_TAG:
+        return max(raw[1:] + "\x00", prefix)
+    if raw[:1] == _PREFIX_TAG and raw[1:]:
+        return max(prefix_end(raw[1:]) or "\U0010ffff", prefix)
+    raise ServiceError(
+        "InvalidArgument",
+        "The continuation token provided is incorrect",
+        fields={"ArgumentName": "continuation-token"},
+    )
+
+
+def _common_prefixes(page: Page, encode: Encode) -> list[dict[str, str]]:
+    return [{"Prefix": encode(cp)} for cp in page.prefixes]
+
+
+def _echo(result: Result, params: Params, encode: Encode, members: tuple[str, ...]) -> None:
+    """Request arguments S3 repeats in the response (encoded like the names they are)."""
+    for member in members:
+        value = params.get(member)
+        if value is not None:
+            result[member] = encode(value) if isinstance(value, str) else value
+
+
+class ListingOps(S3Base):
+    async def _list_walk(
+        self, bucket: BucketRecord, params: Params, start: str, max_keys: int
+    ) -> Page:
+        return await scan_page(
+            self.meta,
+            objects_ns(bucket.id),
+            prefix=params.get("Prefix") or "",
+            delimiter=params.get("Delimiter") or "",
+            start=start,
+            max_items=max_keys,
+        )
+
+    def _list_contents(
+        self, bucket: BucketRecord, page: Page, encode: Encode, with_owner: bool
+    ) -> list[dict[str, Any]]:
+        contents = []
+        for rec in page.entries:
+            obj = listed_object(rec.value)
+            entry = object_entry(obj, rec.key, encode)
+            if with_owner:
+                entry["Owner"] = owner_of(bucket, obj.owner_id, obj.owner_name)
+            contents.append(entry)
+        return contents
+
+    async def list_objects(self, ctx: RequestContext, params: Params) -> Result:
+        encode = encoder(encoding_type(params))
+        bucket = await owned_bucket(self, ctx, params)
+        max_keys = max_count(params, "MaxKeys", "max-keys")
+        prefix, delimiter = params.get("Prefix") or "", params.get("Delimiter") or ""
+        marker = params.get("Marker") or ""
+        page = await self._list_walk(
+            bucket, params, start_after(marker, prefix, delimiter), max_keys
+        )
+        result: Result = {
+            "Name": bucket.name,
+            "Prefix": encode(prefix),
+            "Marker": encode(marker),
+            "MaxKeys": max_keys,
+            "IsTruncated": page.truncated,
+        }
+        _echo(result, params, encode, ("Delimiter", "EncodingType"))
+        # S3 returns NextMarker only with a delimiter; without one the last key is the marker.
+        if page.truncated and delimiter:
+            result["NextMarker"] = encode(page.last_key)
+        contents = self._list_contents(bucket, page, encode, with_owner=True)
+        if contents:
+            result["Contents"] = contents
+        if page.prefixes:
+            result["CommonPrefixes"] = _common_prefixes(page, encode)
+        return result
+
+    async def list_objects_v2(self, ctx: RequestContext, params: Params) -> Result:
+        encode = encoder(encoding_type(params))
+        bucket = await owned_bucket(self, ctx, params)
+        max_keys = max_count(params, "MaxKeys", "max-keys")
+        prefix, delimiter = params.get("Prefix") or "", params.get("Delimiter") or ""
+        token = params.get("ContinuationToken")
+        if token is not None:
+            start = _token_start(token, prefix)
+        else:
+            start = start_after(params.get("StartAfter") or "", prefix, delimiter)
+        page = await self._list_walk(bucket, params, start, max_keys)
+        result: Result = {
+            "Name": bucket.name,
+            "Prefix": encode(prefix),
+            "MaxKeys": max_keys,
+            "KeyCount": len(page.entries) + len(page.prefixes),
+            "IsTruncated": page.truncated,
+        }
+        _echo(result, params, encode, ("Delimiter", "EncodingType", "StartAfter"))
+        if token is not None:
+            result["ContinuationToken"] = token
+        if page.truncated:
+            result["NextContinuationToken"] = _token(page)
+        contents = self._list_contents(bucket, page, encode, bool(params.get("FetchOwner")))
+        if contents:
+            result["Contents"] = contents
+        if page.prefixes:
+            result["CommonPrefixes"] = _common_prefixes(page, encode)
+        return result
+
+    async def list_object_versions(self, ctx: RequestContext, params: Params) -> Result:
+        encode = encoder(encoding_type(params))
+        bucket = await owned_bucket(self, ctx, params)
+        max_keys = max_count(params, "MaxKeys", "max-keys")
+        prefix, delimiter = params.get("Prefix") or "", params.get("Delimiter") or ""
+        key_marker = params.get("KeyMarker") or ""
+        version_marker = params.get("VersionIdMarker") or ""
+        _check_version_marker(key_marker, version_marker)
+        # Every object has exactly one version ("null"): after key_marker's versions comes the
+        # next key, whether or not a version marker was given.
+        start = start_after(key_marker, prefix, delimiter)
+        page = await self._list_walk(bucket, params, start, max_keys)
+        result: Result = {
+            "Name": bucket.name,
+            "Prefix": encode(prefix),
+            "KeyMarker": encode(key_marker),
+            "VersionIdMarker": version_marker,
+            "MaxKeys": max_keys,
+            "IsTruncated": page.truncated,
+        }
+        _echo(result, params, encode, ("Delimiter", "EncodingType"))
+        if page.truncated:
+            _next_version_markers(result, page, encode)
+        versions = self._list_versions(bucket, page, encode)
+        if versions:
+            result["Versions"] = versions
+        if page.prefixes:
+            result["CommonPrefixes"] = _common_prefixes(page, encode)
+        return result
+
+    def _list_versions(
+        self, bucket: BucketRecord, page: Page, encode: Encode
+    ) -> list[dict[str, Any]]:
+        versions = []
+        for rec in page.entries:
+            obj = listed_object(rec.value)
+            entry = object_entry(obj, rec.key, encode)
+            entry["VersionId"] = obj.version_id or "null"
+            entry["IsLatest"] = True
+            entry["Owner"] = owner_of(bucket, obj.owner_id, obj.owner_name)
+            versions.append(entry)
+        return versions
+
+
+def _check_version_marker(key_marker: str, version_marker: str) -> None:
+    if not version_marker:
+        return
+    if not key_marker:
+        raise ServiceError(
+            "InvalidArgument",
+            "A version-id marker cannot be specified without a key marker.",
+            fields={"ArgumentName": "version-id-marker", "ArgumentValue": version_marker},
+        )
+    if version_marker != "null":
+        raise ServiceError(
+            "InvalidArgument",
+            "Invalid version id specified",
+            fields={"ArgumentName": "version-id-marker", "ArgumentValue": version_marker},
+        )
+
+
+def _next_version_markers(result: Result, page: Page, encode: Encode) -> None:
+    result["NextKeyMarker"] = encode(page.last_key)
+    if not page.last_was_prefix:
+        result["NextVersionIdMarker"] = "null"
+
+
+__all__ = ["ListingOps"]

@@ -1,0 +1,133 @@
+"""Single objects: PutObject and DeleteObject (reads are in reads.py, ObjectReadOps)."""
+
+from __future__ import annotations
+
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
+from ownstack.core.http import BodyReader, BytesBody
+from ownstack.core.service import Params, Result
+from ownstack.ports.errors import ConditionFailed
+from ownstack.ports.meta import Delete
+
+from .access import owned_bucket
+from .base import canonical_user_id, no_such_key
+from .checksums import Digester, checksum_algorithms, member, trailers_of, verify_upload
+from .conditions import etag_matches, precondition_failed
+from .headers import stored_headers
+from .names import check_key, check_metadata, storage_class
+from .reads import ObjectReadOps, check_version_id
+from .records import ObjectRecord, objects_ns
+from .tagging import tags_from_header
+from .writes import (
+    StoredBytes,
+    commit_object,
+    discard_segments,
+    entity_too_large,
+    store_bytes,
+)
+
+DEFAULT_CHECKSUM = "CRC64NVME"
+"""What S3 computes and stores for an upload that names no checksum algorithm."""
+
+
+class ObjectOps(ObjectReadOps):
+    async def put_object(self, ctx: RequestContext, params: Params) -> Result:
+        key = params["Key"]
+        check_key(key, self.limits.max_key_bytes)
+        bucket = await owned_bucket(self, ctx, params)
+        # Everything that can be rejected up front is, before a byte of the body is read.
+        rec = ObjectRecord(
+            size=0,
+            etag="",
+            last_modified=0.0,
+            content_type=params.get("ContentType") or "binary/octet-stream",
+            metadata=check_metadata(params.get("Metadata") or {}, self.limits.max_metadata_bytes),
+            headers=stored_headers(params),
+            checksum_type="FULL_OBJECT",
+            tags=tags_from_header(params.get("Tagging")),
+            storage_class=storage_class(params.get("StorageClass")),
+            owner_id=canonical_user_id(ctx.account_id),
+        )
+        body: BodyReader = params.get("Body") or BytesBody(b"")
+        digester, stored = await self._receive(body, params)
+        try:
+            rec.checksums = verify_upload(digester, params, trailers_of(body)) or {
+                member(DEFAULT_CHECKSUM): digester.checksum_b64(DEFAULT_CHECKSUM)
+            }
+            rec.size, rec.etag = digester.size, f'"{digester.md5_hex()}"'
+            rec.inline, rec.segments = stored.inline, stored.segments
+            rec.last_modified = self.clock.now()
+            old = await commit_object(self.meta, bucket.id, key, rec, params)
+        except BaseException:
+            await discard_segments(self.blobs, stored.segments)
+            raise
+        if old is not None:
+            await discard_segments(self.blobs, old.segments)
+        return {"ETag": rec.etag, **rec.checksums, "ChecksumType": "FULL_OBJECT"}
+
+    async def _receive(self, body: BodyReader, params: Params) -> tuple[Digester, StoredBytes]:
+        """Read the body once: digest it and keep it inline or in a new blob."""
+        declared = _declared_size(body, params)
+        if declared is not None and declared > self.limits.max_single_put:
+            raise entity_too_large(declared, self.limits.max_single_put)
+        digester = Digester(checksum_algorithms(params) or [DEFAULT_CHECKSUM])
+        stored = await store_bytes(
+            self.blobs,
+            body,
+            digester,
+            known_size=declared,
+            inline_max=self.limits.inline_max,
+            max_size=self.limits.max_single_put,
+        )
+        return digester, stored
+
+    async def delete_object(self, ctx: RequestContext, params: Params) -> Result:
+        bucket = await owned_bucket(self, ctx, params)
+        key = params["Key"]
+        check_version_id(params.get("VersionId"))
+        ns = objects_ns(bucket.id)
+        raw = await self.meta.get(ns, key)
+        if_match = params.get("IfMatch")
+        if raw is None:
+            if if_match is not None:
+                raise no_such_key(key)
+            return {}
+        rec = ObjectRecord.decode(raw.value)
+        if if_match is not None and not etag_matches(rec.etag, if_match):
+            raise precondition_failed("If-Match")
+        try:
+            await self.meta.commit([Delete(ns, key, expect=raw.version)])
+        except ConditionFailed:
+            return await self._delete_replaced(ns, key, if_match is not None)
+        await discard_segments(self.blobs, rec.segments)
+        return {}
+
+    async def _delete_replaced(self, ns: str, key: str, conditional: bool) -> Result:
+        """The object changed between our read and delete: a conditional delete reports the
+        conflict; an unconditional one deletes whatever is there now."""
+        if conditional:
+            raise ServiceError(
+                "ConditionalRequestConflict",
+                "A conflicting conditional operation is currently in progress against this"
+                " resource. Please try again.",
+                409,
+            )
+        for _ in range(20):
+            raw = await self.meta.get(ns, key)
+            if raw is None:
+                return {}
+            try:
+                await self.meta.commit([Delete(ns, key, expect=raw.version)])
+            except ConditionFailed:
+                continue
+            await discard_segments(self.blobs, ObjectRecord.decode(raw.value).segments)
+            return {}
+        return {}
+
+
+def _declared_size(body: BodyReader, params: Params) -> int | None:
+    length = body.content_length
+    if length is not None:
+        return length
+    value = params.get("ContentLength")
+    return int(value) if value is not None else None

@@ -1,0 +1,153 @@
+"""Reading objects: GetObject and HeadObject (ranges, part numbers, conditions)."""
+
+from __future__ import annotations
+
+import re
+
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError, internal_error
+from ownstack.core.service import STATUS, Params, Result
+from ownstack.ports.errors import BlobNotFound
+
+from .access import check_owner
+from .base import S3Base
+from .body import object_payload
+from .conditions import check_read
+from .headers import object_output
+from .names import ARCHIVED_CLASSES
+from .records import ObjectRecord
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+_OVERRIDE_PARAMS = (
+    "ResponseCacheControl",
+    "ResponseContentDisposition",
+    "ResponseContentEncoding",
+    "ResponseContentLanguage",
+    "ResponseContentType",
+    "ResponseExpires",
+)
+_MAX_PART_NUMBER = 10_000
+_READ_RETRIES = 5
+
+
+def check_version_id(version_id: object) -> None:
+    """Without versioning every object's version is "null"; any other id is invalid."""
+    if version_id is None or version_id == "null":
+        return
+    raise ServiceError(
+        "InvalidArgument",
+        "Invalid version id specified",
+        fields={"ArgumentName": "versionId", "ArgumentValue": str(version_id)},
+    )
+
+
+class ObjectReadOps(S3Base):
+    async def get_object(self, ctx: RequestContext, params: Params) -> Result:
+        for _ in range(_READ_RETRIES):
+            rec, out, span = await self._read(ctx, params)
+            if rec.storage_class in ARCHIVED_CLASSES:
+                raise ServiceError(
+                    "InvalidObjectState",
+                    "The operation is not valid for the object's storage class",
+                    403,
+                    fields={"StorageClass": rec.storage_class},
+                )
+            try:
+                out["Body"] = await object_payload(self.blobs, rec, span[0], span[1])
+            except BlobNotFound:
+                # Overwritten or deleted between our record read and opening its blob (the
+                # writer removes old blobs after its commit): read the record again.
+                continue
+            return out
+        raise internal_error()
+
+    async def head_object(self, ctx: RequestContext, params: Params) -> Result:
+        _, out, _ = await self._read(ctx, params)
+        return out
+
+    async def _read(
+        self, ctx: RequestContext, params: Params
+    ) -> tuple[ObjectRecord, Result, tuple[int, int]]:
+        """The record, the response members and the byte span [start, end) to send."""
+        bucket = await self.bucket(ctx, params["Bucket"])
+        check_owner(ctx, bucket, params)
+        check_version_id(params.get("VersionId"))
+        if ctx.principal.is_anonymous and any(params.get(p) for p in _OVERRIDE_PARAMS):
+            raise ServiceError(
+                "InvalidRequest",
+                "Request specific response headers cannot be used for anonymous GET requests.",
+            )
+        rec, _ = await self.object_record(bucket, params["Key"])
+        check_read(rec.etag, rec.last_modified, params)
+        span = _part_span(rec, params) if params.get("PartNumber") is not None else None
+        if span is None:
+            span = _range_span(rec.size, params.get("Range"))
+        full = span is None
+        out = object_output(rec, params, checksums=full and params.get("ChecksumMode") == "ENABLED")
+        start, end = (0, rec.size) if span is None else span
+        out["ContentLength"] = end - start
+        if not full:
+            out[STATUS] = 206
+            if end > start:
+                out["ContentRange"] = f"bytes {start}-{end - 1}/{rec.size}"
+        return rec, out, (start, end)
+
+
+def _range_span(size: int, header: object) -> tuple[int, int] | None:
+    """[start, end) of a single byte range; None to send the whole object (no Range, a
+    syntactically invalid one, or several ranges, as S3 does). Unsatisfiable: InvalidRange."""
+    if not isinstance(header, str):
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        return None
+    first, last = match.group(1), match.group(2)
+    if not first and not last:
+        return None
+    if not first:
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise invalid_range(header, size)
+        return max(0, size - suffix), size
+    start = int(first)
+    end = size if not last else int(last) + 1
+    if last and end <= start:
+        return None  # last < first: not a valid range, so ignored (RFC 9110 14.1.1)
+    if start >= size:
+        raise invalid_range(header, size)
+    return start, min(end, size)
+
+
+def invalid_range(header: str, size: int) -> ServiceError:
+    return ServiceError(
+        "InvalidRange",
+        "The requested range is not satisfiable",
+        416,
+        fields={"RangeRequested": header, "ActualObjectSize": str(size)},
+        headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
+def _part_span(rec: ObjectRecord, params: Params) -> tuple[int, int]:
+    """[start, end) of part `PartNumber`; a non-multipart object is one part."""
+    if params.get("Range") is not None:
+        raise ServiceError(
+            "InvalidRequest", "Cannot specify both Range header and partNumber query parameter"
+        )
+    number = int(params["PartNumber"])
+    if not 1 <= number <= _MAX_PART_NUMBER:
+        raise ServiceError(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            fields={"ArgumentName": "partNumber", "ArgumentValue": str(number)},
+        )
+    sizes = rec.part_sizes or [rec.size]
+    if number > len(sizes):
+        raise ServiceError(
+            "InvalidPartNumber",
+            "The requested partnumber is not satisfiable",
+            416,
+            fields={"PartNumberRequested": str(number), "ActualPartCount": str(len(sizes))},
+        )
+    start = sum(sizes[: number - 1])
+    return start, start + sizes[number - 1]

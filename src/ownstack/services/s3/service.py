@@ -1,0 +1,25 @@
+"""The S3 service: every implemented operation, composed from the per-area mixins."""
+
+from __future__ import annotations
+
+from .attributes import AttributesOps
+from .buckets import BucketOps
+from .copy import CopyOps
+from .delete_objects import DeleteObjectsOps
+from .listing import ListingOps
+from .multipart import MultipartOps
+from .objects import ObjectOps
+from .tagging import TaggingOps
+
+
+class S3Service(
+    BucketOps,
+    ObjectOps,
+    CopyOps,
+    TaggingOps,
+    AttributesOps,
+    ListingOps,
+    DeleteObjectsOps,
+    MultipartOps,
+):
+    """Constructed as S3Base is: S3Service(meta, blobs, clock, limits=None)."""

@@ -1,0 +1,166 @@
+"""Object and bucket tag sets: Put/Get/DeleteObjectTagging, Put/Get/DeleteBucketTagging."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
+from ownstack.core.service import Params, Result
+from ownstack.ports.errors import ConditionFailed
+from ownstack.ports.meta import Put
+
+from .access import check_owner, owned_bucket
+from .base import S3Base, no_such_bucket
+from .records import BUCKETS, BucketRecord, objects_ns
+
+MAX_OBJECT_TAGS = 10
+MAX_BUCKET_TAGS = 50
+_RETRIES = 5
+_TAG_PUNCTUATION = set(" +-=._:/@")
+
+
+def invalid_tag(message: str) -> ServiceError:
+    return ServiceError("InvalidTag", message)
+
+
+def check_tags(pairs: Iterable[tuple[str, str]], *, bucket: bool) -> dict[str, str]:
+    """A validated tag set, in the order given."""
+    tags: dict[str, str] = {}
+    for key, value in pairs:
+        if key in tags:
+            raise invalid_tag("Cannot provide multiple Tags with the same key")
+        _check_tag(key, value)
+        tags[key] = value
+    if bucket and len(tags) > MAX_BUCKET_TAGS:
+        raise ServiceError("BadRequest", "Bucket tag count cannot be greater than 50")
+    if not bucket and len(tags) > MAX_OBJECT_TAGS:
+        raise ServiceError("BadRequest", "Object tags cannot be greater than 10")
+    return tags
+
+
+def _check_tag(key: str, value: str) -> None:
+    if len(key) > 128:
+        raise invalid_tag("The TagKey you have provided is too long, max 128")
+    if len(value) > 256:
+        raise invalid_tag("The TagValue you have provided is too long, max 256")
+    if not key or not _allowed(key):
+        raise invalid_tag("The TagKey you have provided is invalid")
+    if not _allowed(value):
+        raise invalid_tag("The TagValue you have provided is invalid")
+    if key.lower().startswith("aws:"):
+        raise invalid_tag("Your TagKey cannot be prefixed with aws:")
+
+
+def _allowed(text: str) -> bool:
+    """Letters, numbers and spaces representable in UTF-8, and + - = . _ : / @ (AWS's rule)."""
+    return all(ch in _TAG_PUNCTUATION or unicodedata.category(ch)[0] in "LNZ" for ch in text)
+
+
+def tags_from_header(value: str | None) -> dict[str, str]:
+    """The x-amz-tagging header: URL query form ("k1=v1&k2=v2")."""
+    if not value:
+        return {}
+    try:
+        pairs = parse_qsl(value, keep_blank_values=True, strict_parsing=True)
+    except ValueError as exc:
+        raise invalid_tag(
+            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query"
+            " parameters without tag name duplicates."
+        ) from exc
+    return check_tags(pairs, bucket=False)
+
+
+def tag_set(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def _pairs(tagging: Any) -> list[tuple[str, str]]:
+    tag_list = (tagging or {}).get("TagSet") or []
+    return [(str(t.get("Key", "")), str(t.get("Value", ""))) for t in tag_list]
+
+
+class TaggingOps(S3Base):
+    async def put_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
+        tags = check_tags(_pairs(params.get("Tagging")), bucket=False)
+        await self._set_object_tags(ctx, params, tags)
+        return {}
+
+    async def get_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
+        bucket = await owned_bucket(self, ctx, params)
+        rec, _ = await self.object_record(bucket, params["Key"])
+        return {"TagSet": tag_set(rec.tags)}
+
+    async def delete_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
+        await self._set_object_tags(ctx, params, {})
+        return {}
+
+    async def _set_object_tags(
+        self, ctx: RequestContext, params: Params, tags: dict[str, str]
+    ) -> None:
+        bucket = await owned_bucket(self, ctx, params)
+        key = params["Key"]
+        # Compare-and-set so a concurrent overwrite is never undone by a stale record.
+        for _ in range(_RETRIES):
+            rec, raw = await self.object_record(bucket, key)
+            rec.tags = tags
+            try:
+                await self.meta.commit(
+                    [Put(objects_ns(bucket.id), key, rec.encode(), expect=raw.version)]
+                )
+                return
+            except ConditionFailed:
+                continue
+        raise _conflict()
+
+    async def put_bucket_tagging(self, ctx: RequestContext, params: Params) -> Result:
+        tags = check_tags(_pairs(params.get("Tagging")), bucket=True)
+        await self._set_bucket_tags(ctx, params, tags)
+        return {}
+
+    async def get_bucket_tagging(self, ctx: RequestContext, params: Params) -> Result:
+        bucket = await owned_bucket(self, ctx, params)
+        if not bucket.tags:
+            raise ServiceError(
+                "NoSuchTagSet",
+                "The TagSet does not exist",
+                404,
+                fields={"BucketName": bucket.name},
+            )
+        return {"TagSet": tag_set(bucket.tags)}
+
+    async def delete_bucket_tagging(self, ctx: RequestContext, params: Params) -> Result:
+        await self._set_bucket_tags(ctx, params, {})
+        return {}
+
+    async def _set_bucket_tags(
+        self, ctx: RequestContext, params: Params, tags: dict[str, str]
+    ) -> None:
+        name = params["Bucket"]
+        for _ in range(_RETRIES):
+            raw = await self.meta.get(BUCKETS, name)
+            if raw is None:
+                raise no_such_bucket(name)
+            bucket = BucketRecord.decode(raw.value)
+            check_owner(ctx, bucket, params)
+            bucket.tags = tags
+            try:
+                await self.meta.commit(
+                    [Put(BUCKETS, bucket.name, bucket.encode(), expect=raw.version)]
+                )
+                return
+            except ConditionFailed:
+                continue
+        raise _conflict()
+
+
+def _conflict() -> ServiceError:
+    return ServiceError(
+        "OperationAborted",
+        "A conflicting conditional operation is currently in progress against this resource."
+        " Please try again.",
+        409,
+    )

@@ -1,0 +1,143 @@
+"""Storing an object's bytes and committing its record: shared by PutObject and CopyObject.
+
+Small objects (known size <= limits.inline_max) are kept inline in the record: one digest pass
+and one metadata commit, no file. Larger ones stream into a blob first; the record commit then
+makes them visible atomically. A blob whose commit fails is deleted; the blobs of a replaced
+record are deleted after the commit (best effort: a crash there leaks, never loses).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+from ownstack.core.errors import ServiceError
+from ownstack.core.service import Params
+from ownstack.ports.blobs import BlobStore
+from ownstack.ports.errors import ConditionFailed, PortError
+from ownstack.ports.meta import ABSENT, Expect, MetaStore, Put
+
+from .base import no_such_key
+from .checksums import Digester
+from .conditions import etag_matches, precondition_failed
+from .records import ObjectRecord, Segment, objects_ns
+
+_UNCONDITIONAL_RETRIES = 20
+
+
+@dataclass(slots=True)
+class StoredBytes:
+    inline: bytes | None
+    segments: list[Segment]
+
+
+async def store_bytes(
+    blobs: BlobStore,
+    chunks: AsyncIterable[bytes],
+    digester: Digester,
+    *,
+    known_size: int | None,
+    inline_max: int,
+    max_size: int,
+) -> StoredBytes:
+    """The bytes of `chunks`, inline when small and of known size, else in a new blob."""
+    if known_size is not None and known_size <= inline_max:
+        data = b"".join([chunk async for chunk in chunks])
+        digester.update(data)
+        return StoredBytes(data, [])
+    ref = await blobs.put(_capped(chunks, max_size), observe=digester.update)
+    return StoredBytes(None, [Segment(ref.id, ref.size)] if ref.size else [])
+
+
+async def _capped(chunks: AsyncIterable[bytes], max_size: int) -> AsyncIterator[bytes]:
+    """The chunks, failing (so the blob store keeps nothing) past the single-upload limit."""
+    total = 0
+    async for chunk in chunks:
+        total += len(chunk)
+        if total > max_size:
+            raise entity_too_large(total, max_size)
+        yield chunk
+
+
+def entity_too_large(size: int, max_size: int) -> ServiceError:
+    return ServiceError(
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed size",
+        fields={"ProposedSize": str(size), "MaxSizeAllowed": str(max_size)},
+    )
+
+
+async def discard_segments(blobs: BlobStore, segments: list[Segment]) -> None:
+    """Delete blobs nothing refers to any more; failures only leak space."""
+    for seg in segments:
+        with contextlib.suppress(PortError, OSError):
+            await blobs.delete(seg.blob_id)
+
+
+def conflict() -> ServiceError:
+    return ServiceError(
+        "ConditionalRequestConflict",
+        "A conflicting conditional operation is currently in progress against this resource."
+        " Please try again.",
+        409,
+    )
+
+
+async def commit_object(
+    meta: MetaStore, bucket_id: str, key: str, rec: ObjectRecord, params: Params
+) -> ObjectRecord | None:
+    """Make `rec` the object at `key`, honouring IfNoneMatch / IfMatch; return the record it
+    replaced (whose blobs the caller then discards), None if there was none."""
+    ns = objects_ns(bucket_id)
+    if_none_match = params.get("IfNoneMatch")
+    if if_none_match is not None:
+        await _commit_if_absent(meta, ns, key, rec, str(if_none_match))
+        return None
+    if_match = params.get("IfMatch")
+    if if_match is not None:
+        return await _commit_if_match(meta, ns, key, rec, str(if_match))
+    for _ in range(_UNCONDITIONAL_RETRIES):
+        # Compare-and-set against what we read, so we know exactly which record we replaced.
+        current = await meta.get(ns, key)
+        expect: Expect = ABSENT if current is None else current.version
+        try:
+            await meta.commit([Put(ns, key, rec.encode(), expect=expect)])
+        except ConditionFailed:
+            continue
+        return None if current is None else ObjectRecord.decode(current.value)
+    # Under relentless contention give up tracking the old record: it may leak, never tear.
+    await meta.commit([Put(ns, key, rec.encode())])
+    return None
+
+
+async def _commit_if_absent(
+    meta: MetaStore, ns: str, key: str, rec: ObjectRecord, value: str
+) -> None:
+    if value.strip() != "*":
+        raise ServiceError(
+            "NotImplemented",
+            "A header you provided implies functionality that is not implemented",
+            501,
+            fields={"Header": "If-None-Match"},
+        )
+    try:
+        await meta.commit([Put(ns, key, rec.encode(), expect=ABSENT)])
+    except ConditionFailed as exc:
+        raise precondition_failed("If-None-Match") from exc
+
+
+async def _commit_if_match(
+    meta: MetaStore, ns: str, key: str, rec: ObjectRecord, value: str
+) -> ObjectRecord:
+    current = await meta.get(ns, key)
+    if current is None:
+        raise no_such_key(key)
+    old = ObjectRecord.decode(current.value)
+    if not etag_matches(old.etag, value):
+        raise precondition_failed("If-Match")
+    try:
+        await meta.commit([Put(ns, key, rec.encode(), expect=current.version)])
+    except ConditionFailed as exc:
+        raise conflict() from exc
+    return old

@@ -1,0 +1,140 @@
+"""Listings end to end: a real server driven by boto3."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+@pytest.fixture
+def s3(server: Any) -> Any:
+    return server.client("s3")
+
+
+@pytest.fixture
+def bucket(s3: Any) -> str:
+    name = f"list-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def put(s3: Any, bucket: str, *keys: str) -> dict[str, str]:
+    return {k: s3.put_object(Bucket=bucket, Key=k, Body=k.encode())["ETag"] for k in keys}
+
+
+def keys(result: dict[str, Any]) -> list[str]:
+    return [c["Key"] for c in result.get("Contents", [])]
+
+
+def prefixes(result: dict[str, Any]) -> list[str]:
+    return [c["Prefix"] for c in result.get("CommonPrefixes", [])]
+
+
+def error_of(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
+    err = info.value.response
+    return (
+        err["Error"]["Code"],
+        err["ResponseMetadata"]["HTTPStatusCode"],
+        err["Error"]["Message"],
+    )
+
+
+def test_v2_contents_and_order(s3: Any, bucket: str) -> None:
+    etags = put(s3, bucket, "b", "a", "é", "Z", "a/b c")
+    result = s3.list_objects_v2(Bucket=bucket)
+    assert keys(result) == ["Z", "a", "a/b c", "b", "é"]
+    assert result["KeyCount"] == 5 and result["MaxKeys"] == 1000
+    assert result["IsTruncated"] is False and result["Name"] == bucket
+    first = result["Contents"][0]
+    assert first["ETag"] == etags["Z"]
+    assert first["Size"] == 1
+    assert first["StorageClass"] == "STANDARD"
+    assert isinstance(first["LastModified"], datetime) and first["LastModified"].tzinfo
+    assert abs((datetime.now(UTC) - first["LastModified"]).total_seconds()) < 600
+    assert "Owner" not in first
+    owned = s3.list_objects_v2(Bucket=bucket, FetchOwner=True)["Contents"][0]
+    assert len(owned["Owner"]["ID"]) == 64
+
+
+def test_v2_delimiter_and_paginator(s3: Any, bucket: str) -> None:
+    put(s3, bucket, "a/1", "a/2", "b", "c/x/1", "c/y", "d")
+    result = s3.list_objects_v2(Bucket=bucket, Delimiter="/")
+    assert keys(result) == ["b", "d"] and prefixes(result) == ["a/", "c/"]
+    assert result["KeyCount"] == 4 and result["Delimiter"] == "/"
+    pages = list(
+        s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Delimiter="/", PaginationConfig={"PageSize": 1}
+        )
+    )
+    got = [(keys(p), prefixes(p)) for p in pages]
+    assert got == [([], ["a/"]), (["b"], []), ([], ["c/"]), (["d"], [])]
+    assert [p["IsTruncated"] for p in pages] == [True, True, True, False]
+    flat = list(
+        s3.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix="c/", PaginationConfig={"PageSize": 1}
+        )
+    )
+    assert [k for p in flat for k in keys(p)] == ["c/x/1", "c/y"]
+
+
+def test_v2_start_after_and_max_keys_zero(s3: Any, bucket: str) -> None:
+    put(s3, bucket, "p/a", "p/b", "q")
+    result = s3.list_objects_v2(Bucket=bucket, StartAfter="p/a")
+    assert keys(result) == ["p/b", "q"] and result["StartAfter"] == "p/a"
+    zero = s3.list_objects_v2(Bucket=bucket, MaxKeys=0)
+    assert "Contents" not in zero and zero["KeyCount"] == 0 and zero["MaxKeys"] == 0
+    assert zero["IsTruncated"] is False
+
+
+def test_encoding_type_url(s3: Any, bucket: str) -> None:
+    put(s3, bucket, "a b/c+d", "é&x")
+    # boto3 asks for url encoding itself and decodes the answer transparently...
+    assert keys(s3.list_objects_v2(Bucket=bucket)) == ["a b/c+d", "é&x"]
+    # ...but leaves the names encoded when the caller asked for it.
+    raw = s3.list_objects_v2(Bucket=bucket, EncodingType="url", Delimiter="/")
+    assert keys(raw) == ["%C3%A9%26x"] and prefixes(raw) == ["a+b/"]
+    assert raw["EncodingType"] == "url"
+    with pytest.raises(ClientError) as info:
+        s3.list_objects_v2(Bucket=bucket, EncodingType="base64")
+    assert error_of(info) == (
+        "InvalidArgument",
+        400,
+        "Invalid Encoding Method specified in Request",
+    )
+
+
+def test_v1_markers(s3: Any, bucket: str) -> None:
+    put(s3, bucket, "a", "b/1", "b/2", "c")
+    plain = s3.list_objects(Bucket=bucket, MaxKeys=2)
+    assert keys(plain) == ["a", "b/1"] and plain["IsTruncated"] is True
+    assert "NextMarker" not in plain
+    assert len(plain["Contents"][0]["Owner"]["ID"]) == 64
+    assert keys(s3.list_objects(Bucket=bucket, Marker="b/1")) == ["b/2", "c"]
+    grouped = s3.list_objects(Bucket=bucket, MaxKeys=2, Delimiter="/")
+    assert keys(grouped) == ["a"] and prefixes(grouped) == ["b/"]
+    assert grouped["NextMarker"] == "b/"
+    rest = s3.list_objects(Bucket=bucket, Delimiter="/", Marker=grouped["NextMarker"])
+    assert keys(rest) == ["c"] and prefixes(rest) == [] and rest["IsTruncated"] is False
+
+
+def test_list_object_versions(s3: Any, bucket: str) -> None:
+    etags = put(s3, bucket, "a", "b")
+    result = s3.list_object_versions(Bucket=bucket, MaxKeys=1)
+    (version,) = result["Versions"]
+    assert (version["Key"], version["VersionId"], version["IsLatest"]) == ("a", "null", True)
+    assert version["ETag"] == etags["a"] and version["Size"] == 1
+    assert result["IsTruncated"] is True
+    assert (result["NextKeyMarker"], result["NextVersionIdMarker"]) == ("a", "null")
+    rest = s3.list_object_versions(Bucket=bucket, KeyMarker="a", VersionIdMarker="null")
+    assert [v["Key"] for v in rest["Versions"]] == ["b"]
+    assert rest["IsTruncated"] is False
+
+
+def test_list_missing_bucket(s3: Any) -> None:
+    with pytest.raises(ClientError) as info:
+        s3.list_objects_v2(Bucket=f"nope-{uuid.uuid4().hex[:8]}")
+    assert error_of(info)[:2] == ("NoSuchBucket", 404)

@@ -1,0 +1,295 @@
+"""Multipart uploads end to end: a real server driven by boto3, with real 5 MiB parts."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import uuid
+from typing import Any
+
+import pytest
+from awscrt import checksums as crt
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
+
+MIB = 1024 * 1024
+PART = 5 * MIB
+NO_SUCH_UPLOAD = (
+    "The specified upload does not exist. The upload ID may be invalid, or the upload may have"
+    " been aborted or completed."
+)
+
+
+@pytest.fixture
+def s3(server: Any) -> Any:
+    return server.client("s3")
+
+
+@pytest.fixture
+def bucket(s3: Any) -> str:
+    name = f"mpu-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def error_of(info: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
+    err = info.value.response
+    return (
+        err["Error"]["Code"],
+        err["ResponseMetadata"]["HTTPStatusCode"],
+        err["Error"]["Message"],
+    )
+
+
+def md5(data: bytes) -> bytes:
+    return hashlib.md5(data).digest()
+
+
+def test_upload_list_complete_get(s3: Any, bucket: str) -> None:
+    datas = [b"a" * PART, b"b" * 1000]
+    created = s3.create_multipart_upload(
+        Bucket=bucket, Key="big", ContentType="text/plain", Metadata={"color": "blue"}
+    )
+    upload_id = created["UploadId"]
+    assert (created["Bucket"], created["Key"]) == (bucket, "big")
+    etags = [
+        s3.upload_part(Bucket=bucket, Key="big", UploadId=upload_id, PartNumber=i + 1, Body=d)[
+            "ETag"
+        ]
+        for i, d in enumerate(datas)
+    ]
+    assert etags == [f'"{md5(d).hex()}"' for d in datas]
+    uploads = s3.list_multipart_uploads(Bucket=bucket)["Uploads"]
+    assert [(u["Key"], u["UploadId"]) for u in uploads] == [("big", upload_id)]
+    parts = s3.list_parts(Bucket=bucket, Key="big", UploadId=upload_id)
+    assert [(p["PartNumber"], p["ETag"], p["Size"]) for p in parts["Parts"]] == [
+        (1, etags[0], PART),
+        (2, etags[1], 1000),
+    ]
+    assert parts["IsTruncated"] is False
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="big",
+        UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]},
+    )
+    expected = f'"{hashlib.md5(b"".join(md5(d) for d in datas)).hexdigest()}-2"'
+    assert (done["ETag"], done["Bucket"], done["Key"]) == (expected, bucket, "big")
+    got = s3.get_object(Bucket=bucket, Key="big")
+    assert got["ETag"] == expected and got["ContentType"] == "text/plain"
+    assert got["Metadata"] == {"color": "blue"}
+    assert got["Body"].read() == b"".join(datas)
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert [(o["Key"], o["ETag"], o["Size"]) for o in listed] == [("big", expected, PART + 1000)]
+
+
+def test_no_such_upload_and_abort(s3: Any, bucket: str) -> None:
+    with pytest.raises(ClientError) as info:
+        s3.upload_part(Bucket=bucket, Key="k", UploadId="nope", PartNumber=1, Body=b"x")
+    assert error_of(info) == ("NoSuchUpload", 404, NO_SUCH_UPLOAD)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=1, Body=b"x")
+    aborted = s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id)
+    assert aborted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(ClientError) as info:
+        s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id)
+    assert error_of(info) == ("NoSuchUpload", 404, NO_SUCH_UPLOAD)
+    with pytest.raises(ClientError) as info:
+        s3.abort_multipart_upload(Bucket=bucket, Key="k", UploadId=upload_id)
+    assert error_of(info)[:2] == ("NoSuchUpload", 404)
+
+
+def test_part_number_out_of_range(s3: Any, bucket: str) -> None:
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    with pytest.raises(ClientError) as info:
+        s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=10001, Body=b"x")
+    assert error_of(info) == (
+        "InvalidArgument",
+        400,
+        "Part number must be an integer between 1 and 10000, inclusive",
+    )
+
+
+def test_complete_errors(s3: Any, bucket: str) -> None:
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    e1 = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=1, Body=b"small")[
+        "ETag"
+    ]
+    e2 = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=2, Body=b"tail")[
+        "ETag"
+    ]
+
+    def complete(parts: list[dict[str, Any]]) -> tuple[str, int, str]:
+        with pytest.raises(ClientError) as info:
+            s3.complete_multipart_upload(
+                Bucket=bucket, Key="k", UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        return error_of(info)
+
+    assert complete([{"PartNumber": 1, "ETag": e1}, {"PartNumber": 2, "ETag": e2}]) == (
+        "EntityTooSmall",
+        400,
+        "Your proposed upload is smaller than the minimum allowed size",
+    )
+    assert complete([{"PartNumber": 2, "ETag": e2}, {"PartNumber": 1, "ETag": e1}])[:2] == (
+        "InvalidPartOrder",
+        400,
+    )
+    assert complete([{"PartNumber": 1, "ETag": e2}])[:2] == ("InvalidPart", 400)
+    assert complete([{"PartNumber": 3, "ETag": e1}])[:2] == ("InvalidPart", 400)
+    # A single small part is a valid (last) part.
+    done = s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="k",
+        UploadId=upload_id,
+        MultipartUpload={"Parts": [{"PartNumber": 2, "ETag": e2}]},
+    )
+    assert done["ETag"] == f'"{hashlib.md5(md5(b"tail")).hexdigest()}-1"'
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"tail"
+
+
+def test_upload_part_copy(s3: Any, bucket: str) -> None:
+    source = bytes(range(256)) * (PART // 256 + 10)
+    s3.put_object(Bucket=bucket, Key="src", Body=source)
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    first = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload_id,
+        PartNumber=1,
+        CopySource={"Bucket": bucket, "Key": "src"},
+        CopySourceRange=f"bytes=0-{PART - 1}",
+    )
+    assert first["CopyPartResult"]["ETag"] == f'"{md5(source[:PART]).hex()}"'
+    second = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload_id,
+        PartNumber=2,
+        CopySource=f"{bucket}/src",
+        CopySourceRange="bytes=10-19",
+    )
+    with pytest.raises(ClientError) as info:
+        s3.upload_part_copy(
+            Bucket=bucket,
+            Key="dst",
+            UploadId=upload_id,
+            PartNumber=3,
+            CopySource=f"{bucket}/src",
+            CopySourceIfMatch='"nope"',
+        )
+    assert error_of(info)[:2] == ("PreconditionFailed", 412)
+    s3.complete_multipart_upload(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload_id,
+        MultipartUpload={
+            "Parts": [
+                {"PartNumber": 1, "ETag": first["CopyPartResult"]["ETag"]},
+                {"PartNumber": 2, "ETag": second["CopyPartResult"]["ETag"]},
+            ]
+        },
+    )
+    body = s3.get_object(Bucket=bucket, Key="dst")["Body"].read()
+    assert body == source[:PART] + source[10:20]
+
+
+def test_transfer_manager_upload_and_download(s3: Any, bucket: str) -> None:
+    data = hashlib.sha256(b"seed").digest() * ((2 * PART + 12345) // 32)
+    config = TransferConfig(multipart_threshold=PART, multipart_chunksize=PART)
+    s3.upload_fileobj(io.BytesIO(data), bucket, "tm", Config=config)
+    head = s3.head_object(Bucket=bucket, Key="tm", ChecksumMode="ENABLED")
+    assert head["ContentLength"] == len(data)
+    chunks = [data[i : i + PART] for i in range(0, len(data), PART)]
+    etag = hashlib.md5(b"".join(md5(c) for c in chunks)).hexdigest()
+    assert head["ETag"] == f'"{etag}-3"'
+    # s3transfer asks for CRC32 checksums: the object's is the composite of the parts'.
+    crcs = b"".join(crt.crc32(c).to_bytes(4, "big") for c in chunks)
+    composite = base64.b64encode(crt.crc32(crcs).to_bytes(4, "big")).decode()
+    assert (head["ChecksumCRC32"], head["ChecksumType"]) == (f"{composite}-3", "COMPOSITE")
+    out = io.BytesIO()
+    s3.download_fileobj(bucket, "tm", out)
+    assert out.getvalue() == data
+
+
+def test_full_object_crc64nvme(s3: Any, bucket: str) -> None:
+    datas = [b"x" * PART, b"y" * 77]
+    created = s3.create_multipart_upload(Bucket=bucket, Key="c", ChecksumAlgorithm="CRC64NVME")
+    assert created["ChecksumType"] == "FULL_OBJECT"
+    upload_id = created["UploadId"]
+    parts = []
+    for i, d in enumerate(datas):
+        res = s3.upload_part(
+            Bucket=bucket,
+            Key="c",
+            UploadId=upload_id,
+            PartNumber=i + 1,
+            Body=d,
+            ChecksumAlgorithm="CRC64NVME",
+        )
+        parts.append({"PartNumber": i + 1, "ETag": res["ETag"]})
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="c", UploadId=upload_id, MultipartUpload={"Parts": parts}
+    )
+    whole = base64.b64encode(crt.crc64nvme(b"".join(datas)).to_bytes(8, "big")).decode()
+    assert done["ChecksumCRC64NVME"] == whole
+    assert done["ChecksumType"] == "FULL_OBJECT"
+
+
+def test_list_parts_and_uploads_paging(s3: Any, bucket: str) -> None:
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    for n in (1, 2, 3):
+        s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=n, Body=b"p" * n)
+    page = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id, MaxParts=2)
+    assert [p["PartNumber"] for p in page["Parts"]] == [1, 2]
+    assert (page["IsTruncated"], page["NextPartNumberMarker"], page["MaxParts"]) == (True, 2, 2)
+    rest = s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id, PartNumberMarker=2)
+    assert [(p["PartNumber"], p["Size"]) for p in rest["Parts"]] == [(3, 3)]
+    assert rest["IsTruncated"] is False
+    others = {
+        key: s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+        for key in ("a/1", "a/2", "z")
+    }
+    grouped = s3.list_multipart_uploads(Bucket=bucket, Delimiter="/")
+    assert [c["Prefix"] for c in grouped["CommonPrefixes"]] == ["a/"]
+    assert [(u["Key"], u["UploadId"]) for u in grouped["Uploads"]] == [
+        ("k", upload_id),
+        ("z", others["z"]),
+    ]
+    first = s3.list_multipart_uploads(Bucket=bucket, MaxUploads=2)
+    assert [u["Key"] for u in first["Uploads"]] == ["a/1", "a/2"]
+    assert first["IsTruncated"] is True
+    assert (first["NextKeyMarker"], first["NextUploadIdMarker"]) == ("a/2", others["a/2"])
+    second = s3.list_multipart_uploads(
+        Bucket=bucket,
+        MaxUploads=2,
+        KeyMarker=first["NextKeyMarker"],
+        UploadIdMarker=first["NextUploadIdMarker"],
+    )
+    assert [u["Key"] for u in second["Uploads"]] == ["k", "z"]
+    assert second["IsTruncated"] is False
+
+
+def test_complete_if_none_match(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="taken", Body=b"old")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="taken")["UploadId"]
+    etag = s3.upload_part(
+        Bucket=bucket, Key="taken", UploadId=upload_id, PartNumber=1, Body=b"new"
+    )["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    with pytest.raises(ClientError) as info:
+        s3.complete_multipart_upload(
+            Bucket=bucket, Key="taken", UploadId=upload_id, MultipartUpload=parts, IfNoneMatch="*"
+        )
+    assert error_of(info) == (
+        "PreconditionFailed",
+        412,
+        "At least one of the pre-conditions you specified did not hold",
+    )
+    assert s3.get_object(Bucket=bucket, Key="taken")["Body"].read() == b"old"
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="taken", UploadId=upload_id, MultipartUpload=parts
+    )
+    assert s3.get_object(Bucket=bucket, Key="taken")["Body"].read() == b"new"

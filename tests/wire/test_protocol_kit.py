@@ -8,6 +8,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSRequest, HeadersDict, prepare_request_dict
+from botocore.config import Config
+from botocore.httpchecksum import apply_request_checksum, resolve_request_checksum_algorithm
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
 
@@ -36,6 +38,7 @@ def botocore_request(
     serializer = create_serializer(protocol or model.metadata["protocol"], include_validation=True)
     serialized = serializer.serialize_to_request(params, op)
     prepare_request_dict(serialized, endpoint_url=ENDPOINT)
+    _add_required_checksum(serialized, op, params)
     prepared = AWSRequest(
         method=serialized["method"],
         url=serialized["url"],
@@ -50,6 +53,15 @@ def botocore_request(
         [(k, v.decode() if isinstance(v, bytes) else v) for k, v in prepared.headers.items()]
     )
     return Request(prepared.method, split.path, split.query, headers, BufferedBody(body))
+
+
+def _add_required_checksum(serialized: dict[str, Any], op: Any, params: dict[str, Any]) -> None:
+    """The digest header botocore's client adds where the model requires one (S3 refuses such a
+    request without it): x-amz-checksum-crc32 and x-amz-sdk-checksum-algorithm by default."""
+    config = Config(request_checksum_calculation="when_required")
+    serialized["context"] = {"client_config": config, "checksum": {}}
+    resolve_request_checksum_algorithm(serialized, op, params)
+    apply_request_checksum(serialized)
 
 
 def raw_request(

@@ -49,7 +49,7 @@ def build_app(
     gateway = Gateway(
         services={"s3": s3, "sts": StsService()},
         wires={name: load_wire(name) for name in SERVED},
-        auth=Authenticator(root, clock),
+        auth=Authenticator(root, clock, s3_hostnames=config.s3_hostnames),
         health=Health({s.port: Backend(s.engine, s.store) for s in stores}),
         region=config.region,
         s3_hostnames=config.s3_hostnames,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ownstack.core.clock import Clock
 from ownstack.core.context import Principal
 from ownstack.core.http import Request
-from ownstack.wire.sigv2 import is_sigv2
+from ownstack.wire.sigv2 import SigV2Verifier, is_sigv2
 
 from .vhost import VirtualHosts
 
@@ -49,7 +49,6 @@ class Authenticator:
         *,
         s3_hostnames: tuple[str, ...] = DEFAULT_S3_HOSTNAMES,
     ):
-        from ownstack.wire.sigv2 import SigV2Verifier
         from ownstack.wire.sigv4 import SigV4Verifier
 
         self._root = root

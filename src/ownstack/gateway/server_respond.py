@@ -21,6 +21,19 @@ Body = StreamBody | EmptyBody
 
 _WATCHED_LENGTHS = frozenset({4, 10, 14, 17})  # date, connection, content-length, transfer-encoding
 _NO_BODY_STATUSES = frozenset({204, 304})
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+def _owes_continue(request: Request, body: Body) -> bool:
+    """An empty body is never read, so no 100 went out for it; yet a client that sent
+    `Expect: 100-continue` may still be waiting for one. botocore, given a final answer instead,
+    keeps that answer's status line for the connection's next Expect request and then misreads
+    it (a hang). AWS sends the 100 here, and RFC 9110 15.2.1 allows it: so do we, in order."""
+    return (
+        isinstance(body, EmptyBody)
+        and request.http_version == "1.1"
+        and (request.headers.get("expect") or "").lower() == "100-continue"
+    )
 
 
 class Responder(ResponseWriter):
@@ -76,6 +89,8 @@ class Responder(ResponseWriter):
         head = "".join(parts).encode("latin-1")
         if head.count(b"\n") != len(parts) or head.count(b"\r") != len(parts):
             raise ValueError("CR or LF inside a response header")  # header injection
+        if _owes_continue(request, body):
+            head = _CONTINUE + head
         if head_only or not isinstance(payload, bytes):
             await self._send_body(head, payload, head_only, chunked, declared)
             return keep

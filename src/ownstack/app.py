@@ -17,6 +17,7 @@ from ownstack.core.clock import Clock, SystemClock
 from ownstack.gateway.auth import Authenticator, RootCredentials
 from ownstack.gateway.dispatch import Gateway
 from ownstack.gateway.internal import Backend, Health
+from ownstack.obs.metrics import LabelValues, Registry
 from ownstack.ports.engine import EngineContext
 from ownstack.wire.codec import ServiceWire
 
@@ -46,7 +47,10 @@ def build_app(
 
     s3 = S3Service(by_port["meta"], by_port["blobs"], clock, **_s3_limits(config))
     root = RootCredentials(identity.access_key, identity.secret_key, identity.account_id)
+    registry = Registry()
+    _expose_engine_stats(registry, stores)
     gateway = Gateway(
+        registry=registry,
         services={"s3": s3, "sts": StsService()},
         wires={name: load_wire(name) for name in SERVED},
         auth=Authenticator(root, clock, s3_hostnames=config.s3_hostnames),
@@ -61,6 +65,29 @@ def build_app(
         await _close_all(stores)
 
     return gateway, close
+
+
+def _expose_engine_stats(registry: Registry, stores: list[OpenStore]) -> None:
+    """Engines that count their own work (sqlite: transactions committed, durable syncs) show
+    it in /metrics; syncs per commit is how group commit is seen at work."""
+    counted = [s for s in stores if callable(getattr(s.store, "stats", None))]
+    if not counted:
+        return
+
+    def sample() -> dict[LabelValues, float]:
+        return {
+            (s.port, s.engine, event): float(value)
+            for s in counted
+            for event, value in s.store.stats().items()
+        }
+
+    registry.sampled(
+        "ownstack_engine_events_total",
+        "Work an engine reports about itself (commits, syncs, ...), by port, engine and event.",
+        "counter",
+        ("port", "engine", "event"),
+        sample,
+    )
 
 
 def open_stores(config: Config, clock: Clock) -> list[OpenStore]:

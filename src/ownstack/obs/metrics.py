@@ -7,7 +7,7 @@ values, so recording a request costs a dict lookup and a bisect, never a label-d
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -131,7 +131,36 @@ class Histogram:
         return lines
 
 
-Metric = Counter | Histogram
+class Sampled:
+    """A series read at scrape time from something that keeps its own counts (an engine's
+    commit and fsync counters), so the hot path records nothing extra."""
+
+    def __init__(
+        self,
+        name: str,
+        help_text: str,
+        kind: str,
+        label_names: Sequence[str],
+        sample: Callable[[], Mapping[LabelValues, float]],
+    ) -> None:
+        self.name = name
+        self.help_text = help_text
+        self.kind = kind
+        self.label_names = tuple(label_names)
+        self._sample = sample
+
+    def render(self) -> list[str]:
+        lines = [
+            f"# HELP {self.name} {escape_help(self.help_text)}",
+            f"# TYPE {self.name} {self.kind}",
+        ]
+        for values, value in sorted(self._sample().items()):
+            text = _label_text(self.label_names, values)
+            lines.append(f"{self.name}{_braced(text)} {format_value(value)}")
+        return lines
+
+
+Metric = Counter | Histogram | Sampled
 
 
 class Registry:
@@ -151,6 +180,18 @@ class Registry:
         buckets: Sequence[float] = DEFAULT_BUCKETS,
     ) -> Histogram:
         metric = Histogram(name, help_text, label_names, buckets)
+        self._register(metric)
+        return metric
+
+    def sampled(
+        self,
+        name: str,
+        help_text: str,
+        kind: str,
+        label_names: Sequence[str],
+        sample: Callable[[], Mapping[LabelValues, float]],
+    ) -> Sampled:
+        metric = Sampled(name, help_text, kind, label_names, sample)
         self._register(metric)
         return metric
 

@@ -6,7 +6,9 @@ Everything heavy is imported here, lazily, so `ownstack env` and `--help` stay i
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -23,6 +25,7 @@ from ownstack.wire.codec import ServiceWire
 
 Closer = Callable[[], Awaitable[None]]
 SERVED = ("s3", "sts")
+log = logging.getLogger("ownstack")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +41,22 @@ def build_app(
     """The App for the HTTP server and the coroutine that closes its stores. Raises ConfigError
     for anything misconfigured (unknown engine or port, bad limits, bad credentials)."""
     clock = clock or SystemClock()
+    started = clock.now()  # before any request: every put of this process begins later
     identity = load_identity(config.data_dir, config.credentials, env)
     stores = open_stores(config, clock)
     by_port = {s.port: s.store for s in stores}
     from ownstack.services.s3.service import S3Service
+    from ownstack.services.s3.sweep import SWEEP_SLACK_S
     from ownstack.services.sts.service import StsService
     from ownstack.wire.services import load_wire
 
     s3 = S3Service(by_port["meta"], by_port["blobs"], clock, **_s3_limits(config))
+    sweeper = OrphanSweeper(s3.sweep_orphan_blobs, started - SWEEP_SLACK_S)
+
+    async def start() -> None:
+        await _open_all(stores)
+        sweeper.start()
+
     root = RootCredentials(identity.access_key, identity.secret_key, identity.account_id)
     registry = Registry()
     _expose_engine_stats(registry, stores)
@@ -58,13 +69,44 @@ def build_app(
         region=config.region,
         s3_hostnames=config.s3_hostnames,
         wire_loader=_LazyWires(load_wire),
-        on_start=lambda: _open_all(stores),
+        on_start=start,
     )
 
     async def close() -> None:
+        await sweeper.stop()
         await _close_all(stores)
 
     return gateway, close
+
+
+class OrphanSweeper:
+    """Runs the S3 orphan-blob sweep once, in the background, so starting stays fast. Its
+    failure is logged and never stops the server; `stop` cancels it before the stores close."""
+
+    def __init__(self, sweep: Callable[[float], Awaitable[int]], cutoff: float) -> None:
+        self._sweep = sweep
+        self._cutoff = cutoff
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="orphan-sweep")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        await asyncio.wait([self._task])  # unlike `await task`, never raises its outcome
+
+    async def _run(self) -> None:
+        try:
+            count = await self._sweep(self._cutoff)
+        except Exception:
+            log.exception("orphan blob sweep failed")
+            return
+        # Quiet when there was nothing to do: a clean start logs nothing extra.
+        level = logging.INFO if count else logging.DEBUG
+        log.log(level, "orphan blob sweep: deleted %d unreferenced blob(s)", count)
 
 
 def _expose_engine_stats(registry: Registry, stores: list[OpenStore]) -> None:

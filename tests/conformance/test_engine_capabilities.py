@@ -11,12 +11,19 @@ import pytest
 
 from conformance.kit import ENGINES
 from ownstack.core.clock import SystemClock
-from ownstack.ports.blobs import BlobStore
+from ownstack.ports.blobs import BlobStore, ListableBlobs
 from ownstack.ports.engine import EngineContext
 from ownstack.ports.meta import MetaStore
 
 EXPECTED = {"memory": {"meta", "blobs"}, "sqlite": {"meta"}, "fs": {"blobs"}}
 PROTOCOLS: dict[str, type] = {"meta": MetaStore, "blobs": BlobStore}
+OPTIONAL: dict[str, dict[str, set[type]]] = {
+    "memory": {"blobs": {ListableBlobs}},
+    "fs": {"blobs": {ListableBlobs}},
+}
+"""Optional capability protocols each engine's store implements, by port."""
+CAPABILITIES: dict[str, set[type]] = {"meta": set(), "blobs": {ListableBlobs}}
+"""Every optional capability protocol of each port."""
 
 
 def test_each_engine_provides_exactly_what_it_claims() -> None:
@@ -44,3 +51,24 @@ def test_factories_build_stores_of_their_port(tmp_path: Path, name: str, port: s
     asyncio.run(store.close())
     if name != "memory":  # the "path" option places the store inside the data dir
         assert (tmp_path / "custom").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "port"), [(n, p) for n, ports in sorted(EXPECTED.items()) for p in sorted(ports)]
+)
+def test_stores_implement_exactly_their_optional_capabilities(
+    tmp_path: Path, name: str, port: str
+) -> None:
+    ctx = EngineContext(data_dir=tmp_path, options={}, clock=SystemClock())
+    store = ENGINES[name].factories[port](ctx)
+    claimed = OPTIONAL.get(name, {}).get(port, set())
+    assert {cap for cap in CAPABILITIES[port] if isinstance(store, cap)} == claimed
+    asyncio.run(store.close())
+
+
+def test_every_blob_engine_can_list_its_blobs() -> None:
+    """The orphan sweep (services/s3/sweep.py) depends on it for every blob engine."""
+    blob_engines = {name for name, ports in EXPECTED.items() if "blobs" in ports}
+    assert {name for name in blob_engines if ListableBlobs in OPTIONAL[name]["blobs"]} == (
+        blob_engines
+    )

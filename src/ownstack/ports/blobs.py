@@ -51,3 +51,15 @@ class BlobStore(Protocol):
     async def health(self) -> None: ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class ListableBlobs(Protocol):
+    """Optional capability of a BlobStore: enumerate blobs by age, so blobs that no record
+    references (a crash between a blob's put and its metadata commit) can be reclaimed."""
+
+    def ids_older_than(self, cutoff: float) -> AsyncIterator[str]:
+        """Ids of the blobs created before `cutoff` (epoch seconds; file stores: the final
+        file's mtime), in no particular order, streamed: a store never lists them all at once.
+        A blob deleted while this runs may or may not be listed."""
+        ...

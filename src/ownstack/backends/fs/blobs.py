@@ -9,6 +9,7 @@ from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 
 from ownstack.backends.fs.layout import Layout, new_id
+from ownstack.backends.fs.listing import ids_older_than
 from ownstack.backends.fs.putter import PutJob
 from ownstack.core.http import FileRange
 from ownstack.ports.blobs import BlobRef, ChunkObserver
@@ -90,6 +91,11 @@ class FsBlobs:
         except BlobNotFound:
             return
         await asyncio.to_thread(_unlink_missing_ok, path)
+
+    def ids_older_than(self, cutoff: float) -> AsyncIterator[str]:
+        """ListableBlobs: blobs whose final file's mtime (the time of its last write) is
+        before `cutoff`."""
+        return ids_older_than(self._layout.root, cutoff)
 
     async def health(self) -> None:
         if not os.access(self._layout.tmp, os.W_OK | os.X_OK):

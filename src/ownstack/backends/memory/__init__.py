@@ -16,7 +16,7 @@ def open_meta(ctx: EngineContext) -> MemoryMeta:
 
 
 def open_blobs(ctx: EngineContext) -> MemoryBlobs:
-    return MemoryBlobs()
+    return MemoryBlobs(ctx.clock)
 
 
 engine = Engine(name="memory", factories={"meta": open_meta, "blobs": open_blobs})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterable, AsyncIterator
 
+from ownstack.core.clock import Clock, SystemClock
 from ownstack.core.http import FileRange
 from ownstack.ports.blobs import BlobRef, ChunkObserver
 from ownstack.ports.errors import BlobNotFound
@@ -19,8 +20,11 @@ def check_range(offset: int, length: int, size: int) -> None:
 
 
 class MemoryBlobs:
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self._blobs: dict[str, bytes] = {}
+        self._created: dict[str, float] = {}
+        """Blob id -> when its put completed (the clock's `now`), for `ids_older_than`."""
+        self._clock = clock or SystemClock()
 
     def __len__(self) -> int:
         """How many blobs are stored."""
@@ -39,6 +43,7 @@ class MemoryBlobs:
         blob_id = secrets.token_hex(16)
         data = b"".join(parts)
         self._blobs[blob_id] = data
+        self._created[blob_id] = self._clock.now()
         return BlobRef(blob_id, len(data))
 
     def _data(self, blob_id: str) -> bytes:
@@ -62,6 +67,14 @@ class MemoryBlobs:
 
     async def delete(self, blob_id: str) -> None:
         self._blobs.pop(blob_id, None)
+        self._created.pop(blob_id, None)
+
+    async def ids_older_than(self, cutoff: float) -> AsyncIterator[str]:
+        """ListableBlobs: blobs put before `cutoff` by the injected clock."""
+        # A snapshot: the caller deletes while iterating, which would break a live dict view.
+        old = [blob_id for blob_id, created in self._created.items() if created < cutoff]
+        for blob_id in old:
+            yield blob_id
 
     async def health(self) -> None:
         return None

@@ -9,6 +9,7 @@ from .delete_objects import DeleteObjectsOps
 from .listing import ListingOps
 from .multipart import MultipartOps
 from .objects import ObjectOps
+from .sweep import SweepOps
 from .tagging import TaggingOps
 
 
@@ -21,5 +22,6 @@ class S3Service(
     ListingOps,
     DeleteObjectsOps,
     MultipartOps,
+    SweepOps,
 ):
     """Constructed as S3Base is: S3Service(meta, blobs, clock, limits=None)."""

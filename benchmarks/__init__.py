@@ -1,0 +1,1 @@
+"""ownstack benchmarks: `make bench` (python -m benchmarks.run) runs every scenario at once."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import shlex
 import signal
@@ -81,6 +82,14 @@ def serve(config: Config) -> int:
     return 0
 
 
+def _freeze_startup_heap() -> None:
+    """Move everything start-up built (botocore models, compiled wire plans, ~47k objects) out
+    of the cyclic collector's reach. Left in, every full collection re-walks them on the event
+    loop: measured ~50 ms per collection here, a pause every request in flight pays (p99)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def _serve(config: Config) -> None:
     # Imported here, not at module top, so `ownstack env` starts without loading botocore.
     from ownstack.app import build_app
@@ -89,6 +98,7 @@ async def _serve(config: Config) -> None:
     app, close = build_app(config)
     try:
         await app.start()
+        _freeze_startup_heap()
         server = HttpServer(app, ServerConfig(host=config.host, port=config.port))
         await server.start()
         try:

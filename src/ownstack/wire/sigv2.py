@@ -48,12 +48,19 @@ def is_sigv2(req: Request) -> bool:
     header = req.headers.get("authorization")
     if header is not None:
         return header.startswith(HEADER_PREFIX)
-    if "AWSAccessKeyId=" not in req.query and "Signature=" not in req.query:
+    query = req.query
+    if "AWSAccessKeyId=" not in query and "Signature=" not in query:
         return False
-    pairs = split_query(req.query)
-    if query_value(pairs, "SignatureVersion") is not None:
+    if "AWSAccessKeyId" not in query and query.count("Signature") == query.count("X-Amz-Signature"):
+        # SigV4 presigned: every "Signature" is inside "X-Amz-Signature", so no item is
+        # named Signature (such an item starts the query or follows '&', never '-').
         return False
-    return any(query_value(pairs, name) is not None for name in ("AWSAccessKeyId", "Signature"))
+    # Which names are present is all that matters here; decoding every value (query_value)
+    # cost a SigV4 presigned request (whose X-Amz-Signature passes the test above) ~3 us.
+    names = {item.partition("=")[0] for item in query.split("&") if item}
+    if "SignatureVersion" in names:
+        return False
+    return "AWSAccessKeyId" in names or "Signature" in names
 
 
 class SigV2Verifier:

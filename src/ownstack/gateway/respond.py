@@ -10,11 +10,13 @@ from ownstack.core.errors import ServiceError
 from ownstack.core.http import FileRange, Payload, Response
 
 SERVER_NAME = "ownstack"
+_DEFAULT_LENGTHS = frozenset({len("x-amz-request-id"), len("x-amz-id-2"), len("server")})
 
 
 def set_default_headers(resp: Response, request_id: str, host_id: str | None) -> None:
     """Add x-amz-request-id, x-amz-id-2 (S3) and Server unless the codec already set them."""
-    present = {name.lower() for name, _ in resp.headers}
+    # Only names as long as one of the three can be one of them: lower-case just those.
+    present = {name.lower() for name, _ in resp.headers if len(name) in _DEFAULT_LENGTHS}
     if "x-amz-request-id" not in present:
         resp.headers.append(("x-amz-request-id", request_id))
     if host_id is not None and "x-amz-id-2" not in present:

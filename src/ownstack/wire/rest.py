@@ -4,7 +4,8 @@ Subclasses supply the body format and the error shape."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import unquote
 
@@ -16,8 +17,8 @@ from ownstack.core.http import Headers, Payload, Request, Response
 from ownstack.core.service import STATUS
 
 from .body import body_bytes
-from .restplan import InputPlan, RestPlan, Router, parse_query
-from .values import BadInputError, format_scalar, parse_scalar
+from .restplan import Binding, InputPlan, RestPlan, Router, parse_query
+from .values import BadInputError, format_scalar, format_timestamp, parse_scalar, timestamp_format
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 
@@ -36,6 +37,10 @@ class RestCodec:
         self.model = model
         self.max_body = max_body
         self.router = Router(model, preferred)
+        self._header_writers = {
+            name: _header_writers(plan.output.headers) for name, plan in self.router.plans.items()
+        }
+        self._last_query: tuple[str, dict[str, list[str]]] = ("", {})
 
     # --- hooks ------------------------------------------------------------------------------
 
@@ -70,8 +75,20 @@ class RestCodec:
     def match(self, req: Request) -> OperationModel:
         return self._match_plan(req)[0].op
 
+    def _query(self, raw: str) -> dict[str, list[str]]:
+        """The parsed query. The gateway calls match() then parse() on the same request, so the
+        last result is remembered and the query is parsed once, not twice (~5 us of a presigned
+        GET). Keyed by the raw text, so it never answers for another query; callers only read
+        the dict, so sharing it between identical queries is safe."""
+        last_raw, last = self._last_query
+        if raw == last_raw:
+            return last
+        parsed = parse_query(raw)
+        self._last_query = (raw, parsed)
+        return parsed
+
     def _match_plan(self, req: Request) -> tuple[RestPlan, dict[str, str], dict[str, list[str]]]:
-        query = parse_query(req.query)
+        query = self._query(req.query)
         found = self.router.match(req.method.upper(), req.path, query, req.headers.get)
         if found is None:
             raise self._no_route(req)
@@ -83,7 +100,7 @@ class RestCodec:
         labels = plan.path_labels(req.path)
         if labels is None:
             raise self._no_route(req)
-        query = parse_query(req.query)
+        query = self._query(req.query)
         try:
             params = self._parse_locations(plan.input, labels, query, req.headers)
             await self._parse_payload(plan, req, params)
@@ -153,11 +170,7 @@ class RestCodec:
     ) -> Response:
         plan = self.router.plans[op.name]
         out = plan.output
-        headers: list[tuple[str, str]] = []
-        for binding in out.headers:
-            value = result.get(binding.member)
-            if value is not None:
-                headers.append((binding.wire, _format_header(binding.shape, value)))
+        headers = _output_headers(self._header_writers[op.name], result)
         for binding in out.header_prefixes:
             for key, value in (result.get(binding.member) or {}).items():
                 headers.append((_no_line_breaks(binding.wire + key), _no_line_breaks(str(value))))
@@ -173,6 +186,51 @@ class RestCodec:
 
     def _success_headers(self, headers: list[tuple[str, str]], ctx: RequestContext) -> None:
         headers.append(("x-amzn-RequestId", ctx.request_id))
+
+
+HeaderFormatter = Callable[[Any], str]
+HeaderWriter = tuple[int, str, HeaderFormatter]
+"""An output header member's position among the model's header members, wire name, formatter."""
+
+
+def _header_writers(bindings: list[Binding]) -> dict[str, HeaderWriter]:
+    """Member -> writer. A result names a handful of S3's ~40 output header members, so the
+    serializer walks the result, not the model (measured: GetObject's headers 10 -> 4 us)."""
+    return {b.member: (i, b.wire, _header_formatter(b.shape)) for i, b in enumerate(bindings)}
+
+
+def _header_formatter(shape: Shape) -> HeaderFormatter:
+    """`_format_header` for one shape, with the per-type dispatch done once."""
+    if isinstance(shape, ListShape):
+        return partial(_format_header, shape)
+    kind = shape.type_name
+    if kind == "string":
+        return _format_text
+    if kind == "timestamp":
+        return partial(_format_timestamp, timestamp_format(shape, "rfc822"))
+    return partial(_format_header, shape)
+
+
+def _format_text(value: Any) -> str:
+    return _no_line_breaks(str(value))
+
+
+def _format_timestamp(fmt: str, value: Any) -> str:
+    return _no_line_breaks(str(format_timestamp(value, fmt)))
+
+
+def _output_headers(
+    writers: Mapping[str, HeaderWriter], result: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """The result's header members as (wire name, text), in the model's member order."""
+    found: list[tuple[int, str, HeaderFormatter, Any]] = []
+    for member, value in result.items():
+        writer = writers.get(member)
+        if writer is not None and value is not None:
+            found.append((*writer, value))
+    if len(found) > 1:
+        found.sort()  # by position: positions are unique, so no later field is ever compared
+    return [(wire, write(value)) for _, wire, write, value in found]
 
 
 def _unquote_label(raw: str) -> str:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from ownstack.config import Config, ConfigError, load_config, load_identity
+from ownstack.obs.accesslog import BatchedLineHandler
 
 EXIT_CONFIG = 2
 EXIT_STARTUP = 1
@@ -101,6 +102,7 @@ async def _serve(config: Config) -> None:
         _freeze_startup_heap()
         server = HttpServer(app, ServerConfig(host=config.host, port=config.port))
         await server.start()
+        flusher = asyncio.create_task(_flush_access_log_every(BatchedLineHandler.FLUSH_INTERVAL))
         try:
             url = f"http://{_client_host(config.host)}:{server.port}"
             print(f"ownstack listening on {url} (data {config.data_dir})", file=sys.stderr)
@@ -108,6 +110,8 @@ async def _serve(config: Config) -> None:
             await _until_signalled()
         finally:
             await server.stop()
+            flusher.cancel()
+            _flush_access_log()
     finally:
         # Closing the stores lets the sqlite writer flush and checkpoint before we exit.
         await close()
@@ -128,11 +132,21 @@ def _configure_logging(level: str) -> None:
     root = logging.getLogger("ownstack")
     root.addHandler(handler)
     root.setLevel(level)
-    access_handler = logging.StreamHandler(sys.stderr)
-    access_handler.setFormatter(logging.Formatter("%(message)s"))
     access = logging.getLogger("ownstack.access")
-    access.addHandler(access_handler)
+    access.addHandler(BatchedLineHandler(sys.stderr))
     access.propagate = False
+
+
+async def _flush_access_log_every(interval: float) -> None:
+    """Access lines are batched (BatchedLineHandler): write what gathered, at a steady pace."""
+    while True:
+        await asyncio.sleep(interval)
+        _flush_access_log()
+
+
+def _flush_access_log() -> None:
+    for handler in logging.getLogger("ownstack.access").handlers:
+        handler.flush()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ownstack.backends.sqlite import schema
 from ownstack.backends.sqlite.writer import GroupWriter
@@ -53,8 +54,14 @@ class SqliteMeta:
         self._closed = False
 
     async def get(self, ns: str, key: str) -> Record | None:
-        rows = self._read(schema.GET, (ns, key))
-        return _record(rows[0]) if rows else None
+        # Every S3 request makes one or two of these: the statement runs directly here (no
+        # _read/_record layers) and selects only what the caller does not already know.
+        with self._read_lock:
+            rows = _fetch(self._reader, schema.GET, (ns, key))
+        if not rows:
+            return None
+        value, version = rows[0]  # bytes and int already (BLOB and INTEGER columns)
+        return Record(key, value, version)
 
     async def scan(
         self,
@@ -134,7 +141,7 @@ class SqliteMeta:
             raise BackendUnavailable(f"cannot open meta database {self.path}: {exc}") from exc
 
 
-def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[Row]:
+def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[Any]:
     try:
         return conn.execute(sql, params).fetchall()
     except sqlite3.Error as exc:

@@ -26,7 +26,7 @@ SCHEMA = (
     ) WITHOUT ROWID""",
 )
 
-GET = "SELECT key, value, version FROM records WHERE ns = ? AND key = ?"
+GET = "SELECT value, version FROM records WHERE ns = ? AND key = ?"
 VERSION_OF = "SELECT version FROM records WHERE ns = ? AND key = ?"
 UPSERT = (
     "INSERT INTO records(ns, key, value, version) VALUES(?, ?, ?, ?) "

@@ -44,6 +44,11 @@ def _settle(future: asyncio.Future[int], outcome: Outcome) -> None:
         future.set_result(outcome)
 
 
+def _settle_all(settled: list[tuple[asyncio.Future[int], Outcome]]) -> None:
+    for future, outcome in settled:
+        _settle(future, outcome)
+
+
 def _holds(expect: Expect, current: int | None) -> bool:
     if expect is None:
         return True
@@ -145,9 +150,7 @@ class GroupWriter:
             applied = sum(1 for outcome in outcomes if isinstance(outcome, int))
             self.commits += applied
             self.syncs += 1 if applied else 0
-        for pending, outcome in zip(batch, outcomes, strict=True):
-            with contextlib.suppress(RuntimeError):  # the caller's loop is gone
-                pending.loop.call_soon_threadsafe(_settle, pending.future, outcome)
+        _resolve(batch, outcomes)
 
     def _abandon(self) -> None:
         self.errors += 1
@@ -158,24 +161,36 @@ class GroupWriter:
     def _apply(self, ops: Sequence[Op]) -> Outcome:
         """One transaction inside the batch: its version, or the error that fails only it.
         Raises sqlite3.Error when the whole batch is lost (SQLite rolled it back itself)."""
+        # A SAVEPOINT lets a failed transaction undo its earlier writes. One that writes at
+        # most one row (PutObject, DeleteObject) never has any: conditions are all checked
+        # before the first write, and SQLite undoes a failed statement by itself. Skipping
+        # the SAVEPOINT / RELEASE pair saves two of the ~five statements such a transaction runs.
+        savepoint = _writes(ops) > 1
         conn = self._conn
-        conn.execute("SAVEPOINT txn")
-        try:
-            outcome = self._check_and_write(ops, self._version + 1)
-        except sqlite3.Error as exc:
-            if not conn.in_transaction:
-                raise
-            outcome = _unavailable("meta write failed", exc)
-        except (UnicodeEncodeError, TypeError, ValueError) as exc:
-            outcome = PortError(f"invalid record: {exc}")
-            outcome.__cause__ = exc
+        if savepoint:
+            conn.execute("SAVEPOINT txn")
+        outcome = self._attempt(ops)
         if isinstance(outcome, int):
-            conn.execute("RELEASE txn")
+            if savepoint:
+                conn.execute("RELEASE txn")
             self._version = outcome
             return outcome
-        conn.execute("ROLLBACK TO txn")
-        conn.execute("RELEASE txn")
+        if savepoint:
+            conn.execute("ROLLBACK TO txn")
+            conn.execute("RELEASE txn")
         return outcome
+
+    def _attempt(self, ops: Sequence[Op]) -> Outcome:
+        try:
+            return self._check_and_write(ops, self._version + 1)
+        except sqlite3.Error as exc:
+            if not self._conn.in_transaction:
+                raise
+            return _unavailable("meta write failed", exc)
+        except (UnicodeEncodeError, TypeError, ValueError) as exc:
+            error = PortError(f"invalid record: {exc}")
+            error.__cause__ = exc
+            return error
 
     def _check_and_write(self, ops: Sequence[Op], version: int) -> Outcome:
         # Every condition is evaluated against the state before this transaction (as
@@ -206,6 +221,22 @@ class GroupWriter:
                 with contextlib.suppress(RuntimeError):
                     error = BackendUnavailable("meta store is closed")
                     item.loop.call_soon_threadsafe(_settle, item.future, error)
+
+
+def _writes(ops: Sequence[Op]) -> int:
+    return sum(1 for op in ops if not isinstance(op, Check))
+
+
+def _resolve(batch: list[_Pending], outcomes: list[Outcome]) -> None:
+    """Hand each caller its outcome: one call_soon_threadsafe per event loop for the whole
+    batch rather than one per transaction (each is a self-pipe write and a loop wake-up: ~5%
+    of a loaded server's samples before), in submission order."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], Outcome]]] = {}
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        by_loop.setdefault(pending.loop, []).append((pending.future, outcome))
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the caller's loop is gone
+            loop.call_soon_threadsafe(_settle_all, settled)
 
 
 def _unavailable(what: str, exc: BaseException) -> BackendUnavailable:

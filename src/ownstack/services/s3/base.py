@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 
 from ownstack.core.clock import Clock
@@ -61,8 +63,8 @@ def no_such_key(key: str) -> ServiceError:
     return ServiceError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_user_id(account_id: str) -> str:
-    """The owner's canonical user id (64 hex chars, as S3 shows in Owner/ID), stable per account."""
-    import hashlib
-
+    """The owner's canonical user id (64 hex chars, as S3 shows in Owner/ID), stable per account.
+    A pure function of the account id, memoised: every PutObject asks (~3 us of hashing)."""
     return hashlib.sha256(f"ownstack-canonical:{account_id}".encode()).hexdigest()

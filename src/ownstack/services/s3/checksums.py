@@ -37,6 +37,11 @@ def header(algorithm: str) -> str:
     return f"x-amz-checksum-{algorithm.lower()}"
 
 
+_MEMBERS = tuple((alg, member(alg), header(alg)) for alg in ALGORITHMS)
+"""(algorithm, member, header) for every algorithm: every PutObject looks each one up in its
+params twice, and formatting the names each time was ~1/3 of that lookup."""
+
+
 class Digester:
     """MD5 (always) plus the requested checksums over a stream of chunks."""
 
@@ -87,8 +92,8 @@ def checksum_algorithms(params: Params) -> list[str]:
                 "InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is invalid."
             )
         found.append(alg)
-    for alg in ALGORITHMS:
-        if params.get(member(alg)) is not None and alg not in found:
+    for alg, name, _ in _MEMBERS:
+        if params.get(name) is not None and alg not in found:
             found.append(alg)
     return found
 
@@ -142,10 +147,10 @@ def is_md5_b64(value: str) -> bool:
 
 def _sent_checksums(params: Params, trailers: Mapping[str, str]) -> dict[str, str]:
     sent: dict[str, str] = {}
-    for alg in ALGORITHMS:
-        value = params.get(member(alg))
+    for alg, name, header_name in _MEMBERS:
+        value = params.get(name)
         if value is None:
-            value = trailers.get(header(alg))
+            value = trailers.get(header_name)
         if value is not None:
             sent[alg] = str(value)
     return sent

@@ -20,7 +20,7 @@ from .records import ObjectRecord, objects_ns
 from .tagging import tags_from_header
 from .writes import (
     StoredBytes,
-    commit_object,
+    commit_replacing,
     discard_segments,
     entity_too_large,
     store_bytes,
@@ -57,12 +57,11 @@ class ObjectOps(ObjectReadOps):
             rec.size, rec.etag = digester.size, f'"{digester.md5_hex()}"'
             rec.inline, rec.segments = stored.inline, stored.segments
             rec.last_modified = self.clock.now()
-            old = await commit_object(self.meta, bucket.id, key, rec, params)
+            replaced = await commit_replacing(self.meta, bucket.id, key, rec, params)
         except BaseException:
             await discard_segments(self.blobs, stored.segments)
             raise
-        if old is not None:
-            await discard_segments(self.blobs, old.segments)
+        await discard_segments(self.blobs, replaced)
         return {"ETag": rec.etag, **rec.checksums, "ChecksumType": "FULL_OBJECT"}
 
     async def _receive(self, body: BodyReader, params: Params) -> tuple[Digester, StoredBytes]:

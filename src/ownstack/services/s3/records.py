@@ -14,12 +14,20 @@ an upload copies no data).
 
 from __future__ import annotations
 
-import base64
-import json
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+
+import msgspec
 
 BUCKETS = "s3:buckets"
+
+# Records are JSON objects with one member per dataclass field, in field order, inline bytes
+# as base64: the format existing data dirs hold. msgspec encodes and decodes the dataclasses
+# directly, 5-7x faster than json + dataclasses.asdict / cls(**data) (1 KiB object record:
+# encode ~16 -> ~2.3 us, decode ~13 -> ~2.2 us; every GET decodes a bucket and an object
+# record, every PUT encodes one). For ASCII text the bytes are exactly what json.dumps wrote;
+# other text is written as UTF-8 instead of \u escapes, the same JSON value either way.
+# Members a record lacks take their defaults; members it has that the class lacks are ignored.
+_ENCODER = msgspec.json.Encoder()
 
 
 def objects_ns(bucket_id: str) -> str:
@@ -57,11 +65,11 @@ class BucketRecord:
     owner_name: str = ""
 
     def encode(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":")).encode()
+        return _ENCODER.encode(self)
 
     @classmethod
     def decode(cls, raw: bytes) -> BucketRecord:
-        return cls(**json.loads(raw))
+        return _BUCKET_DECODER.decode(raw)
 
 
 @dataclass(slots=True)
@@ -97,18 +105,22 @@ class ObjectRecord:
     owner_name: str = ""
 
     def encode(self) -> bytes:
-        data: dict[str, Any] = asdict(self)
-        if self.inline is not None:
-            data["inline"] = base64.b64encode(self.inline).decode()
-        return json.dumps(data, separators=(",", ":")).encode()
+        return _ENCODER.encode(self)
 
     @classmethod
     def decode(cls, raw: bytes) -> ObjectRecord:
-        data = json.loads(raw)
-        if data.get("inline") is not None:
-            data["inline"] = base64.b64decode(data["inline"])
-        data["segments"] = [Segment(**s) for s in data.get("segments", [])]
-        return cls(**data)
+        return _OBJECT_DECODER.decode(raw)
+
+    @staticmethod
+    def segments_of(raw: bytes) -> list[Segment]:
+        """The segments of an encoded record, without building the rest of it (its inline
+        bytes, its dicts): all a PutObject needs of the record it replaces."""
+        return _SEGMENTS_DECODER.decode(raw).segments
+
+
+@dataclass(slots=True)
+class _SegmentsOnly:
+    segments: list[Segment] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -127,11 +139,11 @@ class UploadRecord:
     owner_name: str = ""
 
     def encode(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":")).encode()
+        return _ENCODER.encode(self)
 
     @classmethod
     def decode(cls, raw: bytes) -> UploadRecord:
-        return cls(**json.loads(raw))
+        return _UPLOAD_DECODER.decode(raw)
 
 
 @dataclass(slots=True)
@@ -144,8 +156,15 @@ class PartRecord:
     checksums: dict[str, str] = field(default_factory=dict)
 
     def encode(self) -> bytes:
-        return json.dumps(asdict(self), separators=(",", ":")).encode()
+        return _ENCODER.encode(self)
 
     @classmethod
     def decode(cls, raw: bytes) -> PartRecord:
-        return cls(**json.loads(raw))
+        return _PART_DECODER.decode(raw)
+
+
+_BUCKET_DECODER = msgspec.json.Decoder(BucketRecord)
+_OBJECT_DECODER = msgspec.json.Decoder(ObjectRecord)
+_SEGMENTS_DECODER = msgspec.json.Decoder(_SegmentsOnly)
+_UPLOAD_DECODER = msgspec.json.Decoder(UploadRecord)
+_PART_DECODER = msgspec.json.Decoder(PartRecord)

@@ -38,3 +38,34 @@ def test_a_full_batch_is_written_without_waiting() -> None:
     assert out.getvalue() == "line 0\nline 1\nline 2\nline 3\nline 4\nline 5\n"
     handler.flush()
     assert out.getvalue().endswith("line 5\nline 6\n")
+
+
+def test_access_log_hands_lines_to_a_batched_handler_directly() -> None:
+    from ownstack.obs.accesslog import AccessEntry, AccessLog
+
+    out = io.StringIO()
+    handler = BatchedLineHandler(out, max_lines=100)
+    log = AccessLog(_logger(handler, "test.access.direct"))
+    assert log.enabled()
+    log.write(
+        AccessEntry(
+            request_id="ABC",
+            remote="127.0.0.1",
+            method="GET",
+            path="/b/k",
+            query="X-Amz-Signature=secret",
+            service="s3",
+            operation="GetObject",
+            status=200,
+            error_code="",
+            bytes_in=0,
+            bytes_out=5,
+            duration_ms=1.25,
+            principal="arn:aws:iam::123456789012:root",
+        )
+    )
+    handler.flush()
+    line = out.getvalue()
+    assert line.endswith("\n") and line.count("\n") == 1
+    assert '"request_id":"ABC"' in line and '"status":200' in line
+    assert "secret" not in line

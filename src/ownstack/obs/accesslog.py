@@ -102,6 +102,13 @@ class AccessLog:
             f',"duration_ms":{_json_float(round(entry.duration_ms, 3))}'
             f',"principal":{_json_str(entry.principal)}}}'
         )
+        handlers = self.logger.handlers
+        if len(handlers) == 1 and type(handlers[0]) is BatchedLineHandler:
+            # The server's own set-up (cli): hand the finished line straight to the batch.
+            # A LogRecord per request (~5 us, ~14% of a small GET under load) buys nothing when
+            # the only handler prints the message as it is.
+            handlers[0].append_line(line)
+            return
         # makeRecord + handle skips Logger.info's caller lookup (a stack walk per request).
         record = self.logger.makeRecord(self.logger.name, logging.INFO, "", 0, line, (), None)
         self.logger.handle(record)
@@ -132,7 +139,10 @@ class BatchedLineHandler(logging.Handler):
         self._lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self._lines.append(record.getMessage())
+        self.append_line(record.getMessage())
+
+    def append_line(self, line: str) -> None:
+        self._lines.append(line)
         if len(self._lines) >= self._max_lines:
             self.flush()
 

@@ -49,14 +49,17 @@ class BytesBody:
         return chunk
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._chunks()
+        return read_chunks(self)
 
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        while True:
-            chunk = await self.read(1 << 20)
-            if not chunk:
-                return
-            yield chunk
+
+async def read_chunks(body: BodyReader, size: int = 1 << 20) -> AsyncIterator[bytes]:
+    """The rest of `body` as chunks of up to `size` bytes, by repeated reads: the iterator of
+    readers whose reading is all done in `read` (in-memory bodies, hashing wrappers)."""
+    while True:
+        chunk = await body.read(size)
+        if not chunk:
+            return
+        yield chunk
 
 
 async def read_all(body: BodyReader, limit: int) -> bytes | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 
-from ownstack.core.http import BodyReader
+from ownstack.core.http import BodyReader, read_chunks
 from ownstack.wire.sigv4_errors import content_sha256_mismatch
 
 
@@ -38,14 +38,7 @@ class HashCheckingBody:
         return data
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._chunks()
-
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        while True:
-            chunk = await self.read(1 << 20)
-            if not chunk:
-                return
-            yield chunk
+        return read_chunks(self)
 
     def _finish(self) -> None:
         self._done = True

@@ -54,7 +54,8 @@ class CopyOps(S3Base):
             rec.checksums = {member(algorithm): digester.checksum_b64(algorithm)}
             rec.inline, rec.segments = stored.inline, stored.segments
             old = await commit_object(self.meta, bucket.id, key, rec, params)
-        except BaseException:
+        except Exception:  # not BaseException: a cancelled commit may still land (see
+            # writes.discard_segments); then the new blob must stay referenced
             await discard_segments(self.blobs, stored.segments)
             raise
         if old is not None:

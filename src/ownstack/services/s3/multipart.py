@@ -102,7 +102,8 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
                 checksums[member(algorithm)] = digester.checksum_b64(algorithm)
             part = self._mpu_part(number, ref, f'"{digester.md5_hex()}"', checksums)
             await self._mpu_commit_part(bucket, loaded, part)
-        except BaseException:
+        except Exception:  # not BaseException: a cancelled commit may still land (see
+            # writes.discard_segments); then the new blob must stay referenced
             await delete_blobs(self.blobs, [ref.id])
             raise
         return {"ETag": part.etag, **checksums}
@@ -121,7 +122,8 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
             checksums = {member(algorithm): digester.checksum_b64(algorithm)} if algorithm else {}
             part = self._mpu_part(number, ref, f'"{digester.md5_hex()}"', checksums)
             await self._mpu_commit_part(bucket, loaded, part)
-        except BaseException:
+        except Exception:  # not BaseException: a cancelled commit may still land (see
+            # writes.discard_segments); then the new blob must stay referenced
             await delete_blobs(self.blobs, [ref.id])
             raise
         copy_result = {"ETag": part.etag, "LastModified": timestamp(part.last_modified)}

@@ -58,7 +58,8 @@ class ObjectOps(ObjectReadOps):
             rec.inline, rec.segments = stored.inline, stored.segments
             rec.last_modified = self.clock.now()
             replaced = await commit_replacing(self.meta, bucket.id, key, rec, params)
-        except BaseException:
+        except Exception:  # not BaseException: a cancelled commit may still land (see
+            # writes.discard_segments); then the new blob must stay referenced
             await discard_segments(self.blobs, stored.segments)
             raise
         await discard_segments(self.blobs, replaced)

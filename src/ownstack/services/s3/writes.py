@@ -69,7 +69,13 @@ def entity_too_large(size: int, max_size: int) -> ServiceError:
 
 
 async def discard_segments(blobs: BlobStore, segments: list[Segment]) -> None:
-    """Delete blobs nothing refers to any more; failures only leak space."""
+    """Delete blobs nothing refers to any more; failures only leak space.
+
+    Callers clean up a write's new blobs on `Exception` only, never on cancellation: a handler
+    cancelled while awaiting its metadata commit cannot know whether the commit landed (the
+    engine finishes it regardless), and deleting the blob of a committed record would lose an
+    acknowledged-to-the-engine object. A blob left unreferenced that way is reclaimed by the
+    start-up orphan sweep (sweep.py)."""
     for seg in segments:
         with contextlib.suppress(PortError, OSError):
             await blobs.delete(seg.blob_id)

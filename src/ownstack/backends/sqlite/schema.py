@@ -68,6 +68,10 @@ def open_writer(path: Path) -> tuple[sqlite3.Connection, int]:
     """The write connection, with the schema in place, and the last committed version."""
     conn = connect(path)
     try:
+        # Only takes effect on a new file (existing ones keep theirs). A 1 KiB object's record
+        # (~1.8 KB with its inline bytes) spills to an overflow page at 4 KiB; at 8 KiB it fits
+        # its leaf: the writer's cost per PUT fell from ~45 to ~30 us (benchmarks/micro_s3.py).
+        conn.execute("PRAGMA page_size = 8192")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise sqlite3.OperationalError(f"cannot enable WAL (journal_mode is {mode})")

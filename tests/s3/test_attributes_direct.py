@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
+from s3kit import ctx, run
 
 from ownstack.backends.memory import MemoryBlobs, MemoryMeta
 from ownstack.core.clock import ManualClock
-from ownstack.core.context import Principal, RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.http import BytesBody
 from ownstack.ports.meta import Put
@@ -21,21 +18,11 @@ from ownstack.services.s3.buckets import BucketOps
 from ownstack.services.s3.objects import ObjectOps
 from ownstack.services.s3.records import ObjectRecord, objects_ns
 
-ACCOUNT = "123456789012"
 ALL = ["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]
 
 
 class Svc(BucketOps, ObjectOps, AttributesOps):
     pass
-
-
-def ctx() -> RequestContext:
-    arn = f"arn:aws:iam::{ACCOUNT}:root"
-    return RequestContext("t", ACCOUNT, "us-east-1", Principal(ACCOUNT, arn, ACCOUNT, "AKIAX"))
-
-
-def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(coro)
 
 
 @pytest.fixture

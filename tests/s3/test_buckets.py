@@ -7,20 +7,11 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from s3kit import code_of
 
 
 def unique(prefix: str = "b") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
-
-
-def code_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    err = exc.value.response
-    return err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def s3(server: Any) -> Any:
-    return server.client("s3")
 
 
 def test_create_head_list_delete(s3: Any) -> None:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
+from s3kit import ACCOUNT, error, run
 
 from ownstack.backends.memory import MemoryBlobs, MemoryMeta
 from ownstack.core.clock import ManualClock
 from ownstack.core.context import Principal, RequestContext
-from ownstack.core.errors import ServiceError
 from ownstack.core.http import BytesBody
 from ownstack.ports.meta import Delete, Put
 from ownstack.services.s3.base import canonical_user_id
@@ -21,7 +18,6 @@ from ownstack.services.s3.names import is_valid_bucket_name
 from ownstack.services.s3.objects import ObjectOps
 from ownstack.services.s3.records import UploadRecord, upload_key, uploads_ns
 
-ACCOUNT = "123456789012"
 OTHER = "210987654321"
 
 
@@ -32,16 +28,6 @@ class Svc(BucketOps, ObjectOps):
 def ctx(account: str = ACCOUNT, region: str = "us-east-1") -> RequestContext:
     arn = f"arn:aws:iam::{account}:root"
     return RequestContext("t", account, region, Principal(account, arn, account, "AKIAEXAMPLE"))
-
-
-def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(coro)
-
-
-def error(coro: Coroutine[Any, Any, Any]) -> ServiceError:
-    with pytest.raises(ServiceError) as info:
-        asyncio.run(coro)
-    return info.value
 
 
 @pytest.fixture

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from s3kit import ctx, error, run
 
 from ownstack.backends.memory import MemoryBlobs, MemoryMeta
 from ownstack.core.clock import ManualClock
-from ownstack.core.context import Principal, RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.http import BytesBody
 from ownstack.services.s3.base import S3Limits
@@ -21,28 +19,12 @@ from ownstack.services.s3.copy import CopyOps
 from ownstack.services.s3.copy_source import CopySource, parse_copy_range, parse_copy_source
 from ownstack.services.s3.objects import ObjectOps
 
-ACCOUNT = "123456789012"
 OTHER = "210987654321"
 T0 = 1_700_000_000.0
 
 
 class Svc(BucketOps, ObjectOps, CopyOps):
     pass
-
-
-def ctx(account: str = ACCOUNT) -> RequestContext:
-    arn = f"arn:aws:iam::{account}:root"
-    return RequestContext("t", account, "us-east-1", Principal(account, arn, account, "AKIAX"))
-
-
-def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(coro)
-
-
-def error(coro: Coroutine[Any, Any, Any]) -> ServiceError:
-    with pytest.raises(ServiceError) as info:
-        asyncio.run(coro)
-    return info.value
 
 
 @pytest.fixture

@@ -11,11 +11,6 @@ from botocore.exceptions import ClientError
 
 
 @pytest.fixture
-def s3(server: Any) -> Any:
-    return server.client("s3")
-
-
-@pytest.fixture
 def bucket(s3: Any) -> str:
     name = f"list-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)

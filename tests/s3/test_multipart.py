@@ -22,11 +22,6 @@ NO_SUCH_UPLOAD = (
 
 
 @pytest.fixture
-def s3(server: Any) -> Any:
-    return server.client("s3")
-
-
-@pytest.fixture
 def bucket(s3: Any) -> str:
     name = f"mpu-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)

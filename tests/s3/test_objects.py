@@ -13,16 +13,7 @@ from typing import Any
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-
-
-def code_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
-    err = exc.value.response
-    return err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def s3(server: Any) -> Any:
-    return server.client("s3")
+from s3kit import code_of
 
 
 @pytest.fixture

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
-from collections.abc import Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from awscrt import checksums as crt
+from s3kit import ACCOUNT, error, run
 
 from ownstack.backends.memory import MemoryBlobs, MemoryMeta
 from ownstack.core.clock import ManualClock
 from ownstack.core.context import Principal, RequestContext
-from ownstack.core.errors import ServiceError
 from ownstack.core.http import BytesBody
 from ownstack.core.service import STATUS
 from ownstack.ports.meta import Put
@@ -24,7 +22,6 @@ from ownstack.services.s3.buckets import BucketOps
 from ownstack.services.s3.objects import ObjectOps
 from ownstack.services.s3.records import ObjectRecord, Segment, objects_ns
 
-ACCOUNT = "123456789012"
 T0 = 1_700_000_000.25
 T0_DT = datetime(2023, 11, 14, 22, 13, 20, 250000, tzinfo=UTC)
 
@@ -36,16 +33,6 @@ class Svc(BucketOps, ObjectOps):
 def ctx(account: str = ACCOUNT, key: str = "AKIAEXAMPLE") -> RequestContext:
     arn = f"arn:aws:iam::{account}:root"
     return RequestContext("t", account, "us-east-1", Principal(account, arn, account, key))
-
-
-def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(coro)
-
-
-def error(coro: Coroutine[Any, Any, Any]) -> ServiceError:
-    with pytest.raises(ServiceError) as info:
-        asyncio.run(coro)
-    return info.value
 
 
 def md5_b64(data: bytes) -> str:

@@ -78,11 +78,6 @@ def client_error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]
 
 
 @pytest.fixture
-def s3(server: Any) -> Any:
-    return server.client("s3")
-
-
-@pytest.fixture
 def bucket(s3: Any) -> str:
     name = f"integrity-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=name)

@@ -2,41 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine
 from typing import Any
 
 import pytest
+from s3kit import ctx, error, run
 
 from ownstack.backends.memory import MemoryBlobs, MemoryMeta
 from ownstack.core.clock import ManualClock
-from ownstack.core.context import Principal, RequestContext
-from ownstack.core.errors import ServiceError
 from ownstack.core.http import BytesBody
 from ownstack.services.s3.buckets import BucketOps
 from ownstack.services.s3.objects import ObjectOps
 from ownstack.services.s3.tagging import TaggingOps
 
-ACCOUNT = "123456789012"
-
 
 class Svc(BucketOps, ObjectOps, TaggingOps):
     pass
-
-
-def ctx() -> RequestContext:
-    arn = f"arn:aws:iam::{ACCOUNT}:root"
-    return RequestContext("t", ACCOUNT, "us-east-1", Principal(ACCOUNT, arn, ACCOUNT, "AKIAX"))
-
-
-def run(coro: Coroutine[Any, Any, Any]) -> Any:
-    return asyncio.run(coro)
-
-
-def error(coro: Coroutine[Any, Any, Any]) -> ServiceError:
-    with pytest.raises(ServiceError) as info:
-        asyncio.run(coro)
-    return info.value
 
 
 @pytest.fixture

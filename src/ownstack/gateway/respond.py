@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 
 from ownstack.core.errors import ServiceError
 from ownstack.core.http import FileRange, Payload, Response
+from ownstack.gateway.server_send import payload_length
 
 SERVER_NAME = "ownstack"
 _DEFAULT_LENGTHS = frozenset({len("x-amz-request-id"), len("x-amz-id-2"), len("server")})
@@ -61,13 +62,10 @@ def _release(body: Payload) -> None:
 
 
 def body_size(resp: Response) -> int | None:
-    body = resp.body
-    if isinstance(body, bytes):
-        return len(body)
-    if isinstance(body, FileRange):
-        return body.length
-    if isinstance(body, list):
-        return sum(len(p) if isinstance(p, bytes) else p.length for p in body)
+    """The body's length, or for a stream the Content-Length the app declared."""
+    size = payload_length(resp.body)
+    if size is not None:
+        return size
     for name, value in resp.headers:
         if name.lower() == "content-length" and value.isdigit():
             return int(value)

@@ -199,3 +199,15 @@ def test_s3_limits_from_yaml_reach_the_service(fresh_server: Any) -> None:
         s3.put_object(Bucket="limits", Key="123456789", Body=b"")
     assert exc.value.response["Error"]["Code"] == "KeyTooLongError"
     assert exc.value.response["Error"]["MaxSizeAllowed"] == "8"
+
+
+def test_second_server_on_one_data_dir_is_refused(fresh_server: Any) -> None:
+    """Two servers writing one data dir would break group commit and the read cache; the second
+    one says why and exits, and the first keeps serving."""
+    first = fresh_server()
+    proc = run_cli("serve", "--port", "0", "--data", str(first.data_dir))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("ownstack: cannot start: ")
+    assert "held by another process: one ownstack server per data directory" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert first.client("s3").list_buckets()["Buckets"] == []

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from ownstack.config import Config, ConfigError, load_config, load_identity
 from ownstack.obs.accesslog import BatchedLineHandler
+from ownstack.ports.errors import PortError
 
 EXIT_CONFIG = 2
 EXIT_STARTUP = 1
@@ -77,7 +78,7 @@ def serve(config: Config) -> int:
     install_event_loop()
     try:
         asyncio.run(_serve(config))
-    except OSError as exc:
+    except (OSError, PortError) as exc:  # port in use, data dir held by another server, ...
         print(f"ownstack: cannot start: {exc}", file=sys.stderr)
         return EXIT_STARTUP
     return 0

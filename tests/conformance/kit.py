@@ -15,6 +15,8 @@ from ownstack.ports.engine import Engine, EngineContext
 ENGINES: dict[str, Engine] = {e.name: e for e in (memory.engine, sqlite.engine, fs.engine)}
 PERSISTENT = {"sqlite", "fs"}
 """Engines whose stores survive close + reopen on the same data dir."""
+EXCLUSIVE = {"sqlite"}
+"""Persistent engines that hold their data for one open store (one process) at a time."""
 
 
 @dataclass
@@ -32,6 +34,10 @@ class Backend:
     @property
     def persistent(self) -> bool:
         return self.name in PERSISTENT
+
+    @property
+    def exclusive(self) -> bool:
+        return self.name in EXCLUSIVE
 
     def open(self) -> Any:
         ctx = EngineContext(data_dir=self.data_dir, options={}, clock=ManualClock())

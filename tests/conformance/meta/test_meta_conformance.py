@@ -336,6 +336,8 @@ def test_versions_never_repeat_after_reopen(backend: Backend) -> None:
 def test_two_stores_on_one_data_dir_never_share_a_version(backend: Backend) -> None:
     if not backend.persistent:
         pytest.skip(f"{backend.name} stores share nothing")
+    if backend.exclusive:
+        pytest.skip(f"{backend.name} refuses a second store (test_exclusive_store_refuses_another)")
     one: MetaStore = backend.open()
     two: MetaStore = backend.open()
 
@@ -351,3 +353,15 @@ def test_two_stores_on_one_data_dir_never_share_a_version(backend: Backend) -> N
         await two.close()
 
     run(go())
+
+
+def test_exclusive_store_refuses_another(backend: Backend) -> None:
+    """An engine that keeps its data for one process refuses a second opener outright rather
+    than letting two writers (and their caches) disagree."""
+    if not backend.exclusive:
+        pytest.skip(f"{backend.name} is not exclusive")
+    one: MetaStore = backend.open()
+    with pytest.raises(BackendUnavailable):
+        backend.open()
+    run(one.close())
+    run(backend.open().close())

@@ -7,6 +7,9 @@ records of 300 bytes): `get` ~11 us end to end, a hop through asyncio.to_thread 
 the hop would cost eight times the lookup. A 1000-row scan costs ~1.4 ms, too long to hold the
 event loop: scans of up to INLINE_SCAN_MAX rows (~0.2 ms at 100) run inline, bigger ones in a
 worker thread on a pooled connection of their own (each keeps its warm page cache).
+
+Point reads go through a RecordCache (cache.py) first; the file is locked to this process
+(lock.py), which is what keeps that cache coherent.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from ownstack.backends.sqlite import schema
+from ownstack.backends.sqlite.cache import MISS, RecordCache
+from ownstack.backends.sqlite.lock import FileLock
 from ownstack.backends.sqlite.writer import GroupWriter
 from ownstack.ports.errors import BackendUnavailable, PortError
 from ownstack.ports.meta import Op, Record
@@ -42,13 +47,19 @@ class SqliteMeta:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(path.with_name(path.name + ".lock"))
+        except OSError as exc:
+            raise BackendUnavailable(f"cannot lock meta database {path}: {exc}") from exc
+        try:
             conn, version = schema.open_writer(path)
             self._reader = schema.open_reader(path)
         except (OSError, sqlite3.Error) as exc:
+            self._lock.release()
             raise BackendUnavailable(f"cannot open meta database {path}: {exc}") from exc
         # Guards the read connection: one statement at a time, whichever thread or loop asks.
         self._read_lock = threading.Lock()
-        self._writer = GroupWriter(conn, version)
+        self._cache = RecordCache()
+        self._writer = GroupWriter(conn, version, self._cache.invalidate)
         self._scanners: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         """Idle connections for scans in worker threads (one per concurrent big scan)."""
         self._closed = False
@@ -56,12 +67,19 @@ class SqliteMeta:
     async def get(self, ns: str, key: str) -> Record | None:
         # Every S3 request makes one or two of these: the statement runs directly here (no
         # _read/_record layers) and selects only what the caller does not already know.
+        cache = self._cache
+        cached = cache.lookup((ns, key))
+        if cached is not MISS:
+            return cached
+        generation = cache.generation
         with self._read_lock:
             rows = _fetch(self._reader, schema.GET, (ns, key))
-        if not rows:
-            return None
-        value, version = rows[0]  # bytes and int already (BLOB and INTEGER columns)
-        return Record(key, value, version)
+        record = None
+        if rows:
+            value, version = rows[0]  # bytes and int already (BLOB and INTEGER columns)
+            record = Record(key, value, version)
+        cache.fill((ns, key), record, generation)
+        return record
 
     async def scan(
         self,
@@ -100,6 +118,8 @@ class SqliteMeta:
             self._reader.close()
         while not self._scanners.empty():
             self._scanners.get_nowait().close()
+        self._cache.clear()
+        self._lock.release()
 
     def stats(self) -> dict[str, int]:
         """Counters for metrics and benchmarks: syncs / commits is the fsyncs per commit."""
@@ -109,6 +129,8 @@ class SqliteMeta:
             "syncs": writer.syncs,
             "conditions_failed": writer.conditions_failed,
             "errors": writer.errors,
+            "cache_hits": self._cache.hits,
+            "cache_misses": self._cache.misses,
         }
 
     def _read(self, sql: str, params: Sequence[object]) -> list[Row]:

@@ -15,7 +15,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ownstack.backends.sqlite import schema
@@ -26,6 +26,8 @@ MAX_BATCH = 1000
 """Transactions per durable COMMIT: bounds the latency one batch adds to the next."""
 
 Outcome = int | BaseException
+Written = Callable[[Iterable[tuple[str, str]]], None]
+"""Told the (ns, key) of every op of a batch once its COMMIT returned, whatever the outcome."""
 
 
 @dataclass(slots=True)
@@ -58,9 +60,12 @@ def _holds(expect: Expect, current: int | None) -> bool:
 
 
 class GroupWriter:
-    def __init__(self, conn: sqlite3.Connection, version: int) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, version: int, written: Written | None = None
+    ) -> None:
         self._conn = conn
         self._version = version
+        self._written = written
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._closed = False
         self._gate = threading.Lock()
@@ -150,6 +155,10 @@ class GroupWriter:
             applied = sum(1 for outcome in outcomes if isinstance(outcome, int))
             self.commits += applied
             self.syncs += 1 if applied else 0
+        if self._written is not None:
+            # Before any caller hears of it: a read that follows an acknowledged write must
+            # not be answered from a cache that predates it.
+            self._written((op.ns, op.key) for pending in batch for op in pending.ops)
         _resolve(batch, outcomes)
 
     def _abandon(self) -> None:

@@ -27,16 +27,18 @@ _SECRET_PARAMS = (
 
 def redact_query(query: str) -> str:
     """The query string with the values of signing parameters replaced by "REDACTED"."""
-    lowered_query = query.lower()
-    if "x-amz-" not in lowered_query and "signature=" not in lowered_query:
+    lowered = query.lower()
+    if (
+        "signature=" not in lowered
+        and "x-amz-credential=" not in lowered
+        and "x-amz-security-token=" not in lowered
+    ):
         return query
     parts = query.split("&")
-    for i, part in enumerate(parts):
-        lowered = part.lower()
-        for prefix in _SECRET_PARAMS:
-            if lowered.startswith(prefix):
-                parts[i] = part[: len(prefix)] + "REDACTED"
-                break
+    # Matched on the lowered copy split alike (lower() keeps '&' and lengths of ASCII names).
+    for i, lowered_part in enumerate(lowered.split("&")):
+        if lowered_part.startswith(_SECRET_PARAMS):
+            parts[i] = parts[i].partition("=")[0] + "=REDACTED"
     return "&".join(parts)
 
 

@@ -121,15 +121,13 @@ def _unquote(raw: str) -> str:
     return slashed if "%" not in slashed else unquote(raw)
 
 
-def _presign_fields(query: str) -> dict[str, str]:
-    """The presign parameters' decoded values, from one pass over the query (replacing one
-    scan per name): for each name its first `name=value` item, as _query_value finds it."""
-    if "X-Amz-" not in query:
-        return {}
+def _presign_fields(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """The presign parameters' decoded values from the query's pairs (query_pairs, which the
+    signature check reuses: one split of the query per request): for each name its first
+    `name=value` item, as _query_value finds it."""
     fields: dict[str, str] = {}
-    for item in query.split("&"):
-        name, eq, value = item.partition("=")
-        if eq and name in _PRESIGN_NAMES and name not in fields:
+    for name, value in pairs:
+        if name in _PRESIGN_NAMES and name not in fields:
             fields[name] = _unquote(value)
     return fields
 
@@ -158,7 +156,9 @@ class SigV4Verifier:
 
     async def verify(self, req: Request, *, s3: bool) -> SigningScope:
         """The verified scope; raises ServiceError. May replace req.body (see module doc)."""
-        auth = self._claimed_auth(req, s3)
+        # Split once: presign detection and the canonical query both read these pairs.
+        pairs = query_pairs(req.query) if req.query else []
+        auth = self._claimed_auth(req, s3, pairs)
         dialect = errs.dialect_for(auth.scope.service, s3=s3)
         secret = self._secrets(auth.scope.access_key)
         if secret is None:
@@ -172,7 +172,7 @@ class SigV4Verifier:
         claimed = payload_hash(req, s3=s3, presigned=auth.presigned)
         body_hash = claimed if claimed is not None else await self._hash_whole_body(req)
         key = self._signing_key(secret, auth.scope)
-        self._check_signature(req, auth, key, body_hash, s3, dialect)
+        self._check_signature(req, pairs, auth, key, body_hash, s3, dialect)
         if claimed is not None:
             scope = _scope_string(auth.scope)
             attach_body(req, claimed, key.key, auth.amz_date, scope, auth.signature)
@@ -180,9 +180,9 @@ class SigV4Verifier:
 
     # -- parsing ------------------------------------------------------------------------------
 
-    def _claimed_auth(self, req: Request, s3: bool) -> _Auth:
+    def _claimed_auth(self, req: Request, s3: bool, pairs: list[tuple[str, str]]) -> _Auth:
         header = req.headers.get("authorization")
-        fields = _presign_fields(req.query)
+        fields = _presign_fields(pairs) if "X-Amz-" in req.query else {}
         presigned = any(name in fields for name in _PRESIGN_MARKERS)
         if header is not None and presigned:
             raise errs.two_mechanisms(errs.dialect_for("", s3=s3))
@@ -339,6 +339,7 @@ class SigV4Verifier:
     def _check_signature(
         self,
         req: Request,
+        pairs: list[tuple[str, str]],
         auth: _Auth,
         key: _SigningKey,
         body_hash: str,
@@ -347,7 +348,6 @@ class SigV4Verifier:
     ) -> None:
         headers = canonical_headers(req.headers, auth.signed_headers)
         tail = f"{headers}\n{';'.join(auth.signed_headers)}\n{body_hash}"
-        pairs = query_pairs(req.query)
         first_canonical = ""
         first_sts = ""
         for uri in uri_candidates(req.path, s3=s3):

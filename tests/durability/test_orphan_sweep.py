@@ -185,6 +185,9 @@ class HookedMeta:
     async def commit(self, ops: Sequence[Op]) -> int:
         return await self.inner.commit(ops)
 
+    async def replace(self, ns: str, key: str, value: bytes) -> tuple[int, Record | None]:
+        return await self.inner.replace(ns, key, value)
+
     async def health(self) -> None:
         return None
 

@@ -87,6 +87,13 @@ class MetaStore(Protocol):
         op whose expectation fails, applying nothing."""
         ...
 
+    async def replace(self, ns: str, key: str, value: bytes) -> tuple[int, Record | None]:
+        """Put `value` at `key` unconditionally, atomically and durably; return its version
+        and the record it replaced (None: there was none), as of the same transaction. What
+        an overwrite needs to clean up after the record it displaced, without a read before
+        the write and a compare-and-set loop around it."""
+        ...
+
     async def health(self) -> None:
         """Return when ready; raise BackendUnavailable otherwise."""
         ...

@@ -93,6 +93,10 @@ class MemoryMeta:
         self._version = version
         return version
 
+    async def replace(self, ns: str, key: str, value: bytes) -> tuple[int, Record | None]:
+        replaced = self._current(ns, key)
+        return await self.commit([Put(ns, key, value)]), replaced
+
     def _apply(self, op: Op, version: int) -> None:
         if isinstance(op, Check):
             return

@@ -27,7 +27,7 @@ from ownstack.backends.sqlite.cache import MISS, RecordCache
 from ownstack.backends.sqlite.lock import FileLock
 from ownstack.backends.sqlite.writer import GroupWriter
 from ownstack.ports.errors import BackendUnavailable, PortError
-from ownstack.ports.meta import Op, Record
+from ownstack.ports.meta import Op, Put, Record
 
 INLINE_SCAN_MAX = 100
 
@@ -102,6 +102,9 @@ class SqliteMeta:
 
     async def commit(self, ops: Sequence[Op]) -> int:
         return await self._writer.submit(ops)
+
+    async def replace(self, ns: str, key: str, value: bytes) -> tuple[int, Record | None]:
+        return await self._writer.replace(Put(ns, key, value))
 
     async def health(self) -> None:
         if not self._writer.alive:

@@ -16,14 +16,12 @@ from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params
 from ownstack.ports.blobs import BlobStore
 from ownstack.ports.errors import ConditionFailed, PortError
-from ownstack.ports.meta import ABSENT, Expect, MetaStore, Put
+from ownstack.ports.meta import ABSENT, MetaStore, Put
 
 from .base import no_such_key
 from .checksums import Digester
 from .conditions import etag_matches, precondition_failed
 from .records import ObjectRecord, Segment, objects_ns
-
-_UNCONDITIONAL_RETRIES = 20
 
 
 @dataclass(slots=True)
@@ -121,19 +119,9 @@ async def _commit(
     if_match = params.get("IfMatch")
     if if_match is not None:
         return await _commit_if_match(meta, ns, key, rec, str(if_match))
-    encoded = rec.encode()
-    for _ in range(_UNCONDITIONAL_RETRIES):
-        # Compare-and-set against what we read, so we know exactly which record we replaced.
-        current = await meta.get(ns, key)
-        expect: Expect = ABSENT if current is None else current.version
-        try:
-            await meta.commit([Put(ns, key, encoded, expect=expect)])
-        except ConditionFailed:
-            continue
-        return None if current is None else current.value
-    # Under relentless contention give up tracking the old record: it may leak, never tear.
-    await meta.commit([Put(ns, key, encoded)])
-    return None
+    # The store tells us exactly which record this write displaced (same transaction).
+    _, replaced = await meta.replace(ns, key, rec.encode())
+    return None if replaced is None else replaced.value
 
 
 async def _commit_if_absent(

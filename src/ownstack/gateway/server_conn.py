@@ -11,6 +11,7 @@ import httptools
 
 from ownstack.core.http import Headers, Request
 from ownstack.gateway.server_body import EMPTY_BODY, ClientDisconnected, StreamBody
+from ownstack.gateway.server_direct import DIRECT_MIN, DirectReceiver
 from ownstack.gateway.server_respond import Body, Responder
 from ownstack.gateway.server_send import WRITE_HIGH, WRITE_LOW, close_payload_fds, status_line
 from ownstack.gateway.server_shared import Shared
@@ -27,7 +28,7 @@ _METHODS: dict[bytes, str] = {
 }
 
 
-class Connection(Responder, asyncio.Protocol):
+class Connection(Responder, asyncio.BufferedProtocol):
     def __init__(self, shared: Shared, loop: asyncio.AbstractEventLoop) -> None:
         self._shared = shared
         self._loop = loop
@@ -39,6 +40,8 @@ class Connection(Responder, asyncio.Protocol):
         self._wakeup: asyncio.Future[None] | None = None
         self._busy = False
         self._body: StreamBody | None = None  # the body the parser is currently filling
+        self._body_left: int | None = None  # its bytes not yet received (None: chunked)
+        self._direct: DirectReceiver | None = None  # set while it bypasses the parser
         self._url = b""
         self._headers = Headers()
         self._in_headers = False
@@ -69,16 +72,29 @@ class Connection(Responder, asyncio.Protocol):
         self._closed = True
         self._shared.connections.discard(self)
         disconnected = ClientDisconnected("client disconnected")
-        if self._body is not None:
-            self._body.fail(disconnected)
-            self._body = None
+        self._drop_body(disconnected)
         for item in self._queue:
             if not isinstance(item, int) and isinstance(item[1], StreamBody):
                 item[1].fail(disconnected)
         self._wake_writer(disconnected)
         self._wake_server()
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        direct = self._direct
+        if direct is not None:
+            return direct.space()
+        # One buffer for every connection of the server: the loop calls buffer_updated right
+        # after the read into it, and the parser copies out whatever it keeps.
+        return self._shared.read_view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        direct = self._direct
+        if direct is not None:
+            self._direct_received(direct, nbytes)
+        else:
+            self.data_received(self._shared.read_view[:nbytes])
+
+    def data_received(self, data: bytes | memoryview) -> None:
         if self._broken:
             return
         was_in_headers = self._in_headers
@@ -99,11 +115,30 @@ class Connection(Responder, asyncio.Protocol):
                 self._header_wire += len(data)
             if self._header_wire > self._shared.max_header:
                 self._reject(431)
+        elif self._body is not None and not self._broken:
+            left = self._body_left
+            if left is not None and left >= DIRECT_MIN:
+                self._direct = DirectReceiver(left)
+
+    def _direct_received(self, direct: DirectReceiver, nbytes: int) -> None:
+        body = self._body
+        if body is None:  # failed meanwhile (see _drop_body); never reached with a body gone
+            self._direct = None
+            return
+        self.deadline = self._shared.now + self._shared.header_timeout
+        chunk = direct.received(nbytes)
+        if chunk is not None and body.feed(chunk) and not body.throttled:
+            body.throttled = True
+            self._pause_reading()
+        if direct.left == 0:
+            self._direct = None
+            self.on_message_complete()
+            # This parser still counts the body bytes it never saw: the next request starts
+            # on a fresh one.
+            self._parser = httptools.HttpRequestParser(self)
 
     def eof_received(self) -> bool | None:
-        if self._body is not None:
-            self._body.fail(ClientDisconnected("client closed before the body ended"))
-            self._body = None
+        self._drop_body(ClientDisconnected("client closed before the body ended"))
         if self._broken or (not self._busy and not self._queue):
             return None  # nothing owed: let the transport close
         self._closing = True  # a half-closed client still gets the answers it asked for
@@ -154,6 +189,7 @@ class Connection(Responder, asyncio.Protocol):
         if not chunked and (length_text is None or length_text == "0"):
             return EMPTY_BODY
         length = None if length_text is None else int(length_text)
+        self._body_left = length
         expect = version == "1.1" and (headers.get("expect") or "").lower() == "100-continue"
         self._body = StreamBody(self, length, expect)
         if not expect:  # with Expect the client waits for our 100 before the clock may run
@@ -169,6 +205,8 @@ class Connection(Responder, asyncio.Protocol):
         if body is None:
             return
         self.deadline = self._shared.now + self._shared.header_timeout
+        if self._body_left is not None:
+            self._body_left -= len(data)
         if body.feed(data) and not body.throttled:
             body.throttled = True
             self._pause_reading()
@@ -207,7 +245,7 @@ class Connection(Responder, asyncio.Protocol):
 
     # -- bad input -----------------------------------------------------------------------------
 
-    def _after_upgrade(self, data: bytes, offset: int) -> None:
+    def _after_upgrade(self, data: bytes | memoryview, offset: int) -> None:
         """llhttp stops at `Connection: Upgrade`; we never upgrade, so parse on as HTTP/1.1."""
         self._parser = httptools.HttpRequestParser(self)
         if offset < len(data):
@@ -219,8 +257,7 @@ class Connection(Responder, asyncio.Protocol):
         if self._body is not None:
             # The malformed bytes are inside an in-flight request's body: that request fails
             # and its own response (if any) is the last one on this connection.
-            self._body.fail(ClientDisconnected("malformed request body"))
-            self._body = None
+            self._drop_body(ClientDisconnected("malformed request body"))
             self._closing = True
             return
         if not self._busy and not self._queue:
@@ -253,8 +290,7 @@ class Connection(Responder, asyncio.Protocol):
         if self._body is None:
             self._transport.close()
             return
-        self._body.fail(ClientDisconnected("connection closing"))
-        self._body = None
+        self._drop_body(ClientDisconnected("connection closing"))
         self._broken = True  # data_received now discards
         self._closing = True
         self._transport.write_eof()
@@ -262,6 +298,13 @@ class Connection(Responder, asyncio.Protocol):
             self._read_paused = False
             self._transport.resume_reading()
         self.deadline = self._shared.now + LINGER_SECONDS
+
+    def _drop_body(self, error: ClientDisconnected) -> None:
+        """The body being received will not complete: its reader gets `error`."""
+        self._direct = None
+        if self._body is not None:
+            self._body.fail(error)
+            self._body = None
 
     # -- timeouts and shutdown (driven by the server) ------------------------------------------
 

@@ -11,6 +11,9 @@ from ownstack.gateway.server_send import date_line
 
 App = Callable[[Request], Awaitable[Response]]
 
+READ_SIZE = 256 << 10
+"""Bytes per socket read on the parser path (what uvloop itself reads per call)."""
+
 
 class Tracked(Protocol):
     """What the server does to its connections."""
@@ -38,6 +41,7 @@ class Shared:
         "keepalive_timeout",
         "max_header",
         "now",
+        "read_view",
     )
 
     def __init__(self, app: App, header_timeout: float, keepalive: float, max_header: int) -> None:
@@ -48,3 +52,5 @@ class Shared:
         self.connections: set[Tracked] = set()
         self.now = 0.0
         self.date_line = date_line(time.time())
+        self.read_view = memoryview(bytearray(READ_SIZE))
+        """Where every connection's socket reads land before the parser sees them."""

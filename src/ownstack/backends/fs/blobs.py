@@ -11,6 +11,7 @@ from pathlib import Path
 from ownstack.backends.fs.layout import Layout, new_id
 from ownstack.backends.fs.listing import ids_older_than
 from ownstack.backends.fs.putter import PutJob
+from ownstack.backends.fs.staging import Staging
 from ownstack.core.http import FileRange
 from ownstack.ports.blobs import BlobRef, ChunkObserver
 from ownstack.ports.errors import BackendUnavailable, BlobNotFound, PortError
@@ -25,8 +26,10 @@ def check_range(offset: int, length: int, size: int) -> None:
 
 
 class FsBlobs:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, direct_io: bool = True) -> None:
+        """`direct_io=False` writes every blob through the page cache (see staging.py)."""
         self._layout = Layout(root)
+        self._staging = Staging(direct_io)
         try:
             self._layout.prepare()
         except OSError as exc:
@@ -35,6 +38,12 @@ class FsBlobs:
     @property
     def root(self) -> Path:
         return self._layout.root
+
+    @property
+    def direct_io(self) -> bool:
+        """Whether big blobs are still written with O_DIRECT: off when asked, or for good
+        once the file system refused it."""
+        return self._staging.direct_io
 
     async def put(
         self, chunks: AsyncIterable[bytes], observe: ChunkObserver | None = None
@@ -47,6 +56,7 @@ class FsBlobs:
             layout.path(blob_id),
             observe,
             layout.ensure_parent,
+            self._staging.writer,
         )
         try:
             async for chunk in chunks:
@@ -102,7 +112,7 @@ class FsBlobs:
             raise BackendUnavailable(f"blob dir {self._layout.root} is not writable")
 
     async def close(self) -> None:
-        return None
+        self._staging.close()
 
     def _open(self, blob_id: str) -> int:
         # Inline, not in a thread: opening a file is a directory lookup (microseconds, hot in

@@ -1,5 +1,9 @@
 """Early writeback for a big blob: push written pages to disk while the rest still arrives.
 
+Only for a big blob written through the page cache (the buffered fallback of staging.py, where
+the file system refuses O_DIRECT, or FsBlobs(direct_io=False)): a direct write leaves no dirty
+pages behind, so the thread is never started for one.
+
 Without it, the put's final fsync starts writeback of the whole file only after the last byte,
 a serial wait with the CPU idle (measured ~100-150 ms for 256 MiB on the bench VM, most of it
 waiting for the disk, ~10% of the whole PUT). Python has no sync_file_range, so a small thread

@@ -2,10 +2,10 @@
 
 Between the two sits a queue of at most MAX_INFLIGHT chunks, so reading the next chunk from the
 network overlaps with writing (and hashing, via `observe`) the previous ones, memory stays
-bounded, and the loop never blocks on write, fsync or a hash. The thread writes a temp file,
-fsyncs it, renames it into its fan-out dir and fsyncs that dir; only then does `outcome()`
-return. Whatever goes wrong (the feeder's error, cancellation, a disk error, `observe`
-raising), the thread removes what it wrote.
+bounded, and the loop never blocks on write, fsync or a hash. The thread writes a temp file
+(staging.py: big blobs with O_DIRECT), fsyncs it, renames it into its fan-out dir and fsyncs
+that dir; only then does `outcome()` return. Whatever goes wrong (the feeder's error,
+cancellation, a disk error, `observe` raising), the thread removes what it wrote.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ownstack.backends.fs.flusher import Flusher
 from ownstack.backends.fs.layout import fsync_dir
+from ownstack.backends.fs.staging import BlobWriter
 from ownstack.ports.blobs import ChunkObserver
 
 MAX_INFLIGHT = 16
@@ -54,13 +54,6 @@ def _wake(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-def _write_all(fd: int, chunk: bytes) -> None:
-    view = memoryview(chunk)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
 class PutJob:
     def __init__(
         self,
@@ -69,12 +62,14 @@ class PutJob:
         final: Path,
         observe: ChunkObserver | None,
         ensure_parent: Callable[[Path], None],
+        open_writer: Callable[[int], BlobWriter],
     ) -> None:
         self._loop = loop
         self._temp = temp
         self._final = final
         self._observe = observe
         self._ensure_parent = ensure_parent
+        self._open_writer = open_writer
         self._queue: queue.SimpleQueue[bytes | _Signal] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._inflight = 0
@@ -144,19 +139,16 @@ class PutJob:
     def _write_temp(self) -> int:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
         fd = os.open(self._temp, flags, 0o600)
-        flusher = Flusher(fd)
         try:
-            try:
-                size = self._copy(fd, flusher)
-            finally:
-                flusher.close()
-            flusher.check()
+            with self._open_writer(fd) as writer:
+                size = self._copy(writer)
+                writer.finish()
             os.fsync(fd)
         finally:
             os.close(fd)
         return size
 
-    def _copy(self, fd: int, flusher: Flusher) -> int:
+    def _copy(self, writer: BlobWriter) -> int:
         size = 0
         while True:
             item = self._queue.get()
@@ -165,11 +157,10 @@ class PutJob:
                 return size
             if item is _Signal.ABORT:
                 raise _AbortedError
-            _write_all(fd, item)
+            writer.write(item)
             if self._observe is not None:
                 self._observe(item)
             size += len(item)
-            flusher.written(size)
             self._consumed()
 
     def _consumed(self) -> None:

@@ -1,4 +1,5 @@
-"""Where blobs live on disk: <root>/ab/cd/<id> for id "abcd...", temp files in <root>/tmp.
+"""Where blobs live on disk: <root>/ab/cd/<id> for id "abcd...", temp files in <root>/tmp,
+deleted ones on their way out in <root>/trash (reaper.py).
 
 Ids are 32 random hex digits chosen here; nothing a client sends ever becomes part of a path,
 and an id that is not 32 hex digits is refused before it gets near the file system.
@@ -35,6 +36,7 @@ class Layout:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tmp = root / "tmp"
+        self.trash = root / "trash"
         self._made: set[Path] = set()
         """Fan-out directories known to exist (durably): a put mkdirs only the first time."""
         self._lock = threading.Lock()
@@ -48,14 +50,19 @@ class Layout:
     def temp_path(self, blob_id: str) -> Path:
         return self.tmp / blob_id
 
+    def trash_path(self, blob_id: str) -> Path:
+        return self.trash / blob_id
+
     def prepare(self) -> None:
-        """Create the root and tmp dirs, and drop temp files a crash left behind (puts that
-        never returned, so nobody references them)."""
-        self.tmp.mkdir(parents=True, exist_ok=True)
-        for leftover in self.tmp.iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-        fsync_dir(self.tmp)
+        """Create the root, tmp and trash dirs, and drop what a crash left in them: temp files
+        of puts that never returned, and deleted blobs not unlinked yet (nobody references
+        either)."""
+        for scratch in (self.tmp, self.trash):
+            scratch.mkdir(parents=True, exist_ok=True)
+            for leftover in scratch.iterdir():
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
+            fsync_dir(scratch)
         fsync_dir(self.root)
 
     def ensure_parent(self, final: Path) -> None:

@@ -23,7 +23,7 @@ class AttributesOps(S3Base):
         wanted = _attributes(params.get("ObjectAttributes"))
         bucket = await owned_bucket(self, ctx, params)
         check_version_id(params.get("VersionId"))
-        rec, _ = await self.object_record(bucket, params["Key"])
+        rec = await self.object_for_read(bucket, params["Key"])
         out: Result = {"LastModified": timestamp(rec.last_modified)}
         if "ETag" in wanted:
             out["ETag"] = rec.etag.strip('"')

@@ -13,6 +13,7 @@ from ownstack.core.errors import ServiceError
 from ownstack.ports.blobs import BlobStore
 from ownstack.ports.meta import MetaStore, Record
 
+from .memo import DecodedMemo
 from .records import BUCKETS, BucketRecord, ObjectRecord, objects_ns
 
 
@@ -37,13 +38,15 @@ class S3Base:
         self.blobs = blobs
         self.clock = clock
         self.limits = limits or S3Limits()
+        self._buckets = DecodedMemo(BucketRecord.decode, max_entries=1024, max_value=64 << 10)
+        self._objects = DecodedMemo(ObjectRecord.decode, max_entries=1024, max_value=4096)
 
     async def bucket(self, ctx: RequestContext, name: str) -> BucketRecord:
-        """The bucket, or NoSuchBucket."""
+        """The bucket, or NoSuchBucket. Shared: read it, never change it."""
         rec = await self.meta.get(BUCKETS, name)
         if rec is None:
             raise no_such_bucket(name)
-        return BucketRecord.decode(rec.value)
+        return self._buckets.decoded(name, rec)
 
     async def object_record(self, bucket: BucketRecord, key: str) -> tuple[ObjectRecord, Record]:
         """The object and its raw record (for the version to compare-and-set), or NoSuchKey."""
@@ -51,6 +54,14 @@ class S3Base:
         if rec is None:
             raise no_such_key(key)
         return ObjectRecord.decode(rec.value), rec
+
+    async def object_for_read(self, bucket: BucketRecord, key: str) -> ObjectRecord:
+        """object_record for callers that only read it (GET, HEAD, attributes): possibly
+        shared with other requests, so never to be changed."""
+        rec = await self.meta.get(objects_ns(bucket.id), key)
+        if rec is None:
+            raise no_such_key(key)
+        return self._objects.decoded((bucket.id, key), rec)
 
 
 def no_such_bucket(name: str) -> ServiceError:

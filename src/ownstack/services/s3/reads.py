@@ -77,7 +77,7 @@ class ObjectReadOps(S3Base):
                 "InvalidRequest",
                 "Request specific response headers cannot be used for anonymous GET requests.",
             )
-        rec, _ = await self.object_record(bucket, params["Key"])
+        rec = await self.object_for_read(bucket, params["Key"])
         check_read(rec.etag, rec.last_modified, params)
         span = _part_span(rec, params) if params.get("PartNumber") is not None else None
         if span is None:

@@ -19,7 +19,7 @@ from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError, internal_error, not_implemented
 from ownstack.core.http import Request, Response
 from ownstack.core.service import find_handler
-from ownstack.obs.accesslog import AccessEntry, AccessLog
+from ownstack.obs.accesslog import AccessLog
 from ownstack.obs.metrics import HttpMetrics, Registry
 from ownstack.wire.body import buffer_request
 from ownstack.wire.codec import Codec, ServiceWire
@@ -193,20 +193,18 @@ class Gateway:
     def _log(
         self, req: Request, resp: Response, ctx: RequestContext, error_code: str, started: float
     ) -> None:
-        self._access.write(
-            AccessEntry(
-                request_id=ctx.request_id,
-                remote=req.remote,
-                method=req.method,
-                path=req.path,
-                query=req.query,
-                service=ctx.service,
-                operation=ctx.operation,
-                status=resp.status,
-                error_code=error_code,
-                bytes_in=req.body.content_length,
-                bytes_out=body_size(resp),
-                duration_ms=(perf_counter() - started) * 1000.0,
-                principal=ctx.principal.arn,
-            )
+        self._access.record(
+            ctx.request_id,
+            req.remote,
+            req.method,
+            req.path,
+            req.query,
+            ctx.service,
+            ctx.operation,
+            resp.status,
+            error_code,
+            req.body.content_length,
+            body_size(resp),
+            (perf_counter() - started) * 1000.0,
+            ctx.principal.arn,
         )

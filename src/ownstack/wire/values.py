@@ -42,6 +42,8 @@ def timestamp_format(shape: Shape, default: str) -> str:
 def to_datetime(value: Any) -> datetime:
     """A result's timestamp (datetime, epoch number or ISO text) as an aware UTC datetime."""
     if isinstance(value, datetime):
+        if value.tzinfo is UTC:
+            return value  # already what we want; astimezone would build a copy per call
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC)

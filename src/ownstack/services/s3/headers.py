@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -30,9 +31,11 @@ _OVERRIDES = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def timestamp(epoch: float) -> datetime:
     """An epoch time as the wire layer serializes timestamps (aware UTC datetime), truncated
-    to the millisecond S3 shows."""
+    to the millisecond S3 shows. Remembered (a pure function; datetimes are immutable): every
+    GET and HEAD converts its object's time, and the objects read most are the same few."""
     return datetime.fromtimestamp(int(epoch * 1000) / 1000, tz=UTC)
 
 

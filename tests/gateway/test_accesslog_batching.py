@@ -41,28 +41,26 @@ def test_a_full_batch_is_written_without_waiting() -> None:
 
 
 def test_access_log_hands_lines_to_a_batched_handler_directly() -> None:
-    from ownstack.obs.accesslog import AccessEntry, AccessLog
+    from ownstack.obs.accesslog import AccessLog
 
     out = io.StringIO()
     handler = BatchedLineHandler(out, max_lines=100)
     log = AccessLog(_logger(handler, "test.access.direct"))
     assert log.enabled()
-    log.write(
-        AccessEntry(
-            request_id="ABC",
-            remote="127.0.0.1",
-            method="GET",
-            path="/b/k",
-            query="X-Amz-Signature=secret",
-            service="s3",
-            operation="GetObject",
-            status=200,
-            error_code="",
-            bytes_in=0,
-            bytes_out=5,
-            duration_ms=1.25,
-            principal="arn:aws:iam::123456789012:root",
-        )
+    log.record(
+        "ABC",
+        "127.0.0.1",
+        "GET",
+        "/b/k",
+        "X-Amz-Signature=secret",
+        "s3",
+        "GetObject",
+        200,
+        "",
+        0,
+        5,
+        1.25,
+        "arn:aws:iam::123456789012:root",
     )
     handler.flush()
     line = out.getvalue()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from typing import TextIO
 
 import msgspec
@@ -47,23 +46,6 @@ def loggable_path(path: str, query: str) -> str:
     return f"{path}?{redact_query(query)}" if query else path
 
 
-@dataclass(slots=True)
-class AccessEntry:
-    request_id: str
-    remote: str
-    method: str
-    path: str
-    query: str
-    service: str
-    operation: str
-    status: int
-    error_code: str
-    bytes_in: int | None
-    bytes_out: int | None
-    duration_ms: float
-    principal: str
-
-
 class _Line(msgspec.Struct):
     """One access-log line, fields in the order they are printed."""
 
@@ -95,23 +77,6 @@ class AccessLog:
     def enabled(self) -> bool:
         return self.logger.isEnabledFor(logging.INFO)
 
-    def write(self, entry: AccessEntry) -> None:
-        self.record(
-            entry.request_id,
-            entry.remote,
-            entry.method,
-            entry.path,
-            entry.query,
-            entry.service,
-            entry.operation,
-            entry.status,
-            entry.error_code,
-            entry.bytes_in,
-            entry.bytes_out,
-            entry.duration_ms,
-            entry.principal,
-        )
-
     def record(
         self,
         request_id: str,
@@ -128,7 +93,7 @@ class AccessLog:
         duration_ms: float,
         principal: str,
     ) -> None:
-        """`write` without building an AccessEntry first (what the gateway calls)."""
+        """Log one request (positional fields: this runs for every request)."""
         fields = _Line(
             self._timestamp(),
             request_id,

@@ -10,6 +10,7 @@ from typing import cast
 import httptools
 
 from ownstack.core.http import Headers, Request
+from ownstack.gateway.server_batch import OutTransport
 from ownstack.gateway.server_body import EMPTY_BODY, ClientDisconnected, StreamBody
 from ownstack.gateway.server_direct import DIRECT_MIN, DirectReceiver
 from ownstack.gateway.server_respond import Body, Responder
@@ -61,9 +62,10 @@ class Connection(Responder, asyncio.BufferedProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
-        self._transport = transport = cast(asyncio.Transport, transport)
-        transport.set_write_buffer_limits(high=WRITE_HIGH, low=WRITE_LOW)
-        peer = transport.get_extra_info("peername")
+        raw = cast(asyncio.Transport, transport)
+        self._transport = OutTransport(raw, self._shared.batch, self._loop)
+        raw.set_write_buffer_limits(high=WRITE_HIGH, low=WRITE_LOW)
+        peer = raw.get_extra_info("peername")
         self._remote = str(peer[0]) if peer else ""
         self.deadline = self._shared.now + self._shared.header_timeout
         self._shared.connections.add(self)

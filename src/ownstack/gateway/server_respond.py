@@ -97,7 +97,7 @@ class Responder(ResponseWriter):
         # The common case (an XML or JSON reply) without another coroutine.
         self._head_sent = True
         if len(payload) <= COALESCE_MAX:
-            self._transport.write(head + payload)
+            self._transport.write_soon(head + payload)  # with this iteration's others
         else:
             self._transport.write(head)
             self._transport.write(payload)

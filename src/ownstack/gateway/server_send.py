@@ -17,6 +17,7 @@ from collections.abc import AsyncIterable
 from email.utils import formatdate
 
 from ownstack.core.http import FileRange, Payload
+from ownstack.gateway.server_batch import OutTransport
 from ownstack.gateway.server_body import ClientDisconnected
 
 COPY_CHUNK = 1 << 20
@@ -83,7 +84,7 @@ async def close_stream(body: Payload) -> None:
 class ResponseWriter:
     """Body-sending half of a connection; the connection sets these attributes."""
 
-    _transport: asyncio.Transport
+    _transport: OutTransport
     _loop: asyncio.AbstractEventLoop
     _write_paused: bool
     _drain_waiter: asyncio.Future[None] | None

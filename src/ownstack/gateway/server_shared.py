@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from ownstack.core.http import Request, Response
+from ownstack.gateway.server_batch import WriteBatch
 from ownstack.gateway.server_send import date_line
 
 App = Callable[[Request], Awaitable[Response]]
@@ -35,6 +36,7 @@ class Shared:
 
     __slots__ = (
         "app",
+        "batch",
         "connections",
         "date_line",
         "header_timeout",
@@ -52,5 +54,7 @@ class Shared:
         self.connections: set[Tracked] = set()
         self.now = 0.0
         self.date_line = date_line(time.time())
+        self.batch = WriteBatch()
+        """Small responses waiting for the end of the loop iteration (server_batch.py)."""
         self.read_view = memoryview(bytearray(READ_SIZE))
         """Where every connection's socket reads land before the parser sees them."""

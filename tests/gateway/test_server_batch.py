@@ -74,3 +74,15 @@ def test_many_connections_each_get_their_own_replies(srv: Running) -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_sendfile_step_grows_only_on_whole_fast_calls() -> None:
+    from ownstack.gateway.server_send import SENDFILE_STEP, SENDFILE_STEP_MAX, _next_step
+
+    step = SENDFILE_STEP
+    step = _next_step(step, step, step, 0.0001)  # cached: a whole call at > 1 GB/s
+    assert step == 2 * SENDFILE_STEP
+    assert _next_step(step, step // 2, step, 0.0001) == SENDFILE_STEP  # the socket was full
+    assert _next_step(step, step, step, 1.0) == SENDFILE_STEP  # a cold read
+    big = SENDFILE_STEP_MAX
+    assert _next_step(big, big, big, 0.0001) == SENDFILE_STEP_MAX

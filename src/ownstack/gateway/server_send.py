@@ -13,6 +13,7 @@ import contextlib
 import errno
 import http
 import os
+import time
 from collections.abc import AsyncIterable
 from email.utils import formatdate
 
@@ -22,7 +23,15 @@ from ownstack.gateway.server_body import ClientDisconnected
 
 COPY_CHUNK = 1 << 20
 SENDFILE_MIN = 64 << 10  # below this one pread + one write (joined with the head) is cheaper
-SENDFILE_STEP = 4 << 20  # per call: bounds how long a cold-cache read can hold the loop
+SENDFILE_STEP = 4 << 20
+"""Bytes per sendfile call at first: a file not in the page cache is read inside the call, so
+this bounds how long a cold read holds the event loop (~10 ms at this VM's ~400 MB/s)."""
+SENDFILE_STEP_MAX = 64 << 20
+"""What the step grows to, doubling, while calls show the file is cached: fewer returns to the
+loop per big GET. 256 MiB GET against nginx, 12 alternating pairs each: ownstack/nginx median
+~78% with fixed 4 MiB steps, ~87% with fixed 64 MiB, ~106% growing."""
+SENDFILE_CACHED = 1e9
+"""Bytes per second above which a whole call is taken to have come from the page cache."""
 COALESCE_MAX = 64 << 10
 WRITE_HIGH = 64 << 10
 WRITE_LOW = 16 << 10
@@ -188,12 +197,14 @@ class ResponseWriter:
     async def _sendfile(self, out: int, part: FileRange) -> int:
         """Zero-copy send; returns the bytes sent (short only when sendfile is unsupported)."""
         sent = 0
+        step = SENDFILE_STEP
         while sent < part.length:
             if self._closed:
                 raise ClientDisconnected("client disconnected")
-            step = min(part.length - sent, SENDFILE_STEP)
+            count = min(part.length - sent, step)
+            started = time.perf_counter()
             try:
-                n = os.sendfile(out, part.fd, part.offset + sent, step)
+                n = os.sendfile(out, part.fd, part.offset + sent, count)
             except BlockingIOError:
                 await self._wait_writable(out)
                 continue
@@ -204,6 +215,7 @@ class ResponseWriter:
             if n == 0:
                 raise ShortFileError(f"file ended {part.length - sent} bytes early")
             sent += n
+            step = _next_step(step, n, count, time.perf_counter() - started)
         return sent
 
     async def _wait_writable(self, fd: int) -> None:
@@ -225,6 +237,14 @@ class ResponseWriter:
             write(data)
             if self._write_paused:
                 await self._drain()
+
+
+def _next_step(step: int, sent: int, asked: int, seconds: float) -> int:
+    """Double the sendfile step after a whole, fast (cached) call; back to the first step
+    after anything else (a full socket, a slow read)."""
+    if sent == asked and sent > SENDFILE_CACHED * seconds:
+        return min(step * 2, SENDFILE_STEP_MAX)
+    return SENDFILE_STEP
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:

@@ -124,7 +124,7 @@ class Connection(Responder, asyncio.BufferedProtocol):
 
     def _direct_received(self, direct: DirectReceiver, nbytes: int) -> None:
         body = self._body
-        if body is None:  # failed meanwhile (see _drop_body); never reached with a body gone
+        if body is None:  # defensive: _drop_body clears _direct together with the body
             self._direct = None
             return
         self.deadline = self._shared.now + self._shared.header_timeout

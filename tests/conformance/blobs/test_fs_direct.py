@@ -201,9 +201,11 @@ def test_a_stage_boundary_crossed_by_one_byte_chunks(tmp_path: Path, spy: WriteS
 
 
 @pytest.mark.usefixtures("fs_takes_direct")
-def test_a_direct_blob_starts_no_early_writeback(
+def test_a_direct_blob_flushes_the_disk_cache_as_it_goes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Direct writes can sit in the device's volatile cache: the flushes that empty it run
+    while the blob still arrives, not all at the final fsync (see flusher.py)."""
     flushes: list[int] = []
     real = os.fdatasync
 
@@ -215,7 +217,7 @@ def test_a_direct_blob_starts_no_early_writeback(
     store = FsBlobs(tmp_path / "blobs")
     data = payload(5 * STAGE + 3)
     assert put(store, data, (256_000,)).read_back == data
-    assert flushes == []
+    assert flushes  # requested at 8 and 16 MiB; two requests in flight may merge into one
     assert helper_threads() == set()
 
 

@@ -15,8 +15,9 @@ A block is written by a helper thread while the putter fills the other stage: th
 for the device (~140 ms per 256 MiB on the bench VM), time the putter spends hashing instead.
 One block at a time is in flight, so the fd's offset is always the end of the previous one.
 
-A file system that refuses O_DIRECT (see directio.py) gets the rest of the blob buffered, with
-the Flusher's early writeback as before, and its FsBlobs stops trying (Staging).
+Every byte written, direct or buffered, is reported to a Flusher (flusher.py), which makes it
+durable while the rest arrives. A file system that refuses O_DIRECT (see directio.py) gets the
+rest of the blob buffered, and its FsBlobs stops trying (Staging).
 
 Durability is the caller's, as before: fsync the fd, rename, fsync the dir. A direct write
 reports its error itself; buffered writes' errors come from the Flusher (see flusher.py: it
@@ -155,8 +156,8 @@ class BlobWriter:
         self._io: ThreadPoolExecutor | None = None
         self._inflight: Future[memoryview] | None = None
         self._flusher = Flusher(fd)
-        self._buffered = 0
-        """Bytes written through the page cache: what early writeback is about."""
+        self._written = 0
+        """Bytes written so far, direct or buffered: what early flushing is about."""
 
     def __enter__(self) -> BlobWriter:
         return self
@@ -216,7 +217,7 @@ class BlobWriter:
         """Start writing the stage; the spare one fills meanwhile."""
         if self._io is None:
             self._io = ThreadPoolExecutor(1, thread_name_prefix="ownstack-blob-direct")
-        self._inflight = self._io.submit(write_direct, self._fd, self._stage.data())
+        self._inflight = self._io.submit(self._write_block, self._stage.data())
         self._stage, self._spare = self._spare, self._stage
         self._stage.clear()
 
@@ -247,9 +248,20 @@ class BlobWriter:
             raise OSError(errno.EINVAL, "cannot clear O_DIRECT")
         self._mode = _Mode.BUFFERED
 
+    def _write_block(self, block: memoryview) -> memoryview:
+        """On the I/O thread: one full stage, direct; what a refusal left unwritten."""
+        unwritten = write_direct(self._fd, block)
+        self._wrote(len(block) - len(unwritten))
+        return unwritten
+
     def _write_buffered(self, data: memoryview) -> None:
         if not data:
             return
         _write_all(self._fd, data)
-        self._buffered += len(data)
-        self._flusher.written(self._buffered)
+        self._wrote(len(data))
+
+    def _wrote(self, n: int) -> None:
+        # Never called from two threads at once: a direct block is settled before anything
+        # else is written.
+        self._written += n
+        self._flusher.written(self._written)

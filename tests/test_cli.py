@@ -135,7 +135,11 @@ def test_account_id_override(fresh_server: Any) -> None:
     ("yaml_text", "message"),
     [
         ("backends:\n  meta: nosuch\n", "backends.meta: unknown engine 'nosuch' (available: "),
-        ("backends:\n  queue: sqlite\n", "unknown port 'queue'"),
+        ("backends:\n  topics: sqlite\n", "unknown port 'topics'"),
+        (
+            "backends:\n  queue: fs\n",
+            "backends.queue: engine 'fs' does not provide the 'queue' port",
+        ),
         (
             "backends:\n  blobs: sqlite\n",
             "backends.blobs: engine 'sqlite' does not provide the 'blobs' port",
@@ -171,12 +175,15 @@ def test_serve_announces_itself_and_stops_on_sigterm(fresh_server: Any) -> None:
 
 
 def test_memory_engines_from_yaml(fresh_server: Any) -> None:
-    srv = fresh_server(config_yaml="backends:\n  meta: memory\n  blobs: {engine: memory}\n")
+    srv = fresh_server(
+        config_yaml="backends:\n  meta: memory\n  blobs: {engine: memory}\n  queue: memory\n"
+    )
 
     with urllib.request.urlopen(f"{srv.endpoint}/_ownstack/health", timeout=5) as resp:
         assert json.loads(resp.read())["backends"] == {
             "meta": {"engine": "memory", "ready": True},
             "blobs": {"engine": "memory", "ready": True},
+            "queue": {"engine": "memory", "ready": True},
         }
 
 

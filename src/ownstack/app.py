@@ -1,7 +1,7 @@
 """The composition root: config -> engines and stores -> services -> gateway.
 
 Everything heavy is imported here, lazily, so `ownstack env` and `--help` stay instant and
-`serve` loads only the botocore models it serves (s3, sts).
+`serve` loads only the botocore models it serves (SERVED).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ownstack.ports.engine import EngineContext
 from ownstack.wire.codec import ServiceWire
 
 Closer = Callable[[], Awaitable[None]]
-SERVED = ("s3", "sts")
+SERVED = ("s3", "sts", "sqs", "sns")
 log = logging.getLogger("ownstack")
 
 
@@ -45,24 +45,33 @@ def build_app(
     identity = load_identity(config.data_dir, config.credentials, env)
     stores = open_stores(config, clock)
     by_port = {s.port: s.store for s in stores}
+    from ownstack.events.bus import EventBus
     from ownstack.services.s3.service import S3Service
     from ownstack.services.s3.sweep import SWEEP_SLACK_S
+    from ownstack.services.sns.service import SnsService
+    from ownstack.services.sqs.service import SqsService
     from ownstack.services.sts.service import StsService
     from ownstack.wire.services import load_wire
 
     s3 = S3Service(by_port["meta"], by_port["blobs"], clock, **_s3_limits(config))
     sweeper = OrphanSweeper(s3.sweep_orphan_blobs, started - SWEEP_SLACK_S)
+    bus = EventBus()
+    sqs = SqsService(by_port["meta"], by_port["queue"], clock, config.region)
+    bus.register("sqs", sqs.deliver)
+    sns = SnsService(by_port["meta"], bus, clock, config.region)
 
     async def start() -> None:
         await _open_all(stores)
         sweeper.start()
+        await sqs.start()
+        await sns.start()
 
     root = RootCredentials(identity.access_key, identity.secret_key, identity.account_id)
     registry = Registry()
     _expose_engine_stats(registry, stores)
     gateway = Gateway(
         registry=registry,
-        services={"s3": s3, "sts": StsService()},
+        services={"s3": s3, "sts": StsService(), "sqs": sqs, "sns": sns},
         wires={name: load_wire(name) for name in SERVED},
         auth=Authenticator(root, clock, s3_hostnames=config.s3_hostnames),
         health=Health({s.port: Backend(s.engine, s.store) for s in stores}),
@@ -74,6 +83,8 @@ def build_app(
 
     async def close() -> None:
         await sweeper.stop()
+        await sns.stop()
+        await sqs.stop()
         await _close_all(stores)
 
     return gateway, close

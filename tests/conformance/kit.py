@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import functools
+import hashlib
+import os
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ownstack.backends import fs, memory, sqlite
-from ownstack.core.clock import ManualClock
+import asyncpg
+import pytest
+
+from ownstack.backends import fs, memory, postgres, sqlite
+from ownstack.core.clock import Clock, ManualClock
 from ownstack.ports.engine import Engine, EngineContext
 
-ENGINES: dict[str, Engine] = {e.name: e for e in (memory.engine, sqlite.engine, fs.engine)}
-PERSISTENT = {"sqlite", "fs"}
+ENGINES: dict[str, Engine] = {
+    e.name: e for e in (memory.engine, sqlite.engine, fs.engine, postgres.engine)
+}
+PERSISTENT = {"sqlite", "fs", "postgres"}
 """Engines whose stores survive close + reopen on the same data dir."""
 EXCLUSIVE = {"sqlite"}
 """Persistent engines that hold their data for one open store (one process) at a time."""
@@ -39,13 +48,66 @@ class Backend:
     def exclusive(self) -> bool:
         return self.name in EXCLUSIVE
 
-    def open(self) -> Any:
-        ctx = EngineContext(data_dir=self.data_dir, options={}, clock=ManualClock())
+    def open(self, clock: Clock | None = None) -> Any:
+        """A store on a ManualClock of its own unless given `clock` (tests that move time)."""
+        options = postgres_options(self.data_dir) if self.name == "postgres" else {}
+        ctx = EngineContext(data_dir=self.data_dir, options=options, clock=clock or ManualClock())
         return self.engine.factories[self.port](ctx)
 
 
-def backends_for(port: str) -> list[str]:
-    return sorted(name for name, engine in ENGINES.items() if engine.provides(port))
+def backends_for(port: str) -> list[Any]:
+    """Engine names as pytest params; an engine whose server is not reachable is skipped."""
+    names = sorted(name for name, engine in ENGINES.items() if engine.provides(port))
+    return [_param(name) for name in names]
+
+
+def _param(name: str) -> Any:
+    if name == "postgres" and (why := postgres_unreachable()) is not None:
+        return pytest.param(name, marks=pytest.mark.skip(reason=why))
+    return name
+
+
+# -- postgres: a server at $OWNSTACK_POSTGRES_DSN (default: the local one), a schema per store --
+
+POSTGRES_DSN = os.environ.get(postgres.DSN_ENV) or postgres.DEFAULT_DSN
+_postgres_schemas: set[str] = set()
+
+
+@functools.cache
+def postgres_unreachable() -> str | None:
+    async def probe() -> None:
+        conn = await asyncpg.connect(POSTGRES_DSN, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        return f"no PostgreSQL server reachable at {POSTGRES_DSN} ({exc})"
+    return None
+
+
+def postgres_options(data_dir: Path) -> dict[str, Any]:
+    """A schema of its own per data dir (so reopening finds the same data), dropped at exit."""
+    schema = "test_" + hashlib.sha256(str(data_dir).encode()).hexdigest()[:20]
+    if not _postgres_schemas:
+        atexit.register(_drop_postgres_schemas)
+    _postgres_schemas.add(schema)
+    return {"dsn": POSTGRES_DSN, "schema": schema}
+
+
+def _drop_postgres_schemas() -> None:
+    async def drop() -> None:
+        conn = await asyncpg.connect(POSTGRES_DSN, timeout=3)
+        try:
+            for schema in sorted(_postgres_schemas):
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(drop())
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:  # the server went away
+        print(f"conformance kit: test schemas left in PostgreSQL ({exc})")
 
 
 T = TypeVar("T")

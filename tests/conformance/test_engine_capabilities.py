@@ -6,23 +6,39 @@ from __future__ import annotations
 import asyncio
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conformance.kit import ENGINES
+from conformance.kit import ENGINES, postgres_options
 from ownstack.core.clock import SystemClock
 from ownstack.ports.blobs import BlobStore, ListableBlobs
 from ownstack.ports.engine import EngineContext
 from ownstack.ports.meta import MetaStore
+from ownstack.ports.queues import QueueStore
 
-EXPECTED = {"memory": {"meta", "blobs"}, "sqlite": {"meta"}, "fs": {"blobs"}}
-PROTOCOLS: dict[str, type] = {"meta": MetaStore, "blobs": BlobStore}
+EXPECTED = {
+    "memory": {"meta", "blobs", "queue"},
+    "sqlite": {"meta", "queue"},
+    "fs": {"blobs"},
+    "postgres": {"queue"},
+}
+FILE_ENGINES = {"sqlite", "fs"}
+"""Engines whose stores live in the data dir (the "path" option names where)."""
+
+
+def options_for(name: str, data_dir: Path) -> dict[str, Any]:
+    # postgres takes a dsn and schema, not a path; building its store connects to nothing.
+    return postgres_options(data_dir) if name == "postgres" else {"path": "custom"}
+
+
+PROTOCOLS: dict[str, type] = {"meta": MetaStore, "blobs": BlobStore, "queue": QueueStore}
 OPTIONAL: dict[str, dict[str, set[type]]] = {
     "memory": {"blobs": {ListableBlobs}},
     "fs": {"blobs": {ListableBlobs}},
 }
 """Optional capability protocols each engine's store implements, by port."""
-CAPABILITIES: dict[str, set[type]] = {"meta": set(), "blobs": {ListableBlobs}}
+CAPABILITIES: dict[str, set[type]] = {"meta": set(), "blobs": {ListableBlobs}, "queue": set()}
 """Every optional capability protocol of each port."""
 
 
@@ -45,11 +61,11 @@ def test_entry_points_resolve_to_the_engines() -> None:
 )
 def test_factories_build_stores_of_their_port(tmp_path: Path, name: str, port: str) -> None:
 
-    ctx = EngineContext(data_dir=tmp_path, options={"path": "custom"}, clock=SystemClock())
-    store: MetaStore | BlobStore = ENGINES[name].factories[port](ctx)
+    ctx = EngineContext(data_dir=tmp_path, options=options_for(name, tmp_path), clock=SystemClock())
+    store: MetaStore | BlobStore | QueueStore = ENGINES[name].factories[port](ctx)
     assert isinstance(store, PROTOCOLS[port])
     asyncio.run(store.close())
-    if name != "memory":  # the "path" option places the store inside the data dir
+    if name in FILE_ENGINES:
         assert (tmp_path / "custom").exists()
 
 
@@ -59,7 +75,7 @@ def test_factories_build_stores_of_their_port(tmp_path: Path, name: str, port: s
 def test_stores_implement_exactly_their_optional_capabilities(
     tmp_path: Path, name: str, port: str
 ) -> None:
-    ctx = EngineContext(data_dir=tmp_path, options={}, clock=SystemClock())
+    ctx = EngineContext(data_dir=tmp_path, options=options_for(name, tmp_path), clock=SystemClock())
     store = ENGINES[name].factories[port](ctx)
     claimed = OPTIONAL.get(name, {}).get(port, set())
     assert {cap for cap in CAPABILITIES[port] if isinstance(store, cap)} == claimed

@@ -133,6 +133,7 @@ def test_health_reports_every_backend(server: Any) -> None:
         "backends": {
             "meta": {"engine": "sqlite", "ready": True},
             "blobs": {"engine": "fs", "ready": True},
+            "queue": {"engine": "sqlite", "ready": True},
         },
     }
 
@@ -149,6 +150,7 @@ def test_health_is_degraded_when_a_backend_is_not_ready(fresh_server: Any) -> No
         "backends": {
             "meta": {"engine": "sqlite", "ready": True},
             "blobs": {"engine": "fs", "ready": False},
+            "queue": {"engine": "sqlite", "ready": True},
         },
     }
 
@@ -331,9 +333,9 @@ def _log_line(server: Any, request_id: str) -> dict[str, Any]:
 
 
 def test_unserved_service_answers_not_implemented_in_its_protocol(server: Any) -> None:
-    sqs = server.client("sqs")
+    dynamodb = server.client("dynamodb")
     with pytest.raises(ClientError) as exc:
-        sqs.list_queues()
+        dynamodb.list_tables()
     code, status, _ = _error(exc)
     assert (code, status) == ("NotImplemented", 501)
 

@@ -10,6 +10,7 @@ ownstack.yaml lives in the data dir (or is named with --config):
     backends:
       meta: sqlite                              # shorthand: engine name only
       blobs: {engine: fs, path: blobs}          # engine plus its options
+      queue: sqlite
     limits:
       s3: {max_single_put: 5368709120}
     credentials: {access_key: ..., secret_key: ..., account_id: "123456789012"}
@@ -29,10 +30,10 @@ from .errors import ConfigError
 
 __all__ = ["DEFAULT_BACKENDS", "BackendSpec", "Config", "ConfigError", "load_config"]
 
-PORTS = ("meta", "blobs")
+PORTS = ("meta", "blobs", "queue")
 """The ports the current services need; each must be backed by an engine."""
 
-DEFAULT_BACKENDS = {"meta": "sqlite", "blobs": "fs"}
+DEFAULT_BACKENDS = {"meta": "sqlite", "blobs": "fs", "queue": "sqlite"}
 DEFAULT_S3_HOSTNAMES = ("localhost", "s3.localhost", "127.0.0.1")
 CONFIG_FILE = "ownstack.yaml"
 _TOP_KEYS = {

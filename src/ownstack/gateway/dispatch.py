@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from time import perf_counter
+from urllib.parse import parse_qs
 
 from botocore.model import OperationModel
 
@@ -29,7 +30,7 @@ from ownstack.wire.sigv4 import peek_scope
 from .auth import Authenticator, anonymous_principal
 from .detect import DEFAULT_SERVICE, ServiceDetector
 from .ids import new_host_id, new_request_id
-from .internal import Health, internal_route, metrics_response
+from .internal import Health, internal_route, is_signed, metrics_response, sns_certificate
 from .respond import body_size, drop_body, fallback_error, set_default_headers
 from .vhost import VirtualHosts, path_style
 
@@ -45,6 +46,18 @@ async def _buffered(req: Request, codec: Codec) -> Request:
     if buffered is None:
         raise ServiceError("RequestEntityTooLarge", "Request is too large.", 413)
     return buffered
+
+
+_SNS_LINK_ACTIONS = frozenset({"ConfirmSubscription", "Unsubscribe"})
+
+
+def _unsigned_sns_link(req: Request, service: str) -> bool:
+    """An unsigned visit to an SNS SubscribeURL or UnsubscribeURL: AWS accepts these without
+    a signature (the token, or the subscription ARN, is the credential; SnsService refuses an
+    anonymous Unsubscribe of a subscription confirmed with AuthenticateOnUnsubscribe)."""
+    if service != "sns" or req.method != "GET" or is_signed(req):
+        return False
+    return parse_qs(req.query).get("Action", [""])[0] in _SNS_LINK_ACTIONS
 
 
 class Gateway:
@@ -103,7 +116,7 @@ class Gateway:
             )
         else:
             ctx.service, ctx.operation, error_code = "ownstack", route, ""
-            resp = await self._internal(route)
+            resp = await self._internal(route, req)
         set_default_headers(resp, ctx.request_id, new_host_id() if ctx.service == "s3" else None)
         if req.method == "HEAD":
             drop_body(resp)
@@ -111,9 +124,11 @@ class Gateway:
             self._log(req, resp, ctx, error_code, started)
         return resp
 
-    async def _internal(self, route: str) -> Response:
+    async def _internal(self, route: str, req: Request) -> Response:
         if route == "health":
             return await self._health.respond()
+        if route == "sns-cert":
+            return await sns_certificate(self._services.get("sns"), req.path)
         return metrics_response(self.registry)
 
     async def _handle(self, req: Request, ctx: RequestContext) -> tuple[Response, str]:
@@ -125,8 +140,9 @@ class Gateway:
             # scope name from a client must not mint new series.
             codec = self._wire(service).codec_for(req)
             ctx.service = service
-            ctx.principal, region = await self._auth.authenticate(req, ctx.service)
-            ctx.region = region or self._region
+            if not _unsigned_sns_link(req, ctx.service):
+                ctx.principal, region = await self._auth.authenticate(req, ctx.service)
+                ctx.region = region or self._region
             if ctx.service == "s3":
                 self._to_path_style(req)
             else:

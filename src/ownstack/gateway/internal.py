@@ -8,13 +8,15 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ownstack.core.http import Request, Response
 from ownstack.obs.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from ownstack.obs.metrics import Registry
 
 HEALTH_PATH = "/_ownstack/health"
+SNS_CERT_PATH = "/_ownstack/sns/"
+"""SNS's signing certificate (SigningCertURL): public, like AWS's, so receivers can verify."""
 METRICS_PATH = "/metrics"
 HEALTH_TIMEOUT = 2.0
 
@@ -77,6 +79,22 @@ def internal_route(req: Request) -> str | None:
         return None
     if req.path == HEALTH_PATH:
         return "health"
+    if req.path.startswith(SNS_CERT_PATH):
+        return "sns-cert"
     if req.path == METRICS_PATH and not is_signed(req):
         return "metrics"
     return None
+
+
+@runtime_checkable
+class CertificateSource(Protocol):
+    async def signing_certificate(self, name: str) -> bytes | None: ...
+
+
+async def sns_certificate(sns: object, path: str) -> Response:
+    """The PEM certificate SNS signs with, or 404 for any other name under SNS_CERT_PATH."""
+    name = path[len(SNS_CERT_PATH) :]
+    cert = await sns.signing_certificate(name) if isinstance(sns, CertificateSource) else None
+    if cert is None:
+        return Response(404, [("Content-Type", "text/plain")], b"Not Found")
+    return Response(200, [("Content-Type", "application/x-pem-file")], cert)

@@ -15,6 +15,7 @@ from ownstack.core.service import STATUS
 
 from .body import body_bytes
 from .jsonshape import JsonConverters, decode_document, encode_document, from_json, to_json
+from .querycodes import query_error_codes
 from .rest import DEFAULT_MAX_BODY, RestCodec
 from .restplan import RestPlan
 from .values import BadInputError
@@ -37,6 +38,7 @@ class JsonCodec:
         self.target_prefix = str(model.metadata.get("targetPrefix", ""))
         self.content_type = f"application/x-amz-json-{model.metadata.get('jsonVersion', '1.0')}"
         self.query_compatible = "awsQueryCompatible" in model.metadata
+        self.query_codes = query_error_codes(model) if self.query_compatible else {}
         self._ops = {name: model.operation_model(name) for name in model.operation_names}
         self.json = JsonConverters()
 
@@ -95,7 +97,8 @@ class JsonCodec:
         headers = [("Content-Type", self.content_type), ("x-amzn-RequestId", ctx.request_id)]
         if self.query_compatible:
             fault = "Sender" if err.sender_fault else "Receiver"
-            headers.append(("x-amzn-query-error", f"{err.code};{fault}"))
+            code = self.query_codes.get(err.code, err.code)
+            headers.append(("x-amzn-query-error", f"{code};{fault}"))
         headers.extend(err.headers.items())
         return Response(err.status, headers, encode_document(_error_body(err)))
 

@@ -16,6 +16,7 @@ from ownstack.core.http import Request, Response
 from ownstack.core.service import STATUS
 
 from .body import BufferedBody, body_bytes
+from .querycodes import query_error_codes
 from .rest import DEFAULT_MAX_BODY
 from .values import BadInputError, parse_scalar
 from .xmlwrite import Writer, XmlWriters, escape_attr, escape_text
@@ -128,6 +129,10 @@ class QueryCodec:
         self._ops = {name: model.operation_model(name) for name in model.operation_names}
         self.xml = XmlWriters(query_names=True)
         self._writers: dict[str, Writer] = {}
+        self._codes = query_error_codes(model)
+        # A query request posted to a resource's own URL (SQS: POST /<account>/<queue>) names
+        # that resource in this member when the form does not.
+        self._path_member = str(model.metadata.get("ownstackQueryPathMember") or "")
 
     def match(self, req: Request) -> OperationModel:
         action = _action(req)
@@ -154,6 +159,7 @@ class QueryCodec:
             params = _parse_struct(_Form(pairs), shape, "")
         except BadInputError as exc:
             raise ServiceError("MalformedInput", exc.message, 400) from exc
+        self._member_from_path(shape, req, params)
         for member in shape.required_members:
             if params.get(member) is None:
                 raise ServiceError(
@@ -163,6 +169,17 @@ class QueryCodec:
                     400,
                 )
         return params
+
+    def _member_from_path(
+        self, shape: StructureShape, req: Request, params: dict[str, Any]
+    ) -> None:
+        member = self._path_member
+        if not member or member not in shape.members or params.get(member) is not None:
+            return
+        if req.path in ("", "/"):
+            return
+        host = req.headers.get("host") or "localhost"
+        params[member] = f"http://{host}{req.path}"
 
     def serialize(
         self, op: OperationModel, result: Mapping[str, Any], ctx: RequestContext
@@ -201,10 +218,11 @@ class QueryCodec:
         self, err: ServiceError, ctx: RequestContext, op: OperationModel | None
     ) -> Response:
         kind = "Sender" if err.sender_fault else "Receiver"
+        code = self._codes.get(err.code, err.code)
         fields = "".join(f"<{k}>{escape_text(str(v))}</{k}>" for k, v in err.fields.items())
         body = (
             f'<ErrorResponse xmlns="{escape_attr(self.xmlns)}"><Error><Type>{kind}</Type>'
-            f"<Code>{escape_text(err.code)}</Code><Message>{escape_text(err.message)}</Message>"
+            f"<Code>{escape_text(code)}</Code><Message>{escape_text(err.message)}</Message>"
             f"{fields}</Error><RequestId>{escape_text(ctx.request_id)}</RequestId></ErrorResponse>"
         )
         headers = [

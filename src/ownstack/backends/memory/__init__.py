@@ -1,4 +1,4 @@
-"""The memory engine: real, in-process meta and blob stores (nothing survives a restart).
+"""The memory engine: real, in-process meta, blob and queue stores (nothing survives a restart).
 
 It passes the same conformance suites as the durable engines, so tests and `ownstack run
 --ephemeral` get the exact semantics of the real thing without touching disk.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ownstack.backends.memory.blobs import MemoryBlobs
 from ownstack.backends.memory.meta import MemoryMeta
+from ownstack.backends.memory.queues import MemoryQueues
 from ownstack.ports.engine import Engine, EngineContext
 
 
@@ -19,6 +20,20 @@ def open_blobs(ctx: EngineContext) -> MemoryBlobs:
     return MemoryBlobs(ctx.clock)
 
 
-engine = Engine(name="memory", factories={"meta": open_meta, "blobs": open_blobs})
+def open_queues(ctx: EngineContext) -> MemoryQueues:
+    return MemoryQueues(ctx.clock)
 
-__all__ = ["MemoryBlobs", "MemoryMeta", "engine", "open_blobs", "open_meta"]
+
+engine = Engine(
+    name="memory", factories={"meta": open_meta, "blobs": open_blobs, "queue": open_queues}
+)
+
+__all__ = [
+    "MemoryBlobs",
+    "MemoryMeta",
+    "MemoryQueues",
+    "engine",
+    "open_blobs",
+    "open_meta",
+    "open_queues",
+]

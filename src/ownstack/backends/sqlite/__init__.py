@@ -1,9 +1,10 @@
-"""The sqlite engine: the embedded default for the meta port (one SQLite file, WAL, group
-commit)."""
+"""The sqlite engine: the embedded default for the meta and queue ports (one SQLite file each,
+WAL, group commit)."""
 
 from __future__ import annotations
 
 from ownstack.backends.sqlite.meta import SqliteMeta
+from ownstack.backends.sqlite.queues import SqliteQueues
 from ownstack.ports.engine import Engine, EngineContext
 
 
@@ -11,6 +12,10 @@ def open_meta(ctx: EngineContext) -> SqliteMeta:
     return SqliteMeta(ctx.data_dir / str(ctx.options.get("path", "meta.db")))
 
 
-engine = Engine(name="sqlite", factories={"meta": open_meta})
+def open_queues(ctx: EngineContext) -> SqliteQueues:
+    return SqliteQueues(ctx.data_dir / str(ctx.options.get("path", "queues.db")), ctx.clock)
 
-__all__ = ["SqliteMeta", "engine", "open_meta"]
+
+engine = Engine(name="sqlite", factories={"meta": open_meta, "queue": open_queues})
+
+__all__ = ["SqliteMeta", "SqliteQueues", "engine", "open_meta", "open_queues"]

@@ -1,0 +1,1 @@
+"""SNS: topics and subscriptions; deliveries to other services go through ownstack.events."""

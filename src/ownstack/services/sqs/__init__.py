@@ -1,0 +1,1 @@
+"""SQS: queues on the queue port (ownstack.ports.queues), over the json and query protocols."""

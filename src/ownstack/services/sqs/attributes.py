@@ -1,0 +1,143 @@
+"""Queue attributes: which exist, their defaults, limits and normalized form.
+
+Records store only what was set; `effective` adds the defaults. RedrivePolicy and
+RedriveAllowPolicy are checked against other queues in redrive.py; here only their JSON form.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+
+from ownstack.ports.queues import DEDUP_WINDOW, QueueSpec
+
+from .errors import invalid_attribute_name, invalid_attribute_value
+
+DEFAULTS = {
+    "DelaySeconds": "0",
+    "MaximumMessageSize": "262144",
+    "MessageRetentionPeriod": "345600",
+    "ReceiveMessageWaitTimeSeconds": "0",
+    "VisibilityTimeout": "30",
+    "SqsManagedSseEnabled": "true",
+}
+FIFO_DEFAULTS = {
+    "FifoQueue": "true",
+    "ContentBasedDeduplication": "false",
+    "DeduplicationScope": "queue",
+    "FifoThroughputLimit": "perQueue",
+}
+_RANGES = {
+    "DelaySeconds": (0, 900),
+    "MaximumMessageSize": (1024, 1_048_576),
+    "MessageRetentionPeriod": (60, 1_209_600),
+    "ReceiveMessageWaitTimeSeconds": (0, 20),
+    "VisibilityTimeout": (0, 43_200),
+    "KmsDataKeyReusePeriodSeconds": (60, 86_400),
+}
+_CHOICES = {
+    "DeduplicationScope": ("messageGroup", "queue"),
+    "FifoThroughputLimit": ("perQueue", "perMessageGroupId"),
+}
+_BOOLEANS = ("SqsManagedSseEnabled", "ContentBasedDeduplication", "FifoQueue")
+_JSON = ("Policy", "RedrivePolicy", "RedriveAllowPolicy")
+FIFO_ONLY = frozenset(FIFO_DEFAULTS)
+SETTABLE = frozenset([*_RANGES, *_CHOICES, *_BOOLEANS, *_JSON, "KmsMasterKeyId"])
+COMPUTED = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+    "QueueArn",
+)
+READABLE = frozenset([*SETTABLE, *COMPUTED])
+
+
+def normalize(attrs: Mapping[str, str], fifo: bool, *, creating: bool) -> dict[str, str]:
+    """The attributes validated and in stored form. Raises InvalidAttributeName /
+    InvalidAttributeValue."""
+    out: dict[str, str] = {}
+    for name, value in attrs.items():
+        settable = name in SETTABLE and (creating or name != "FifoQueue")
+        if not settable or (name in FIFO_ONLY and not fifo):
+            raise invalid_attribute_name(name)
+        out[name] = _normalize_one(name, value)
+    per_group = out.get("FifoThroughputLimit") == "perMessageGroupId"
+    if fifo and per_group and out.get("DeduplicationScope", "queue") != "messageGroup":
+        raise invalid_attribute_value(
+            "FifoThroughputLimit",
+            "The perMessageGroupId value is allowed only when the value for "
+            "DeduplicationScope is messageGroup",
+        )
+    return out
+
+
+def _normalize_one(name: str, value: str) -> str:
+    check = _CHECKS.get(name)
+    if check is not None:
+        return check(name, value)
+    return value
+
+
+def _integer(name: str, value: str) -> str:
+    low, high = _RANGES[name]
+    text = value.strip()
+    if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
+        raise invalid_attribute_value(name)
+    return str(int(text))
+
+
+def _boolean(name: str, value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false"):
+        raise invalid_attribute_value(name)
+    return lowered
+
+
+def _choice(name: str, value: str) -> str:
+    if value not in _CHOICES[name]:
+        raise invalid_attribute_value(name)
+    return value
+
+
+def _json_object(name: str, value: str) -> str:
+    try:
+        doc = json.loads(value) if value else {}
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict):
+        raise invalid_attribute_value(name)
+    return value
+
+
+_CHECKS: dict[str, Callable[[str, str], str]] = {
+    **dict.fromkeys(_RANGES, _integer),
+    **dict.fromkeys(_BOOLEANS, _boolean),
+    **dict.fromkeys(_CHOICES, _choice),
+    **dict.fromkeys(_JSON, _json_object),
+}
+
+
+def effective(stored: Mapping[str, str], fifo: bool) -> dict[str, str]:
+    """Every settable attribute's value: the stored ones over the defaults."""
+    out = dict(DEFAULTS)
+    if fifo:
+        out.update(FIFO_DEFAULTS)
+    out.update(stored)
+    if "KmsMasterKeyId" in stored:
+        out.setdefault("KmsDataKeyReusePeriodSeconds", "300")
+    return {name: value for name, value in out.items() if value != ""}
+
+
+def int_attribute(stored: Mapping[str, str], name: str) -> int:
+    return int(stored.get(name, DEFAULTS[name]))
+
+
+def queue_spec(stored: Mapping[str, str], fifo: bool) -> QueueSpec:
+    return QueueSpec(
+        fifo=fifo,
+        retention=float(int_attribute(stored, "MessageRetentionPeriod")),
+        dedup_window=DEDUP_WINDOW,
+        dedup_per_group=stored.get("DeduplicationScope") == "messageGroup",
+    )

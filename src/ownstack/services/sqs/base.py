@@ -1,0 +1,112 @@
+"""State and lookups every SQS operation module shares. The operation modules are mixins over
+`SqsBase`; `SqsService` (service.py) composes them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from ownstack.core.clock import Clock
+from ownstack.core.context import RequestContext
+from ownstack.ports.errors import ConditionFailed
+from ownstack.ports.meta import MetaStore, Put, prefix_end
+from ownstack.ports.queues import QueueStore
+
+from .errors import access_denied, queue_does_not_exist
+from .records import QUEUES, QueueRecord, parse_queue_arn, parse_queue_url, queue_key
+
+Change = Callable[[QueueRecord], Awaitable[None]]
+UPDATE_ATTEMPTS = 5
+SCAN_PAGE = 500
+IDS = "sqs:ids"
+"""The queue engine's id -> the queue's key in QUEUES (to name a message's DLQ source)."""
+
+
+class SqsBase:
+    def __init__(self, meta: MetaStore, queues: QueueStore, clock: Clock, region: str) -> None:
+        self.meta = meta
+        self.queues = queues
+        self.clock = clock
+        self.region = region
+        self.source_arns: dict[str, str] = {}
+        """Engine queue id -> queue ARN, for DeadLetterQueueSourceArn (ids never change)."""
+        self.movers: dict[str, asyncio.Task[None]] = {}
+        """Message move tasks running in this process, by task key."""
+
+    async def queue(self, ctx: RequestContext, url: str) -> QueueRecord:
+        """The queue a QueueUrl names, in the caller's region. Raises InvalidAddress,
+        AccessDenied (another account's queue) or QueueDoesNotExist."""
+        account_id, name = parse_queue_url(url)
+        if account_id != ctx.account_id:
+            raise access_denied(url)
+        found = await self.find(ctx.region, account_id, name)
+        if found is None:
+            raise queue_does_not_exist()
+        return found
+
+    async def update(self, ctx: RequestContext, url: str, change: Change) -> QueueRecord:
+        """Read the queue, let `change` modify the record (it may raise), write it back if no
+        one else did meanwhile (else start over). Returns the record as written."""
+        for _ in range(UPDATE_ATTEMPTS):
+            account_id, name = parse_queue_url(url)
+            if account_id != ctx.account_id:
+                raise access_denied(url)
+            key = queue_key(ctx.region, account_id, name)
+            current = await self.meta.get(QUEUES, key)
+            if current is None:
+                raise queue_does_not_exist()
+            queue = QueueRecord.decode(current.value)
+            await change(queue)
+            try:
+                await self.meta.commit([Put(QUEUES, key, queue.encode(), expect=current.version)])
+                return queue
+            except ConditionFailed:
+                continue
+        raise ConditionFailed(0, url)
+
+    async def find(self, region: str, account_id: str, name: str) -> QueueRecord | None:
+        record = await self.meta.get(QUEUES, queue_key(region, account_id, name))
+        return None if record is None else QueueRecord.decode(record.value)
+
+    async def find_arn(self, arn: str) -> QueueRecord | None:
+        parsed = parse_queue_arn(arn)
+        return None if parsed is None else await self.find(*parsed)
+
+    async def find_id(self, queue_id: str) -> QueueRecord | None:
+        """The queue whose engine id is `queue_id` (None: deleted since)."""
+        index = await self.meta.get(IDS, queue_id)
+        if index is None:
+            return None
+        record = await self.meta.get(QUEUES, index.value.decode())
+        if record is None:
+            return None
+        queue = QueueRecord.decode(record.value)
+        return queue if queue.id == queue_id else None
+
+    async def scan_queues(
+        self, base: str, after: str | None = None
+    ) -> AsyncIterator[tuple[str, QueueRecord]]:
+        """Every queue whose key starts with `base` (one region and account), after `after`."""
+        start = after or base
+        while True:
+            page = await self.meta.scan(QUEUES, start=start, end=prefix_end(base), limit=SCAN_PAGE)
+            for record in page:
+                if record.key != after:
+                    yield record.key, QueueRecord.decode(record.value)
+            if len(page) < SCAN_PAGE:
+                return
+            start = after = page[-1].key
+
+    async def dead_letter_sources(self, target: QueueRecord) -> list[QueueRecord]:
+        """The queues whose RedrivePolicy names `target` as their dead-letter queue."""
+        base = queue_key(target.region, target.account_id, "")
+        return [q async for _, q in self.scan_queues(base) if dead_letter_target(q) == target.arn]
+
+
+def dead_letter_target(queue: QueueRecord) -> str:
+    policy = queue.attributes.get("RedrivePolicy")
+    if not policy:
+        return ""
+    target = json.loads(policy).get("deadLetterTargetArn")
+    return target if isinstance(target, str) else ""

@@ -1,0 +1,71 @@
+"""Message move tasks as kept in the metadata port (namespace MOVES), and their task handles."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+import msgspec
+
+from .errors import resource_not_found
+
+MOVES = "sqs:moves"
+"""`<source queue ARN>/<started, ms, 20 digits>` -> MoveTaskRecord: a source's tasks in start
+order, so the most recent come first in a reverse scan."""
+RUNNING, CANCELLING, CANCELLED, COMPLETED, FAILED = (
+    "RUNNING",
+    "CANCELLING",
+    "CANCELLED",
+    "COMPLETED",
+    "FAILED",
+)
+ACTIVE = (RUNNING, CANCELLING)
+
+
+@dataclass(slots=True)
+class MoveTaskRecord:
+    source_arn: str
+    destination_arn: str
+    """"" : each message back to the queue it was dead-lettered from."""
+    rate: int
+    """Messages per second; 0 when the caller left it to us."""
+    started_ms: int
+    to_move: int
+    moved: int = 0
+    status: str = RUNNING
+    failure_reason: str = ""
+
+    @property
+    def key(self) -> str:
+        return move_key(self.source_arn, self.started_ms)
+
+    def encode(self) -> bytes:
+        return _ENCODER.encode(self)
+
+    @classmethod
+    def decode(cls, raw: bytes) -> MoveTaskRecord:
+        return _DECODER.decode(raw)
+
+
+_ENCODER = msgspec.json.Encoder()
+_DECODER = msgspec.json.Decoder(MoveTaskRecord)
+
+
+def move_key(source_arn: str, started_ms: int) -> str:
+    return f"{source_arn}/{started_ms:020d}"
+
+
+def task_handle(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode()
+
+
+def key_of_handle(handle: str) -> str:
+    """The record key a TaskHandle names. Raises ResourceNotFoundException."""
+    try:
+        key = base64.urlsafe_b64decode(handle.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        key = ""
+    if not key.startswith("arn:aws:sqs:") or "/" not in key:
+        raise resource_not_found("Task does not exist.")
+    return key

@@ -1,0 +1,173 @@
+"""StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask: moving messages out of a
+dead-letter queue, in the background, at most MaxNumberOfMessagesPerSecond.
+
+Each task runs as an asyncio task of this process and keeps its progress in its record after
+every step, so a restarted server resumes it (start) and a cancel from any process is seen at
+the next step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from ownstack.core.context import RequestContext
+from ownstack.core.service import Params, Result
+from ownstack.ports.meta import ABSENT, Put, prefix_end
+
+from .base import SqsBase
+from .errors import invalid_parameter, invalid_value, resource_not_found, unsupported_operation
+from .move_records import (
+    ACTIVE,
+    CANCELLED,
+    CANCELLING,
+    COMPLETED,
+    FAILED,
+    MOVES,
+    RUNNING,
+    MoveTaskRecord,
+    key_of_handle,
+    task_handle,
+)
+from .move_steps import MoveSteps
+from .records import QueueRecord
+
+log = logging.getLogger("ownstack.sqs")
+MAX_RATE = 500
+MAX_LISTED = 10
+
+
+class MoveOps(MoveSteps, SqsBase):
+    async def start_message_move_task(self, ctx: RequestContext, params: Params) -> Result:
+        source = await self._own_queue(ctx, params["SourceArn"], "SourceArn")
+        destination_arn: str = params.get("DestinationArn") or ""
+        if destination_arn:
+            await self._own_queue(ctx, destination_arn, "DestinationArn")
+        rate = params.get("MaxNumberOfMessagesPerSecond")
+        if rate is not None and not 1 <= rate <= MAX_RATE:
+            raise invalid_value(
+                "MaxNumberOfMessagesPerSecond", rate, f"Must be between 1 and {MAX_RATE}"
+            )
+        if not await self.dead_letter_sources(source):
+            raise invalid_parameter("Source queue must be configured as a Dead Letter Queue.")
+        if await self._active_task(source.arn) is not None:
+            raise unsupported_operation(
+                "There is already a task running. Only one active task is allowed for a source "
+                "queue arn at a given time."
+            )
+        counts = await self.queues.counts(source.id)
+        task = MoveTaskRecord(
+            source_arn=source.arn,
+            destination_arn=destination_arn,
+            rate=rate or 0,
+            started_ms=int(self.clock.now() * 1000),
+            to_move=counts.visible,
+        )
+        await self.meta.commit([Put(MOVES, task.key, task.encode(), expect=ABSENT)])
+        self._launch(task)
+        return {"TaskHandle": task_handle(task.key)}
+
+    async def list_message_move_tasks(self, ctx: RequestContext, params: Params) -> Result:
+        source = await self._own_queue(ctx, params["SourceArn"], "SourceArn")
+        limit = params.get("MaxResults") or 1
+        if not 1 <= limit <= MAX_LISTED:
+            raise invalid_value("MaxResults", limit, f"Must be between 1 and {MAX_LISTED}")
+        prefix = source.arn + "/"
+        records = await self.meta.scan(
+            MOVES, start=prefix, end=prefix_end(prefix), limit=limit, reverse=True
+        )
+        return {"Results": [_listed(MoveTaskRecord.decode(r.value)) for r in records]}
+
+    async def cancel_message_move_task(self, ctx: RequestContext, params: Params) -> Result:
+        key = key_of_handle(params["TaskHandle"])
+        found = await self.meta.get(MOVES, key)
+        task = MoveTaskRecord.decode(found.value) if found is not None else None
+        if found is None or task is None or task.status != RUNNING:
+            raise resource_not_found("Task does not exist or is not running.")
+        await self._own_queue(ctx, task.source_arn, "TaskHandle")
+        task.status = CANCELLING
+        await self.meta.commit([Put(MOVES, key, task.encode(), expect=found.version)])
+        runner = self.movers.get(key)
+        if runner is None or runner.done():
+            # No runner here (another process's, or none since a crash): settle it now.
+            task.status = CANCELLED
+            await self.meta.commit([Put(MOVES, key, task.encode())])
+        return {"ApproximateNumberOfMessagesMoved": task.moved}
+
+    async def resume_moves(self) -> None:
+        start = ""
+        while True:
+            page = await self.meta.scan(MOVES, start=start, limit=500)
+            for record in page:
+                task = MoveTaskRecord.decode(record.value)
+                if task.status in ACTIVE and record.key not in self.movers:
+                    self._launch(task)
+            if len(page) < 500:
+                return
+            start = page[-1].key + "\x00"
+
+    async def stop_moves(self) -> None:
+        runners = list(self.movers.values())
+        for runner in runners:
+            runner.cancel()
+        for runner in runners:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await runner
+        self.movers.clear()
+
+    def _launch(self, task: MoveTaskRecord) -> None:
+        runner = asyncio.get_running_loop().create_task(self._run(task))
+        self.movers[task.key] = runner
+        runner.add_done_callback(lambda _: self.movers.pop(task.key, None))
+
+    async def _run(self, task: MoveTaskRecord) -> None:
+        try:
+            await self.run_move(task)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("message move task %s failed", task.key)
+            task.status, task.failure_reason = FAILED, str(exc) or type(exc).__name__
+            await self.meta.commit([Put(MOVES, task.key, task.encode())])
+
+    async def _own_queue(self, ctx: RequestContext, arn: str, member: str) -> QueueRecord:
+        queue = await self.find_arn(arn)
+        if queue is None or queue.account_id != ctx.account_id:
+            raise resource_not_found(
+                f"The resource that you specified for the {member} parameter doesn't exist."
+            )
+        return queue
+
+    async def _active_task(self, source_arn: str) -> MoveTaskRecord | None:
+        prefix = source_arn + "/"
+        latest = await self.meta.scan(
+            MOVES, start=prefix, end=prefix_end(prefix), limit=1, reverse=True
+        )
+        if not latest:
+            return None
+        task = MoveTaskRecord.decode(latest[0].value)
+        return task if task.status in ACTIVE else None
+
+
+def _listed(task: MoveTaskRecord) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "Status": task.status,
+        "SourceArn": task.source_arn,
+        "ApproximateNumberOfMessagesMoved": task.moved,
+        "ApproximateNumberOfMessagesToMove": task.to_move,
+        "StartedTimestamp": task.started_ms,
+    }
+    if task.status == RUNNING:
+        entry["TaskHandle"] = task_handle(task.key)
+    if task.destination_arn:
+        entry["DestinationArn"] = task.destination_arn
+    if task.rate:
+        entry["MaxNumberOfMessagesPerSecond"] = task.rate
+    if task.failure_reason:
+        entry["FailureReason"] = task.failure_reason
+    return entry
+
+
+__all__ = ["COMPLETED", "MoveOps"]

@@ -1,0 +1,72 @@
+"""SendMessage and SendMessageBatch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
+from ownstack.core.service import Params, Result
+from ownstack.ports.queues import QueueNotFound
+
+from .base import SqsBase
+from .batch import batch_result, check_entries, failed
+from .errors import queue_does_not_exist
+from .messages import Prepared, prepare
+from .records import QueueRecord
+
+MAX_BATCH_BYTES = 1_048_576
+
+
+class SendOps(SqsBase):
+    async def send_message(self, ctx: RequestContext, params: Params) -> Result:
+        queue = await self.queue(ctx, params["QueueUrl"])
+        prepared = prepare(sender_id(ctx), queue, params)
+        sent = await self._send(queue, [prepared])
+        return prepared.result(sent[0])
+
+    async def send_message_batch(self, ctx: RequestContext, params: Params) -> Result:
+        entries = check_entries(params.get("Entries"), "SendMessageBatchRequestEntry")
+        queue = await self.queue(ctx, params["QueueUrl"])
+        ready: list[tuple[str, Prepared]] = []
+        failures: list[dict[str, Any]] = []
+        total = 0
+        for entry in entries:
+            total += _entry_size(entry)
+            try:
+                ready.append((entry["Id"], prepare(sender_id(ctx), queue, entry)))
+            except ServiceError as err:
+                failures.append(failed(entry["Id"], err))
+        if total > MAX_BATCH_BYTES:
+            raise ServiceError(
+                "BatchRequestTooLong",
+                f"Batch requests cannot be longer than {MAX_BATCH_BYTES} bytes. You have sent "
+                f"{total} bytes.",
+                400,
+            )
+        successful: list[dict[str, Any]] = []
+        if ready:
+            sent = await self._send(queue, [p for _, p in ready])
+            for (entry_id, prepared), one in zip(ready, sent, strict=True):
+                successful.append({"Id": entry_id, **prepared.result(one)})
+        return batch_result(successful, failures)
+
+    async def _send(self, queue: QueueRecord, prepared: list[Prepared]) -> list[Any]:
+        try:
+            return await self.queues.send(queue.id, [p.message for p in prepared])
+        except QueueNotFound as exc:  # deleted while we were sending
+            raise queue_does_not_exist() from exc
+
+
+def sender_id(ctx: RequestContext) -> str:
+    return ctx.principal.user_id or ctx.account_id
+
+
+def _entry_size(entry: dict[str, Any]) -> int:
+    """The entry's body and attribute bytes, as the batch limit counts them."""
+    size = len((entry.get("MessageBody") or "").encode())
+    for name, value in (entry.get("MessageAttributes") or {}).items():
+        size += len(name.encode()) + len((value.get("DataType") or "").encode())
+        raw = value.get("StringValue")
+        size += len(raw.encode()) if isinstance(raw, str) else len(value.get("BinaryValue") or b"")
+    return size

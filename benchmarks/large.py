@@ -117,7 +117,8 @@ def put_result(put: Transfer, md5_mb_s: float, disk_mb_s: float) -> ScenarioResu
     result.measures["MD5 on one core MB/s"] = md5_mb_s
     # Not a check: the disk bounds every durable PUT (benchmarks/disk.py), whatever the server.
     result.measures["disk's durable write MB/s"] = disk_mb_s
-    result.measures["ownstack / disk %"] = ratio(100 * put.mb_per_s, disk_mb_s)
+    of_disk = ratio(100 * put.mb_per_s, disk_mb_s)
+    result.measures["ownstack / disk %"] = "n/a" if of_disk is None else of_disk
     share = ratio(100 * put.mb_per_s, md5_mb_s)
     result.checks.append(Check("ownstack / one-core MD5", share, 70, unit="%"))
     return result

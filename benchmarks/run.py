@@ -15,13 +15,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import footprint, large, small_get, small_put
+from benchmarks import footprint, large, small_get, small_put, sqs
 from benchmarks.procs import BenchError, workspace
 from benchmarks.report import ScenarioResult, render, write_json
 
 SMALL_BYTES = 1024
 LARGE_BYTES = 256 * 1024 * 1024
-SCENARIOS = ("get", "put", "large", "footprint")
+SCENARIOS = ("get", "put", "large", "footprint", "sqs")
 
 
 def write_random(path: Path, size: int) -> Path:
@@ -48,6 +48,7 @@ def scenarios(args: argparse.Namespace, workdir: Path) -> list[Callable[[], list
         "put": lambda: [small_put.run(workdir, args.seconds)],
         "large": lambda: large.run(workdir, write_random(workdir / "256m.bin", LARGE_BYTES)),
         "footprint": lambda: [footprint.run(workdir, args.objects)],
+        "sqs": lambda: sqs.run(workdir, args.seconds),
     }
     return [table[name] for name in SCENARIOS if name in args.only]
 

@@ -8,6 +8,7 @@ with the reason; CI installs them all (.ci/ensure-tools).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -110,3 +111,38 @@ def bucket_keys(s3: Any, bucket: str) -> dict[str, int]:
 def object_sha256(s3: Any, bucket: str, key: str) -> str:
     body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     return hashlib.sha256(body).hexdigest()
+
+
+class AwsCli:
+    """Runs `aws` with credentials and endpoint from the server and no developer settings."""
+
+    def __init__(
+        self, server: Any, home: Path, s3_settings: str = "    signature_version = s3v4\n"
+    ) -> None:
+        home.mkdir(parents=True, exist_ok=True)
+        config = home / "config"
+        config.write_text(
+            f"[default]\nregion = {server.region}\ns3 =\n    addressing_style = path\n"
+            f"{s3_settings}"
+            # No retries: a lost or failed response must fail the test, not hide behind a retry.
+            "max_attempts = 1\nretry_mode = standard\n"
+        )
+        (home / "credentials").write_text("")
+        self.exe = tool_path("aws")
+        self.endpoint: str = server.endpoint
+        self.env = clean_env(
+            AWS_ACCESS_KEY_ID=server.access_key,
+            AWS_SECRET_ACCESS_KEY=server.secret_key,
+            AWS_DEFAULT_REGION=server.region,
+            AWS_CONFIG_FILE=str(config),
+            AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
+            AWS_EC2_METADATA_DISABLED="true",
+            AWS_PAGER="",
+        )
+
+    def __call__(self, *args: str, check: bool = True) -> str:
+        argv = [self.exe, "--endpoint-url", self.endpoint, "--cli-read-timeout", "20", *args]
+        return run_tool(argv, self.env, check=check).stdout
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self(*args, "--output", "json"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.error
 import urllib.request
@@ -11,15 +10,13 @@ from typing import Any
 
 import pytest
 from clientkit import (
+    AwsCli,
     MiB,
     bucket_keys,
-    clean_env,
     md5_etag,
     multipart_etag,
     object_sha256,
-    run_tool,
     sha256_of,
-    tool_path,
     tree_digest,
     write_file,
 )
@@ -29,41 +26,6 @@ pytestmark = pytest.mark.clients
 # The CLI's defaults: objects of 8 MiB or more go up as multipart, in 8 MiB parts.
 CLI_PART_SIZE = 8 * MiB
 LARGE_SIZE = 21 * MiB + 12345
-
-
-class AwsCli:
-    """Runs `aws` with credentials and endpoint from the server and no developer settings."""
-
-    def __init__(
-        self, server: Any, home: Path, s3_settings: str = "    signature_version = s3v4\n"
-    ) -> None:
-        home.mkdir(parents=True, exist_ok=True)
-        config = home / "config"
-        config.write_text(
-            f"[default]\nregion = {server.region}\ns3 =\n    addressing_style = path\n"
-            f"{s3_settings}"
-            # No retries: a lost or failed response must fail the test, not hide behind a retry.
-            "max_attempts = 1\nretry_mode = standard\n"
-        )
-        (home / "credentials").write_text("")
-        self.exe = tool_path("aws")
-        self.endpoint: str = server.endpoint
-        self.env = clean_env(
-            AWS_ACCESS_KEY_ID=server.access_key,
-            AWS_SECRET_ACCESS_KEY=server.secret_key,
-            AWS_DEFAULT_REGION=server.region,
-            AWS_CONFIG_FILE=str(config),
-            AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
-            AWS_EC2_METADATA_DISABLED="true",
-            AWS_PAGER="",
-        )
-
-    def __call__(self, *args: str, check: bool = True) -> str:
-        argv = [self.exe, "--endpoint-url", self.endpoint, "--cli-read-timeout", "20", *args]
-        return run_tool(argv, self.env, check=check).stdout
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self(*args, "--output", "json"))
 
 
 @pytest.fixture

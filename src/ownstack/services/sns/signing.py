@@ -9,28 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import datetime
 import uuid
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import ABSENT, MetaStore, Put
 
 from .records import SIGNING, SigningKeyRecord
 
+if TYPE_CHECKING:
+    from .rsa_keys import PrivateKey
+
 _KEY = "rsa"
-_HASHES = {"1": hashes.SHA1, "2": hashes.SHA256}
-_VALID_FOR = datetime.timedelta(days=3650)
 
 
 class Signer:
     def __init__(self, meta: MetaStore) -> None:
         self._meta = meta
-        self._key: rsa.RSAPrivateKey | None = None
+        self._key: PrivateKey | None = None
         self._record: SigningKeyRecord | None = None
         self._lock = asyncio.Lock()
 
@@ -40,10 +36,10 @@ class Signer:
             return self._record
         async with self._lock:
             if self._record is None:
+                from . import rsa_keys  # cryptography: imported at first use (rsa_keys.py)
+
                 self._record = await self._load_or_create()
-                loaded = serialization.load_pem_private_key(self._record.key_pem.encode(), None)
-                assert isinstance(loaded, rsa.RSAPrivateKey)
-                self._key = loaded
+                self._key = rsa_keys.load_key(self._record.key_pem)
         return self._record
 
     async def _load_or_create(self) -> SigningKeyRecord:
@@ -63,9 +59,9 @@ class Signer:
     async def sign(self, canonical: str, version: str) -> str:
         await self.load()
         assert self._key is not None
-        algorithm = _HASHES.get(version, hashes.SHA1)()
-        signature = self._key.sign(canonical.encode(), padding.PKCS1v15(), algorithm)
-        return base64.b64encode(signature).decode()
+        from . import rsa_keys
+
+        return base64.b64encode(rsa_keys.sign(self._key, canonical, version)).decode()
 
     async def cert_name(self) -> str:
         """The certificate's file name, as in SigningCertURL."""
@@ -77,26 +73,7 @@ class Signer:
 
 
 def _new_key() -> SigningKeyRecord:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.ownstack.local")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + _VALID_FOR)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return SigningKeyRecord(
-        key_pem=key_pem.decode(),
-        cert_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
-        key_id=uuid.uuid4().hex,
-    )
+    from . import rsa_keys
+
+    key_pem, cert_pem = rsa_keys.new_key()
+    return SigningKeyRecord(key_pem=key_pem, cert_pem=cert_pem, key_id=uuid.uuid4().hex)

@@ -1,7 +1,8 @@
 """Print the implementation coverage table (Markdown) of ownstack's services.
 
-For each service name given (default: s3 sts) it lists every operation of the pinned botocore
-model and whether the service class implements it, decided exactly as the gateway decides it:
+For each service name given (default: every service ownstack serves, app.SERVED) it lists
+every operation of the pinned botocore model and whether the service class implements it,
+decided exactly as the gateway decides it:
 `ownstack.core.service.find_handler` on the service class. A service whose module does not exist
 yet is reported as such and skipped.
 
@@ -14,6 +15,7 @@ import argparse
 import importlib
 import sys
 
+from ownstack.app import SERVED
 from ownstack.core.service import find_handler
 from ownstack.wire.services import load_wire
 
@@ -64,7 +66,7 @@ def table(name: str) -> list[str]:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("services", nargs="*", default=["s3", "sts"])
+    parser.add_argument("services", nargs="*", default=list(SERVED))
     args = parser.parse_args(argv)
     out = [
         "# Implementation coverage",

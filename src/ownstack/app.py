@@ -79,6 +79,7 @@ def build_app(
         s3_hostnames=config.s3_hostnames,
         wire_loader=_LazyWires(load_wire),
         on_start=start,
+        on_drain=sqs.begin_drain,
     )
 
     async def close() -> None:

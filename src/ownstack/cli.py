@@ -110,6 +110,7 @@ async def _serve(config: Config) -> None:
             sys.stderr.flush()
             await _until_signalled()
         finally:
+            app.drain()  # long polls answer now instead of holding the stop up
             await server.stop()
             flusher.cancel()
             _flush_access_log()

@@ -74,6 +74,7 @@ class Gateway:
         access_log: AccessLog | None = None,
         wire_loader: WireLoader | None = None,
         on_start: Callable[[], Awaitable[None]] | None = None,
+        on_drain: Callable[[], None] | None = None,
     ) -> None:
         self._services = dict(services)
         self._wires = dict(wires)
@@ -90,6 +91,12 @@ class Gateway:
         self._wire_loader = wire_loader
         self._on_start = on_start
         self._started = on_start is None
+        self._on_drain = on_drain
+
+    def drain(self) -> None:
+        """The server is about to stop: requests that would wait (long polls) answer now."""
+        if self._on_drain is not None:
+            self._on_drain()
 
     async def start(self) -> None:
         """Open what needs opening (stores' async `open`) before the first request."""

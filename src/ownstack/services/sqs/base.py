@@ -13,6 +13,7 @@ from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import MetaStore, Put, prefix_end
 from ownstack.ports.queues import QueueStore
 
+from .draining import Drain
 from .errors import access_denied, queue_does_not_exist
 from .records import QUEUES, QueueRecord, parse_queue_arn, parse_queue_url, queue_key
 
@@ -29,6 +30,8 @@ class SqsBase:
         self.queues = queues
         self.clock = clock
         self.region = region
+        self.drain = Drain()
+        """Set when the server stops: long polls end (draining.py)."""
         self.source_arns: dict[str, str] = {}
         """Engine queue id -> queue ARN, for DeadLetterQueueSourceArn (ids never change)."""
         self.movers: dict[str, asyncio.Task[None]] = {}

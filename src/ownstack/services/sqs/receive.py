@@ -50,15 +50,19 @@ class ReceiveOps(SqsBase):
             MAX_WAIT,
             int_attribute(queue.attributes, "ReceiveMessageWaitTimeSeconds"),
         )
+        receiving = self.queues.receive(
+            queue.id,
+            max_messages=count,
+            visibility=float(visibility),
+            wait=0.0 if self.drain.draining else float(wait),
+            redrive=await self._redrive(queue),
+            attempt_id=params.get("ReceiveRequestAttemptId") if queue.fifo else None,
+        )
         try:
-            received = await self.queues.receive(
-                queue.id,
-                max_messages=count,
-                visibility=float(visibility),
-                wait=float(wait),
-                redrive=await self._redrive(queue),
-                attempt_id=params.get("ReceiveRequestAttemptId") if queue.fifo else None,
-            )
+            if wait and not self.drain.draining:
+                received = await self.drain.unless_draining(receiving, [])
+            else:
+                received = await receiving
         except QueueNotFound as exc:
             raise queue_does_not_exist() from exc
         system = _system_names(params)

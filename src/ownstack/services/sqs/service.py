@@ -27,6 +27,10 @@ class SqsService(QueueAttributeOps, TagOps, PermissionOps, SendOps, ReceiveOps, 
         """Resume the message move tasks a previous run left running."""
         await self.resume_moves()
 
+    def begin_drain(self) -> None:
+        """The server is stopping: waiting long polls answer now (draining.py)."""
+        self.drain.start()
+
     async def stop(self) -> None:
         """Stop the move tasks (they resume at the next start), before the stores close."""
         await self.stop_moves()

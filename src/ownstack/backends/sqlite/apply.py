@@ -12,7 +12,8 @@ import sqlite3
 from collections.abc import Sequence
 
 from ownstack.backends.sqlite import schema
-from ownstack.ports.errors import BackendUnavailable, ConditionFailed, PortError
+from ownstack.backends.sqlite.groupcommit import unavailable
+from ownstack.ports.errors import ConditionFailed, PortError
 from ownstack.ports.meta import ABSENT, Check, Delete, Expect, Op, Put, Record
 
 Outcome = int | BaseException
@@ -108,9 +109,3 @@ def _holds(expect: Expect, current: int | None) -> bool:
 
 def _writes(ops: Sequence[Op]) -> int:
     return sum(1 for op in ops if not isinstance(op, Check))
-
-
-def unavailable(what: str, exc: BaseException) -> BackendUnavailable:
-    error = BackendUnavailable(f"{what}: {exc}")
-    error.__cause__ = exc
-    return error

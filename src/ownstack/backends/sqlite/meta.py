@@ -24,7 +24,7 @@ from typing import Any
 
 from ownstack.backends.sqlite import schema
 from ownstack.backends.sqlite.cache import MISS, RecordCache
-from ownstack.backends.sqlite.lock import FileLock
+from ownstack.backends.sqlite.lock import open_locked
 from ownstack.backends.sqlite.writer import GroupWriter
 from ownstack.ports.errors import BackendUnavailable, PortError
 from ownstack.ports.meta import Op, Put, Record
@@ -45,17 +45,7 @@ def _scan_params(ns: str, start: str, end: str | None, limit: int) -> tuple[obje
 class SqliteMeta:
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = FileLock(path.with_name(path.name + ".lock"))
-        except OSError as exc:
-            raise BackendUnavailable(f"cannot lock meta database {path}: {exc}") from exc
-        try:
-            conn, version = schema.open_writer(path)
-            self._reader = schema.open_reader(path)
-        except (OSError, sqlite3.Error) as exc:
-            self._lock.release()
-            raise BackendUnavailable(f"cannot open meta database {path}: {exc}") from exc
+        self._lock, (conn, version, self._reader) = open_locked(path, "meta", _open)
         # Guards the read connection: one statement at a time, whichever thread or loop asks.
         self._read_lock = threading.Lock()
         self._cache = RecordCache()
@@ -115,8 +105,7 @@ class SqliteMeta:
         if self._closed:
             return
         self._closed = True
-        self._writer.stop()
-        await asyncio.to_thread(self._writer.join)
+        await self._writer.close()
         with self._read_lock:
             self._reader.close()
         while not self._scanners.empty():
@@ -164,6 +153,16 @@ class SqliteMeta:
             return schema.open_reader(self.path)
         except sqlite3.Error as exc:
             raise BackendUnavailable(f"cannot open meta database {self.path}: {exc}") from exc
+
+
+def _open(path: Path) -> tuple[sqlite3.Connection, int, sqlite3.Connection]:
+    """The write connection, the last committed version, and the read connection."""
+    conn, version = schema.open_writer(path)
+    try:
+        return conn, version, schema.open_reader(path)
+    except BaseException:
+        conn.close()
+        raise
 
 
 def _fetch(conn: sqlite3.Connection, sql: str, params: Sequence[object]) -> list[Any]:

@@ -19,10 +19,11 @@ from typing import TypeVar
 
 from ownstack.backends.sqlite import queues_receive, queues_tx
 from ownstack.backends.sqlite import queues_schema as schema
-from ownstack.backends.sqlite.lock import FileLock
+from ownstack.backends.sqlite.lock import open_locked
 from ownstack.backends.sqlite.queues_catalog import Catalog
 from ownstack.backends.sqlite.queues_waits import Waiters
 from ownstack.backends.sqlite.queues_writer import QueueWriter
+from ownstack.backends.sqlite.schema import open_reader
 from ownstack.core.clock import Clock
 from ownstack.ports.errors import BackendUnavailable, PortError
 from ownstack.ports.queues import Counts, NewMessage, QueueSpec, Received, Redrive, Sent
@@ -41,18 +42,7 @@ class SqliteQueues:
     def __init__(self, path: Path, clock: Clock) -> None:
         self.path = path
         self._clock = clock
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = FileLock(path.with_name(path.name + ".lock"))
-        except OSError as exc:
-            raise BackendUnavailable(f"cannot lock queue database {path}: {exc}") from exc
-        try:
-            conn = schema.open_writer(path)
-            self._catalog = Catalog(conn)
-            self._reader = schema.open_reader(path)
-        except (OSError, sqlite3.Error) as exc:
-            self._lock.release()
-            raise BackendUnavailable(f"cannot open queue database {path}: {exc}") from exc
+        self._lock, (conn, self._catalog, self._reader) = open_locked(path, "queue", _open)
         self._read_lock = threading.Lock()
         self._conn = conn
         self._writer = QueueWriter(conn, self._catalog.flush, self._catalog.load)
@@ -170,8 +160,7 @@ class SqliteQueues:
         if self._closed:
             return
         self._closed = True
-        self._writer.stop()
-        await asyncio.to_thread(self._writer.join)
+        await self._writer.close()
         self._waiters.wake_all()
         with self._read_lock:
             self._reader.close()
@@ -197,3 +186,13 @@ class SqliteQueues:
             except sqlite3.Error as exc:
                 raise BackendUnavailable(f"queue read failed: {exc}") from exc
         return row
+
+
+def _open(path: Path) -> tuple[sqlite3.Connection, Catalog, sqlite3.Connection]:
+    """The write connection, the catalog it holds, and the read connection."""
+    conn = schema.open_writer(path)
+    try:
+        return conn, Catalog(conn), open_reader(path)
+    except BaseException:
+        conn.close()
+        raise

@@ -19,7 +19,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from ownstack.backends.sqlite.schema import connect
+from ownstack.backends.sqlite.schema import open_wal
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS queues(
@@ -86,25 +86,7 @@ SCHEMA = (
 
 def open_writer(path: Path) -> sqlite3.Connection:
     """The write connection (WAL, synchronous=FULL: a COMMIT is durable when it returns)."""
-    conn = connect(path)
-    try:
-        conn.execute("PRAGMA page_size = 8192")  # a 1-2 KiB message fits its leaf page
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise sqlite3.OperationalError(f"cannot enable WAL (journal_mode is {mode})")
-        conn.execute("PRAGMA synchronous = FULL")
-        for statement in SCHEMA:
-            conn.execute(statement)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def open_reader(path: Path) -> sqlite3.Connection:
-    conn = connect(path)
-    conn.execute("PRAGMA query_only = ON")
-    return conn
+    return open_wal(path, SCHEMA)
 
 
 def load_setting(conn: sqlite3.Connection, name: str, default: bytes) -> bytes:

@@ -1,4 +1,4 @@
-"""Connections and schema of the meta database.
+"""Connections to a SQLite database (the queue database's too), and the meta database's schema.
 
 `records` is WITHOUT ROWID with the default BINARY collation, so (ns, key) is one clustered
 B-tree ordered by the keys' UTF-8 bytes: exactly the order the meta port promises, and a scan is
@@ -10,6 +10,7 @@ compare-and-set succeed.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 SCHEMA = (
@@ -64,21 +65,33 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def open_writer(path: Path) -> tuple[sqlite3.Connection, int]:
-    """The write connection, with the schema in place, and the last committed version."""
+def open_wal(path: Path, statements: Sequence[str]) -> sqlite3.Connection:
+    """A write connection in WAL mode with synchronous=FULL (the WAL is fsynced at every
+    COMMIT, so a commit is durable on return), after running the `statements` that create the
+    schema."""
     conn = connect(path)
     try:
         # Only takes effect on a new file (existing ones keep theirs). A 1 KiB object's record
         # (~1.8 KB with its inline bytes) spills to an overflow page at 4 KiB; at 8 KiB it fits
         # its leaf: the writer's cost per PUT fell from ~45 to ~30 us (benchmarks/micro_s3.py).
+        # A 1-2 KiB queue message fits its leaf page too.
         conn.execute("PRAGMA page_size = 8192")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise sqlite3.OperationalError(f"cannot enable WAL (journal_mode is {mode})")
-        # FULL in WAL mode: the WAL is fsynced at every COMMIT, so a commit is durable on return.
         conn.execute("PRAGMA synchronous = FULL")
-        for statement in SCHEMA:
+        for statement in statements:
             conn.execute(statement)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_writer(path: Path) -> tuple[sqlite3.Connection, int]:
+    """The write connection, with the schema in place, and the last committed version."""
+    conn = open_wal(path, SCHEMA)
+    try:
         version = int(conn.execute(LOAD_VERSION).fetchone()[0])
     except BaseException:
         conn.close()

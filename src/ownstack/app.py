@@ -62,6 +62,8 @@ def build_app(
 
     async def start() -> None:
         await _open_all(stores)
+        # Before any request (unlike the sweep): a leftover marker would refuse writes.
+        await s3.clear_bucket_deletion_markers()
         sweeper.start()
         await sqs.start()
         await sns.start()

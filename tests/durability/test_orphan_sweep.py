@@ -27,7 +27,7 @@ from ownstack.core.clock import ManualClock
 from ownstack.core.context import Principal, RequestContext
 from ownstack.core.http import BytesBody, FileRange
 from ownstack.ports.blobs import BlobRef, ChunkObserver
-from ownstack.ports.meta import Op, Put, Record
+from ownstack.ports.meta import Check, Op, Put, Record
 from ownstack.services.s3.base import S3Limits
 from ownstack.services.s3.records import (
     BUCKETS,
@@ -185,8 +185,10 @@ class HookedMeta:
     async def commit(self, ops: Sequence[Op]) -> int:
         return await self.inner.commit(ops)
 
-    async def replace(self, ns: str, key: str, value: bytes) -> tuple[int, Record | None]:
-        return await self.inner.replace(ns, key, value)
+    async def replace(
+        self, ns: str, key: str, value: bytes, *, guard: Check | None = None
+    ) -> tuple[int, Record | None]:
+        return await self.inner.replace(ns, key, value, guard=guard)
 
     async def health(self) -> None:
         return None

@@ -87,11 +87,17 @@ class MetaStore(Protocol):
         op whose expectation fails, applying nothing."""
         ...
 
-    async def replace(self, ns: str, key: str, value: bytes) -> tuple[int, Record | None]:
-        """Put `value` at `key` unconditionally, atomically and durably; return its version
+    async def replace(
+        self, ns: str, key: str, value: bytes, *, guard: Check | None = None
+    ) -> tuple[int, Record | None]:
+        """Put `value` at `key` whatever is there, atomically and durably; return its version
         and the record it replaced (None: there was none), as of the same transaction. What
         an overwrite needs to clean up after the record it displaced, without a read before
-        the write and a compare-and-set loop around it."""
+        the write and a compare-and-set loop around it.
+
+        `guard`, if given, is checked in the same transaction (e.g. "no deletion of this
+        bucket is in progress"): when it does not hold, nothing is written and
+        ConditionFailed(1, guard.key) is raised."""
         ...
 
     async def health(self) -> None:

@@ -11,8 +11,8 @@ import pytest
 
 from ownstack.backends.sqlite import SqliteMeta
 from ownstack.backends.sqlite.cache import MISS, RecordCache
-from ownstack.ports.errors import BackendUnavailable
-from ownstack.ports.meta import Delete, Put, Record
+from ownstack.ports.errors import BackendUnavailable, ConditionFailed
+from ownstack.ports.meta import ABSENT, Check, Delete, Put, Record
 
 
 def test_reads_follow_every_acknowledged_write(tmp_path: Path) -> None:
@@ -28,6 +28,34 @@ def test_reads_follow_every_acknowledged_write(tmp_path: Path) -> None:
             await meta.commit([Delete("ns", "k")])
             assert await meta.get("ns", "k") is None
             assert meta.stats()["cache_hits"] >= 1
+        finally:
+            await meta.close()
+
+    asyncio.run(go())
+
+
+def test_guarded_replaces_keep_the_cache_coherent(tmp_path: Path) -> None:
+    """A failed guarded replace writes nothing and leaves the cache as it was (hits stay hits,
+    and are right); a guard's key is only read, so its cached record stays too."""
+
+    async def go() -> None:
+        meta = SqliteMeta(tmp_path / "meta.db")
+        try:
+            v1, _ = await meta.replace("ns", "k", b"one", guard=Check("g", "m", ABSENT))
+            assert await meta.get("ns", "k") == Record("k", b"one", v1)  # cached
+            assert await meta.get("g", "m") is None  # cached as absent
+            marker = await meta.commit([Put("g", "m", b"")])
+            assert await meta.get("g", "m") == Record("m", b"", marker)
+            with pytest.raises(ConditionFailed):
+                await meta.replace("ns", "k", b"two", guard=Check("g", "m", ABSENT))
+            misses = meta.stats()["cache_misses"]
+            assert await meta.get("ns", "k") == Record("k", b"one", v1)
+            assert await meta.get("g", "m") == Record("m", b"", marker)
+            assert meta.stats()["cache_misses"] == misses  # both still cached
+            v3, _ = await meta.replace("ns", "k", b"three", guard=Check("g", "m", marker))
+            assert await meta.get("g", "m") == Record("m", b"", marker)
+            assert meta.stats()["cache_misses"] == misses  # the guard's key was not evicted
+            assert await meta.get("ns", "k") == Record("k", b"three", v3)  # the write's was
         finally:
             await meta.close()
 

@@ -93,9 +93,12 @@ class MemoryMeta:
         self._version = version
         return version
 
-    async def replace(self, ns: str, key: str, value: bytes) -> tuple[int, Record | None]:
+    async def replace(
+        self, ns: str, key: str, value: bytes, *, guard: Check | None = None
+    ) -> tuple[int, Record | None]:
         replaced = self._current(ns, key)
-        return await self.commit([Put(ns, key, value)]), replaced
+        ops: list[Op] = [Put(ns, key, value)] if guard is None else [Put(ns, key, value), guard]
+        return await self.commit(ops), replaced
 
     def _apply(self, op: Op, version: int) -> None:
         if isinstance(op, Check):

@@ -27,7 +27,7 @@ from ownstack.backends.sqlite.cache import MISS, RecordCache
 from ownstack.backends.sqlite.lock import open_locked
 from ownstack.backends.sqlite.writer import GroupWriter
 from ownstack.ports.errors import BackendUnavailable, PortError
-from ownstack.ports.meta import Op, Put, Record
+from ownstack.ports.meta import Check, Op, Put, Record
 
 INLINE_SCAN_MAX = 100
 
@@ -93,8 +93,13 @@ class SqliteMeta:
     async def commit(self, ops: Sequence[Op]) -> int:
         return await self._writer.submit(ops)
 
-    async def replace(self, ns: str, key: str, value: bytes) -> tuple[int, Record | None]:
-        return await self._writer.replace(Put(ns, key, value))
+    async def replace(
+        self, ns: str, key: str, value: bytes, *, guard: Check | None = None
+    ) -> tuple[int, Record | None]:
+        # The guard rides in the same transaction: one more indexed point lookup there (see
+        # apply.py), no extra round trip nor read before the commit.
+        put = Put(ns, key, value)
+        return await self._writer.replace((put,) if guard is None else (put, guard))
 
     async def health(self) -> None:
         if not self._writer.alive:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ownstack.backends.sqlite.apply import BatchApplier, Outcome
 from ownstack.backends.sqlite.groupcommit import GroupCommit, Pending
-from ownstack.ports.meta import Op, Record
+from ownstack.ports.meta import Check, Op, Record
 
 Written = Callable[[Iterable[tuple[str, str]]], None]
 """Told the (ns, key) of every op of a batch once its COMMIT returned, whatever the outcome."""
@@ -55,10 +55,11 @@ class GroupWriter(GroupCommit[_Ops]):
         self._enqueue(pending)
         return pending.future
 
-    async def replace(self, op: Op) -> tuple[int, Record | None]:
-        """Commit `op`, also returning the record at its key just before it applied."""
+    async def replace(self, ops: tuple[Op, ...]) -> tuple[int, Record | None]:
+        """Commit `ops`, also returning the record at the first op's key just before they
+        applied (the others are conditions on the same transaction)."""
         loop = asyncio.get_running_loop()
-        pending = _Ops(loop, loop.create_future(), (op,), True)
+        pending = _Ops(loop, loop.create_future(), ops, True)
         self._enqueue(pending)
         version: int = await pending.future
         return version, pending.replaced
@@ -88,8 +89,16 @@ class GroupWriter(GroupCommit[_Ops]):
             self.syncs += 1 if applied else 0
         if self._written is not None:
             # Before any caller hears of it: a read that follows an acknowledged write must
-            # not be answered from a cache that predates it.
-            self._written((op.ns, op.key) for member in batch for op in member.ops)
+            # not be answered from a cache that predates it. Only what was written: a Check
+            # writes nothing (a PutObject's guard must not evict the cached absence of its
+            # bucket's deletion marker), nor does a transaction that failed alone.
+            written = batch if not committed else [m for m in batch if isinstance(m.outcome, int)]
+            self._written(
+                (op.ns, op.key)
+                for member in written
+                for op in member.ops
+                if not isinstance(op, Check)
+            )
 
 
 def _apply(applier: BatchApplier, member: _Ops) -> Outcome:

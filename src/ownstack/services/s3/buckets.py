@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -12,11 +13,12 @@ from typing import Any
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params, Result
-from ownstack.ports.errors import ConditionFailed
+from ownstack.ports.errors import ConditionFailed, PortError
 from ownstack.ports.meta import ABSENT, Delete, Put, prefix_end
 
 from .access import check_owner
 from .base import S3Base, canonical_user_id, no_such_bucket
+from .deletions import BUCKET_DELETIONS, deletion_conflict, operation_aborted
 from .headers import timestamp
 from .names import check_bucket_name
 from .records import BUCKETS, BucketRecord, objects_ns, uploads_ns
@@ -25,6 +27,7 @@ US_EAST_1 = "us-east-1"
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 _LEGACY_LOCATIONS = {"EU": "eu-west-1"}
 _MAX_BUCKETS = 10_000
+_DELETE_ATTEMPTS = 10
 
 
 class BucketOps(S3Base):
@@ -71,18 +74,51 @@ class BucketOps(S3Base):
             raise no_such_bucket(name)
         bucket = BucketRecord.decode(raw.value)
         check_owner(ctx, bucket, params)
-        if await self._has_contents(bucket):
+        # Two phases (deletions.py says why): mark, so no new object or upload can commit,
+        # then scan and delete. A write committed before the marker is seen by the scan.
+        marker = Put(BUCKET_DELETIONS, bucket.id, b"", expect=ABSENT)
+        try:
+            await self.meta.commit([marker])
+        except ConditionFailed as exc:  # another DeleteBucket is under way, or done
+            raise await deletion_conflict(self.meta, bucket) from exc
+        try:
+            empty = not await self._has_contents(bucket)
+        except BaseException:
+            await self._unmark(bucket.id)
+            raise
+        if not empty:
+            await self._unmark(bucket.id)
             raise ServiceError(
                 "BucketNotEmpty",
                 "The bucket you tried to delete is not empty",
                 409,
                 fields={"BucketName": name},
             )
-        try:
-            await self.meta.commit([Delete(BUCKETS, name, expect=raw.version)])
-        except ConditionFailed:
-            return {}  # changed or deleted meanwhile; the caller's intent (gone) stands
+        await self._delete_marked(name, raw.version, bucket.id)
         return {}
+
+    async def _delete_marked(self, name: str, version: int, bucket_id: str) -> None:
+        """Delete the marked bucket's record. Its marker stays, as a tombstone: a write that
+        looked the bucket up before this delete must still fail its guard afterwards."""
+        for _ in range(_DELETE_ATTEMPTS):
+            try:
+                await self.meta.commit([Delete(BUCKETS, name, expect=version)])
+                return
+            except ConditionFailed:
+                pass
+            # Rewritten meanwhile (its tags), or gone: go on with what is there now.
+            raw = await self.meta.get(BUCKETS, name)
+            if raw is None or BucketRecord.decode(raw.value).id != bucket_id:
+                return  # deleted meanwhile; the caller's intent (gone) stands
+            version = raw.version
+        await self._unmark(bucket_id)
+        raise operation_aborted()
+
+    async def _unmark(self, bucket_id: str) -> None:
+        # Best effort: a marker left by a failing store blocks writes to the bucket until the
+        # next start clears it, which is better than hiding the error that brought us here.
+        with contextlib.suppress(PortError):
+            await self.meta.commit([Delete(BUCKET_DELETIONS, bucket_id)])
 
     async def _has_contents(self, bucket: BucketRecord) -> bool:
         """Any object or in-progress multipart upload keeps a bucket from being deleted."""

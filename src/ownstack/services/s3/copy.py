@@ -53,7 +53,7 @@ class CopyOps(S3Base):
             rec.etag = f'"{digester.md5_hex()}"'
             rec.checksums = {member(algorithm): digester.checksum_b64(algorithm)}
             rec.inline, rec.segments = stored.inline, stored.segments
-            old = await commit_object(self.meta, bucket.id, key, rec, params)
+            old = await commit_object(self.meta, bucket, key, rec, params)
         except Exception:  # not BaseException: a cancelled commit may still land (see
             # writes.discard_segments); then the new blob must stay referenced
             await discard_segments(self.blobs, stored.segments)

@@ -23,6 +23,7 @@ from .body import object_chunks
 from .checksums import Digester, checksum_algorithms, member, trailers_of, verify_upload
 from .conditions import check_copy_source, precondition_failed, to_epoch
 from .copy_source import parse_copy_range, parse_copy_source
+from .deletions import deletion_conflict, guard
 from .headers import stored_headers, timestamp
 from .multipart_checksums import check_part_algorithms, upload_checksum
 from .multipart_complete import MultipartCompleteOps
@@ -77,7 +78,14 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
             owner_name=bucket.owner_name,
         )
         ns, rkey = uploads_ns(bucket.id), upload_key(key, upload.upload_id)
-        await self.meta.commit([Put(ns, rkey, upload.encode(), expect=ABSENT)])
+        try:  # the guard: no upload may appear in a bucket whose deletion is under way
+            await self.meta.commit(
+                [Put(ns, rkey, upload.encode(), expect=ABSENT), guard(bucket.id)]
+            )
+        except ConditionFailed as exc:
+            if exc.index != 1:
+                raise
+            raise await deletion_conflict(self.meta, bucket) from exc
         result: Result = {"Bucket": bucket.name, "Key": key, "UploadId": upload.upload_id}
         if algorithm:
             result["ChecksumAlgorithm"] = algorithm

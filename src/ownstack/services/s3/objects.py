@@ -57,7 +57,7 @@ class ObjectOps(ObjectReadOps):
             rec.size, rec.etag = digester.size, f'"{digester.md5_hex()}"'
             rec.inline, rec.segments = stored.inline, stored.segments
             rec.last_modified = self.clock.now()
-            replaced = await commit_replacing(self.meta, bucket.id, key, rec, params)
+            replaced = await commit_replacing(self.meta, bucket, key, rec, params)
         except Exception:  # not BaseException: a cancelled commit may still land (see
             # writes.discard_segments); then the new blob must stay referenced
             await discard_segments(self.blobs, stored.segments)

@@ -1,4 +1,4 @@
-"""Reclaiming orphaned blobs: blobs a crash (or a PutObject racing DeleteBucket) left behind.
+"""Reclaiming orphaned blobs: blobs a crash (or a write cancelled during its commit) left behind.
 
 A write stores its blob durably, then commits the record that references it. Dying in between
 leaves a blob no record references: invisible, as it must be, but its space is never freed.
@@ -43,6 +43,7 @@ from collections.abc import AsyncIterator
 from ownstack.ports.blobs import ListableBlobs
 
 from .base import S3Base
+from .deletions import clear_markers
 from .records import (
     BUCKETS,
     BucketRecord,
@@ -62,6 +63,11 @@ DELETE_BATCH = 64
 
 
 class SweepOps(S3Base):
+    async def clear_bucket_deletion_markers(self) -> int:
+        """Start-up work that must finish before the first request: drop the markers of
+        DeleteBuckets a previous process died in the middle of (deletions.py)."""
+        return await clear_markers(self.meta)
+
     async def sweep_orphan_blobs(self, cutoff: float) -> int:
         """Delete the blobs created before `cutoff` that no record references; return how many
         were deleted. 0 when the blob store cannot list its blobs. See the module docstring for

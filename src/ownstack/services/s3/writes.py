@@ -16,12 +16,13 @@ from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params
 from ownstack.ports.blobs import BlobStore
 from ownstack.ports.errors import ConditionFailed, PortError
-from ownstack.ports.meta import ABSENT, MetaStore, Put
+from ownstack.ports.meta import ABSENT, Check, MetaStore, Put
 
 from .base import no_such_key
 from .checksums import Digester
 from .conditions import etag_matches, precondition_failed
-from .records import ObjectRecord, Segment, objects_ns
+from .deletions import deletion_conflict, guard
+from .records import BucketRecord, ObjectRecord, Segment, objects_ns
 
 
 @dataclass(slots=True)
@@ -89,43 +90,50 @@ def conflict() -> ServiceError:
 
 
 async def commit_object(
-    meta: MetaStore, bucket_id: str, key: str, rec: ObjectRecord, params: Params
+    meta: MetaStore, bucket: BucketRecord, key: str, rec: ObjectRecord, params: Params
 ) -> ObjectRecord | None:
     """Make `rec` the object at `key`, honouring IfNoneMatch / IfMatch; return the record it
-    replaced (whose blobs the caller then discards), None if there was none."""
-    replaced = await _commit(meta, bucket_id, key, rec, params)
+    replaced (whose blobs the caller then discards), None if there was none. Fails rather than
+    commit once a DeleteBucket of the bucket is under way (deletions.py)."""
+    replaced = await _commit(meta, bucket, key, rec, params)
     return None if replaced is None else ObjectRecord.decode(replaced)
 
 
 async def commit_replacing(
-    meta: MetaStore, bucket_id: str, key: str, rec: ObjectRecord, params: Params
+    meta: MetaStore, bucket: BucketRecord, key: str, rec: ObjectRecord, params: Params
 ) -> list[Segment]:
     """commit_object for a caller that needs only the replaced record's blob segments (to
     discard them): it skips decoding the rest of that record (its inline bytes, ~10 us of a
     1 KiB PutObject that overwrites)."""
-    replaced = await _commit(meta, bucket_id, key, rec, params)
+    replaced = await _commit(meta, bucket, key, rec, params)
     return [] if replaced is None else ObjectRecord.segments_of(replaced)
 
 
 async def _commit(
-    meta: MetaStore, bucket_id: str, key: str, rec: ObjectRecord, params: Params
+    meta: MetaStore, bucket: BucketRecord, key: str, rec: ObjectRecord, params: Params
 ) -> bytes | None:
     """commit_object's work; returns the encoded record replaced."""
-    ns = objects_ns(bucket_id)
-    if_none_match = params.get("IfNoneMatch")
-    if if_none_match is not None:
-        await _commit_if_absent(meta, ns, key, rec, str(if_none_match))
-        return None
-    if_match = params.get("IfMatch")
-    if if_match is not None:
-        return await _commit_if_match(meta, ns, key, rec, str(if_match))
-    # The store tells us exactly which record this write displaced (same transaction).
-    _, replaced = await meta.replace(ns, key, rec.encode())
+    ns, bucket_guard = objects_ns(bucket.id), guard(bucket.id)
+    try:
+        if_none_match = params.get("IfNoneMatch")
+        if if_none_match is not None:
+            await _commit_if_absent(meta, ns, key, rec, str(if_none_match), bucket_guard)
+            return None
+        if_match = params.get("IfMatch")
+        if if_match is not None:
+            return await _commit_if_match(meta, ns, key, rec, str(if_match), bucket_guard)
+        # The store tells us exactly which record this write displaced (same transaction).
+        _, replaced = await meta.replace(ns, key, rec.encode(), guard=bucket_guard)
+    except ConditionFailed as exc:
+        # Every path puts the guard second: a failure at index 1 is the bucket's deletion.
+        if exc.index != 1:
+            raise
+        raise await deletion_conflict(meta, bucket) from exc
     return None if replaced is None else replaced.value
 
 
 async def _commit_if_absent(
-    meta: MetaStore, ns: str, key: str, rec: ObjectRecord, value: str
+    meta: MetaStore, ns: str, key: str, rec: ObjectRecord, value: str, bucket_guard: Check
 ) -> None:
     if value.strip() != "*":
         raise ServiceError(
@@ -135,13 +143,15 @@ async def _commit_if_absent(
             fields={"Header": "If-None-Match"},
         )
     try:
-        await meta.commit([Put(ns, key, rec.encode(), expect=ABSENT)])
+        await meta.commit([Put(ns, key, rec.encode(), expect=ABSENT), bucket_guard])
     except ConditionFailed as exc:
+        if exc.index != 0:
+            raise
         raise precondition_failed("If-None-Match") from exc
 
 
 async def _commit_if_match(
-    meta: MetaStore, ns: str, key: str, rec: ObjectRecord, value: str
+    meta: MetaStore, ns: str, key: str, rec: ObjectRecord, value: str, bucket_guard: Check
 ) -> bytes:
     current = await meta.get(ns, key)
     if current is None:
@@ -149,7 +159,9 @@ async def _commit_if_match(
     if not etag_matches(ObjectRecord.decode(current.value).etag, value):
         raise precondition_failed("If-Match")
     try:
-        await meta.commit([Put(ns, key, rec.encode(), expect=current.version)])
+        await meta.commit([Put(ns, key, rec.encode(), expect=current.version), bucket_guard])
     except ConditionFailed as exc:
+        if exc.index != 0:
+            raise
         raise conflict() from exc
     return current.value

@@ -9,13 +9,15 @@ file system as the server's data, so the report can say which bound a PUT figure
 
 from __future__ import annotations
 
-import fcntl
 import mmap
 import os
 import time
 from pathlib import Path
 
+from ownstack.backends.fs.directio import set_direct
+
 BLOCK = 4 << 20
+_O_DIRECT = getattr(os, "O_DIRECT", 0)
 
 
 def durable_write_mb_s(source: Path, directory: Path) -> float:
@@ -23,7 +25,7 @@ def durable_write_mb_s(source: Path, directory: Path) -> float:
     allows it (buffered otherwise), fsync included."""
     target = directory / "disk-probe.bin"
     buf = mmap.mmap(-1, BLOCK)  # page-aligned, as O_DIRECT needs
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_DIRECT", 0)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _O_DIRECT
     try:
         fd = _open(target, flags)
         start = time.perf_counter()
@@ -44,10 +46,10 @@ def _open(path: Path, flags: int) -> int:
     try:
         return os.open(path, flags, 0o600)
     except OSError:  # a file system without O_DIRECT (tmpfs): buffered, as the server does
-        return os.open(path, flags & ~getattr(os, "O_DIRECT", 0), 0o600)
+        return os.open(path, flags & ~_O_DIRECT, 0o600)
 
 
 def _tail(fd: int, buf: mmap.mmap, n: int) -> memoryview:
     """An unaligned last block goes buffered (O_DIRECT would refuse its length)."""
-    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~getattr(os, "O_DIRECT", 0))
+    set_direct(fd, False)
     return memoryview(buf)[:n]

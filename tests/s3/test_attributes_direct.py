@@ -49,7 +49,15 @@ def test_single_part_attributes(svc: Svc) -> None:
 
 def test_multipart_parts_paging(svc: Svc) -> None:
     bucket = run(svc.bucket(ctx(), "bkt"))
-    rec = ObjectRecord(size=6, etag='"abc-3"', last_modified=1_700_000_000.0, part_sizes=[1, 2, 3])
+    rec = ObjectRecord(
+        size=6,
+        etag='"abc-3"',
+        last_modified=1_700_000_000.0,
+        checksums={"ChecksumCRC32": "AAAAAA==-3"},
+        checksum_type="COMPOSITE",
+        part_sizes=[1, 2, 3],
+        part_checksums=["AAAAAQ==", "AAAAAg==", "AAAAAw=="],
+    )
     run(svc.meta.commit([Put(objects_ns(bucket.id), "mp", rec.encode())]))
     params = {"Bucket": "bkt", "Key": "mp", "ObjectAttributes": ["ObjectParts"], "MaxParts": 2}
     out = run(svc.get_object_attributes(ctx(), params))
@@ -59,10 +67,15 @@ def test_multipart_parts_paging(svc: Svc) -> None:
         "NextPartNumberMarker": 2,
         "MaxParts": 2,
         "IsTruncated": True,
-        "Parts": [{"PartNumber": 1, "Size": 1}, {"PartNumber": 2, "Size": 2}],
+        "Parts": [
+            {"PartNumber": 1, "Size": 1, "ChecksumCRC32": "AAAAAQ=="},
+            {"PartNumber": 2, "Size": 2, "ChecksumCRC32": "AAAAAg=="},
+        ],
     }
     out = run(svc.get_object_attributes(ctx(), {**params, "PartNumberMarker": 2}))
-    assert out["ObjectParts"]["Parts"] == [{"PartNumber": 3, "Size": 3}]
+    assert out["ObjectParts"]["Parts"] == [
+        {"PartNumber": 3, "Size": 3, "ChecksumCRC32": "AAAAAw=="}
+    ]
     assert out["ObjectParts"]["IsTruncated"] is False
 
 

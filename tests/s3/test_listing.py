@@ -85,6 +85,34 @@ def test_v2_start_after_and_max_keys_zero(s3: Any, bucket: str) -> None:
     assert zero["IsTruncated"] is False
 
 
+def test_empty_delimiter_is_no_delimiter(s3: Any, bucket: str) -> None:
+    put(s3, bucket, "x/1", "y")
+    # `delimiter=` groups nothing and, like an absent one, is not echoed back.
+    for result in (
+        s3.list_objects(Bucket=bucket, Delimiter=""),
+        s3.list_objects_v2(Bucket=bucket, Delimiter=""),
+    ):
+        assert keys(result) == ["x/1", "y"] and prefixes(result) == []
+        assert "Delimiter" not in result
+    versions = s3.list_object_versions(Bucket=bucket, Delimiter="")
+    assert [v["Key"] for v in versions["Versions"]] == ["x/1", "y"]
+    assert "Delimiter" not in versions
+
+
+def test_v2_empty_continuation_token_is_incorrect(s3: Any, bucket: str) -> None:
+    # An empty token is not "no token": S3 refuses it like any token it did not issue.
+    put(s3, bucket, "m", "n")
+    with pytest.raises(ClientError) as exc:
+        s3.list_objects_v2(Bucket=bucket, ContinuationToken="")
+    err = exc.value.response["Error"]
+    assert (err["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "InvalidArgument",
+        400,
+    )
+    assert err["Message"] == "The continuation token provided is incorrect"
+    assert err["ArgumentName"] == "continuation-token"
+
+
 def test_encoding_type_url(s3: Any, bucket: str) -> None:
     put(s3, bucket, "a b/c+d", "é&x")
     # boto3 asks for url encoding itself and decodes the answer transparently...

@@ -288,3 +288,40 @@ def test_complete_if_none_match(s3: Any, bucket: str) -> None:
         Bucket=bucket, Key="taken", UploadId=upload_id, MultipartUpload=parts
     )
     assert s3.get_object(Bucket=bucket, Key="taken")["Body"].read() == b"new"
+
+
+def test_complete_with_malformed_object_checksum(s3: Any, bucket: str) -> None:
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="s", ChecksumAlgorithm="SHA256")[
+        "UploadId"
+    ]
+    res = s3.upload_part(
+        Bucket=bucket,
+        Key="s",
+        UploadId=upload_id,
+        PartNumber=1,
+        Body=b"abc",
+        ChecksumAlgorithm="SHA256",
+    )
+    parts = {
+        "Parts": [{"PartNumber": 1, "ETag": res["ETag"], "ChecksumSHA256": res["ChecksumSHA256"]}]
+    }
+    # Not a SHA-256 value at all: the header is invalid (a well-formed wrong value is BadDigest).
+    for sent, code in (
+        ("nonsense", "InvalidRequest"),
+        (base64.b64encode(b"\0" * 32).decode(), "BadDigest"),
+    ):
+        with pytest.raises(ClientError) as info:
+            s3.complete_multipart_upload(
+                Bucket=bucket,
+                Key="s",
+                UploadId=upload_id,
+                MultipartUpload=parts,
+                ChecksumSHA256=sent,
+            )
+        assert error_of(info)[:2] == (code, 400)
+    composite = hashlib.sha256(base64.b64decode(res["ChecksumSHA256"])).digest()
+    whole = f"{base64.b64encode(composite).decode()}-1"
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="s", UploadId=upload_id, MultipartUpload=parts, ChecksumSHA256=whole
+    )
+    assert done["ChecksumSHA256"] == whole

@@ -41,3 +41,20 @@ def test_object_tag_errors(server: Any) -> None:
     with pytest.raises(ClientError) as exc:
         s3.get_object_tagging(Bucket=bucket, Key="missing")
     assert exc.value.response["Error"]["Code"] == "NoSuchKey"
+
+
+def test_tagging_header_forms(server: Any) -> None:
+    s3 = server.client("s3")
+    bucket = f"tag-{uuid.uuid4().hex[:16]}"
+    s3.create_bucket(Bucket=bucket)
+    # A name with no "=" is a tag whose value is empty.
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", Tagging="color=red&flag")
+    tags = s3.get_object_tagging(Bucket=bucket, Key="k")["TagSet"]
+    assert tags == [{"Key": "color", "Value": "red"}, {"Key": "flag", "Value": ""}]
+    # A repeated name, or escapes that are not UTF-8, make the header itself invalid.
+    for header in ("a=1&a=2", "a=%ff"):
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(Bucket=bucket, Key="bad", Body=b"x", Tagging=header)
+        err = exc.value.response["Error"]
+        assert err["Code"] == "InvalidArgument", header
+        assert err["Message"].startswith("The header 'x-amz-tagging' shall be encoded as UTF-8")

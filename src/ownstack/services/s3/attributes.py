@@ -56,14 +56,23 @@ def _object_parts(rec: ObjectRecord, params: Params) -> dict[str, Any]:
     max_parts = int(params.get("MaxParts") or _DEFAULT_MAX_PARTS)
     numbers = range(marker + 1, len(rec.part_sizes) + 1)
     page = list(numbers)[:max_parts]
-    parts = [{"PartNumber": n, "Size": rec.part_sizes[n - 1]} for n in page]
     out: dict[str, Any] = {
         "TotalPartsCount": len(rec.part_sizes),
         "PartNumberMarker": marker,
         "MaxParts": max_parts,
         "IsTruncated": len(numbers) > max_parts,
-        "Parts": parts,
     }
+    # S3 (general purpose buckets) lists the parts only of an object with a checksum, each
+    # part with its own checksum.
+    if rec.checksums:
+        out["Parts"] = [_part(rec, n) for n in page]
     if page:
         out["NextPartNumberMarker"] = page[-1]
     return out
+
+
+def _part(rec: ObjectRecord, number: int) -> dict[str, Any]:
+    part: dict[str, Any] = {"PartNumber": number, "Size": rec.part_sizes[number - 1]}
+    if len(rec.part_checksums) == len(rec.part_sizes):  # not in records written before them
+        part[next(iter(rec.checksums))] = rec.part_checksums[number - 1]
+    return part

@@ -59,8 +59,10 @@ def _echo(result: Result, params: Params, encode: Encode, members: tuple[str, ..
     """Request arguments S3 repeats in the response (encoded like the names they are)."""
     for member in members:
         value = params.get(member)
-        if value is not None:
-            result[member] = encode(value) if isinstance(value, str) else value
+        # An empty delimiter (`delimiter=`) is no delimiter: S3 leaves the element out.
+        if value is None or (member == "Delimiter" and value == ""):
+            continue
+        result[member] = encode(value) if isinstance(value, str) else value
 
 
 class ListingOps(S3Base):
@@ -121,7 +123,7 @@ class ListingOps(S3Base):
         max_keys = max_count(params, "MaxKeys", "max-keys")
         prefix, delimiter = params.get("Prefix") or "", params.get("Delimiter") or ""
         token = params.get("ContinuationToken")
-        if token is not None:
+        if token is not None:  # an empty one too is refused as incorrect, as S3 does
             start = _token_start(token, prefix)
         else:
             start = start_after(params.get("StartAfter") or "", prefix, delimiter)

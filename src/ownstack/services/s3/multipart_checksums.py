@@ -13,7 +13,7 @@ from awscrt import checksums as crt
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params
 
-from .checksums import ALGORITHMS, member
+from .checksums import ALGORITHMS, header, member
 from .records import PartRecord
 
 COMPOSITE = "COMPOSITE"
@@ -99,7 +99,18 @@ def check_sent_object_checksum(algorithm: str, computed: str, params: Params) ->
     sent = params.get(member(algorithm))
     if sent is None:
         return
+    if not _same_digest_size(str(sent).split("-")[0], computed.split("-")[0]):
+        # Not a value of this algorithm at all: malformed, not a mismatch (as for PutObject).
+        raise invalid_request(f"Value for {header(algorithm)} header is invalid.")
     if str(sent) != computed and str(sent).split("-")[0] != computed.split("-")[0]:
         raise ServiceError(
             "BadDigest", f"The {algorithm} you specified did not match the calculated checksum."
         )
+
+
+def _same_digest_size(sent_b64: str, computed_b64: str) -> bool:
+    try:
+        sent = base64.b64decode(sent_b64, validate=True)
+    except ValueError:  # binascii.Error
+        return False
+    return len(sent) == len(base64.b64decode(computed_b64))

@@ -190,8 +190,10 @@ def _object_record(loaded: LoadedUpload, chosen: list[PartRecord], params: Param
         value = object_checksum(upload.checksum_algorithm, upload.checksum_type, chosen)
         if value is not None:
             check_sent_object_checksum(upload.checksum_algorithm, value, params)
-            obj.checksums = {member(upload.checksum_algorithm): value}
+            name = member(upload.checksum_algorithm)
+            obj.checksums = {name: value}
             obj.checksum_type = upload.checksum_type
+            obj.part_checksums = [p.checksums[name] for p in chosen]
     return obj
 
 

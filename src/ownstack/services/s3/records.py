@@ -96,6 +96,9 @@ class ObjectRecord:
     """FULL_OBJECT or COMPOSITE, when a checksum is stored."""
     part_sizes: list[int] = field(default_factory=list)
     """Sizes of the parts of a multipart object (GET ?partNumber=N, PartsCount)."""
+    part_checksums: list[str] = field(default_factory=list)
+    """The parts' own checksums (base64, the upload's algorithm, the one in `checksums`), in
+    part order, when the object has a multipart checksum (GetObjectAttributes' ObjectParts)."""
     inline: bytes | None = None
     segments: list[Segment] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)

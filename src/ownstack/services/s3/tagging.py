@@ -61,17 +61,28 @@ def _allowed(text: str) -> bool:
 
 
 def tags_from_header(value: str | None) -> dict[str, str]:
-    """The x-amz-tagging header: URL query form ("k1=v1&k2=v2")."""
+    """The x-amz-tagging header: URL query form ("k1=v1&k2=v2"). A name without "=" is a tag
+    with an empty value, as on S3 ("k1=v1&k2" tags k2 with "")."""
     if not value:
         return {}
     try:
-        pairs = parse_qsl(value, keep_blank_values=True, strict_parsing=True)
-    except ValueError as exc:
-        raise invalid_tag(
-            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query"
-            " parameters without tag name duplicates."
-        ) from exc
+        # errors="strict": percent-escapes that are not UTF-8 are refused, not replaced.
+        pairs = parse_qsl(value, keep_blank_values=True, errors="strict")
+    except ValueError as exc:  # UnicodeDecodeError
+        raise _bad_tagging_header() from exc
+    if len({name for name, _ in pairs}) != len(pairs):
+        raise _bad_tagging_header()
     return check_tags(pairs, bucket=False)
+
+
+def _bad_tagging_header() -> ServiceError:
+    # S3 answers a malformed header or a repeated tag name with InvalidArgument (not
+    # InvalidTag, which is for the tags themselves).
+    return ServiceError(
+        "InvalidArgument",
+        "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query"
+        " parameters without tag name duplicates.",
+    )
 
 
 def tag_set(tags: dict[str, str]) -> list[dict[str, str]]:

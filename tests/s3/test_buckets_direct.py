@@ -37,7 +37,7 @@ def svc() -> Svc:
 
 @pytest.mark.parametrize(
     "name",
-    ["abc", "a" * 63, "my.bucket-1", "1bucket", "xn-a", "bucket-s3alias1"],
+    ["abc", "a" * 63, "my.bucket-1", "1bucket", "xn-a", "bucket-s3alias1", "a-b.c-d", "a--b.1"],
 )
 def test_valid_bucket_names(name: str) -> None:
     assert is_valid_bucket_name(name)
@@ -53,6 +53,8 @@ def test_valid_bucket_names(name: str) -> None:
         "-abc",
         "abc-",
         "a..b",
+        "my.-bucket",  # a label may not start or end with a hyphen
+        "my-.bucket",
         "192.168.5.4",
         "xn--abc",
         "sthree-abc",

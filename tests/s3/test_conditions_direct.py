@@ -15,11 +15,12 @@ MODIFIED = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC).timestamp() + 0.7
 BEFORE = datetime(2024, 5, 1, 11, 0, 0, tzinfo=UTC)
 SAME_SECOND = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 AFTER = datetime(2024, 5, 1, 13, 0, 0, tzinfo=UTC)
+NOW = datetime(2024, 6, 1, tzinfo=UTC).timestamp()
 
 
 def outcome(check: Any, params: dict[str, Any]) -> tuple[str, int, str] | None:
     try:
-        check(ETAG, MODIFIED, params)
+        check(ETAG, MODIFIED, params, *([NOW] if check is check_read else []))
     except ServiceError as err:
         return err.code, err.status, err.fields.get("Condition", "")
     return None
@@ -50,6 +51,9 @@ def test_etag_matches() -> None:
         ({"IfNoneMatch": '"x"', "IfModifiedSince": AFTER}, None),
         ({"IfModifiedSince": "Wed, 01 May 2024 13:00:00 GMT"}, ("NotModified", 304, "")),
         ({"IfModifiedSince": "garbage"}, None),
+        # A date after the server's clock is invalid: ignored, so the object is sent.
+        ({"IfModifiedSince": datetime(2100, 10, 29, tzinfo=UTC)}, None),
+        ({"IfModifiedSince": "Fri, 29 Oct 2100 12:00:00 GMT"}, None),
         ({"IfMatch": '"x"', "IfNoneMatch": ETAG}, ("PreconditionFailed", 412, "If-Match")),
     ],
 )
@@ -75,5 +79,5 @@ def test_check_copy_source(params: dict[str, Any], expected: str | None) -> None
 
 def test_not_modified_carries_validators() -> None:
     with pytest.raises(ServiceError) as info:
-        check_read(ETAG, MODIFIED, {"IfNoneMatch": "*"})
+        check_read(ETAG, MODIFIED, {"IfNoneMatch": "*"}, NOW)
     assert info.value.headers == {"ETag": ETAG, "Last-Modified": "Wed, 01 May 2024 12:00:00 GMT"}

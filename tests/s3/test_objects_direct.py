@@ -157,6 +157,17 @@ def test_head_and_stored_headers(svc: Svc) -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"), [("aws-chunked", None), ("gzip, aws-chunked", "gzip"), ("br,gzip", "br,gzip")]
+)
+def test_aws_chunked_is_dropped_from_the_kept_encoding(
+    svc: Svc, sent: str, kept: str | None
+) -> None:
+    put(svc, "enc", b"x", ContentEncoding=sent)
+    out = run(svc.head_object(ctx(), {"Bucket": "bkt", "Key": "enc"}))
+    assert out.get("ContentEncoding") == kept
+
+
 def test_missing_key_and_bucket(svc: Svc) -> None:
     err = error(svc.head_object(ctx(), {"Bucket": "bkt", "Key": "nope"}))
     assert (err.code, err.status, err.fields) == ("NoSuchKey", 404, {"Key": "nope"})
@@ -266,9 +277,11 @@ def test_read_conditions(svc: Svc) -> None:
     )
     err = error(svc.head_object(ctx(), {"Bucket": "bkt", "Key": "c", "IfNoneMatch": etag}))
     assert (err.code, err.status) == ("NotModified", 304)
-    later = datetime(2030, 1, 1, tzinfo=UTC)
-    err = error(svc.get_object(ctx(), {"Bucket": "bkt", "Key": "c", "IfModifiedSince": later}))
+    written = datetime.fromtimestamp(svc.clock.now(), UTC)  # not modified since it was written
+    err = error(svc.get_object(ctx(), {"Bucket": "bkt", "Key": "c", "IfModifiedSince": written}))
     assert err.status == 304
+    future = datetime(2100, 1, 1, tzinfo=UTC)  # after the server's clock: ignored
+    assert get(svc, "c", IfModifiedSince=future)["ETag"] == etag
     earlier = datetime(2020, 1, 1, tzinfo=UTC)
     err = error(svc.get_object(ctx(), {"Bucket": "bkt", "Key": "c", "IfUnmodifiedSince": earlier}))
     assert (err.status, err.fields) == (412, {"Condition": "If-Unmodified-Since"})

@@ -110,6 +110,14 @@ def test_no_auth_at_all_s3_and_others() -> None:
     assert other.message == "Request is missing Authentication Token"
 
 
+def test_empty_authorization_header_is_no_auth() -> None:
+    headers = Headers([("Host", "h"), ("Authorization", "")])
+    req = Request("PUT", "/bkt/k", "", headers, BytesBody(b"x"))
+    v = SigV4Verifier(lambda key: SECRET, ManualClock())
+    err = error_of(v.verify(req, s3=True))
+    assert (err.code, err.status, err.message) == ("AccessDenied", 403, "Access Denied")
+
+
 @pytest.mark.parametrize("offset", [900.0, -900.0])
 def test_skew_just_inside_window_passes(offset: float) -> None:
     req = s3_get()

@@ -135,7 +135,7 @@ def _presign_fields(pairs: list[tuple[str, str]]) -> dict[str, str]:
 def peek_scope(req: Request) -> SigningScope | None:
     """The credential scope a request claims, without verifying anything (service detection)."""
     header = req.headers.get("authorization")
-    if header is not None:
+    if header:
         fields = _header_fields(header)
         credential = fields.get("Credential") if fields else None
         return _scope_from_credential(credential) if credential else None
@@ -181,7 +181,8 @@ class SigV4Verifier:
     # -- parsing ------------------------------------------------------------------------------
 
     def _claimed_auth(self, req: Request, s3: bool, pairs: list[tuple[str, str]]) -> _Auth:
-        header = req.headers.get("authorization")
+        # An empty Authorization header signs nothing: the request is anonymous, as on S3.
+        header = req.headers.get("authorization") or None
         fields = _presign_fields(pairs) if "X-Amz-" in req.query else {}
         presigned = any(name in fields for name in _PRESIGN_MARKERS)
         if header is not None and presigned:

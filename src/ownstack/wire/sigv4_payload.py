@@ -50,7 +50,12 @@ def attach_body(
     """Replace req.body with a reader that enforces the signed payload hash."""
     if _HEX64.fullmatch(claimed):
         _attach_hash_check(req, claimed)
-    chunked = "aws-chunked" in (req.headers.get("content-encoding") or "")
+    # A plain (non-STREAMING) payload is aws-chunked framed only when it says how long the
+    # decoded data is; without x-amz-decoded-content-length the label alone (a client passing
+    # ContentEncoding="aws-chunked" through) must not turn its raw bytes into chunk framing.
+    chunked = "aws-chunked" in (req.headers.get("content-encoding") or "") and (
+        req.headers.get("x-amz-decoded-content-length") is not None
+    )
     if claimed in (STREAMING_SIGNED, STREAMING_SIGNED_TRAILER):
         signer = ChunkSigner(key, amz_date, scope, seed_signature)
         _attach_decoder(req, signer, signed_trailer=claimed == STREAMING_SIGNED_TRAILER)

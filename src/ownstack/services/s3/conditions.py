@@ -15,7 +15,7 @@ from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params
 
 
-def check_read(etag: str, last_modified: float, params: Params) -> None:
+def check_read(etag: str, last_modified: float, params: Params, now: float) -> None:
     """GET/HEAD: 412 PreconditionFailed or 304 NotModified when a condition does not hold."""
     if_match = params.get("IfMatch")
     if if_match is not None:
@@ -27,8 +27,15 @@ def check_read(etag: str, last_modified: float, params: Params) -> None:
     if if_none_match is not None:
         if etag_matches(etag, if_none_match):
             raise not_modified(etag, last_modified)
-    elif _modified_fails(last_modified, params.get("IfModifiedSince")):
+    elif _modified_fails(last_modified, _not_future(params.get("IfModifiedSince"), now)):
         raise not_modified(etag, last_modified)
+
+
+def _not_future(since: object, now: float) -> object:
+    """An If-Modified-Since later than the server's clock is invalid and ignored (RFC 7232
+    3.3), as S3 does: the object is sent, not 304."""
+    when = to_epoch(since)
+    return None if when is not None and when > now else since
 
 
 def check_copy_source(etag: str, last_modified: float, params: Params) -> None:

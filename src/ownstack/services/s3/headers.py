@@ -46,8 +46,22 @@ def stored_headers(params: Params) -> dict[str, str]:
         value = params.get(name)
         if value is None:
             continue
-        kept[name] = _header_text(value)
+        text = _header_text(value)
+        if name == "ContentEncoding":
+            text = _without_aws_chunked(text)
+            if not text:
+                continue
+        kept[name] = text
     return kept
+
+
+def _without_aws_chunked(encoding: str) -> str:
+    """aws-chunked names the request's framing, never the object's encoding: S3 drops it from
+    the Content-Encoding it keeps (also when a client labels a plain body with it)."""
+    codings = [c.strip() for c in encoding.split(",")]
+    if "aws-chunked" not in codings:
+        return encoding
+    return ", ".join(c for c in codings if c and c != "aws-chunked")
 
 
 def _header_text(value: Any) -> str:

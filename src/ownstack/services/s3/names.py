@@ -17,7 +17,9 @@ def is_valid_bucket_name(name: str) -> bool:
     """AWS's general purpose bucket naming rules."""
     if _BUCKET_CHARS.fullmatch(name) is None:
         return False
-    if ".." in name or _IP_LIKE.fullmatch(name):
+    # Each dot-separated label starts and ends with a letter or digit (the DNS rule S3 still
+    # applies: "a.-b" and "a-.b" are refused), which also rules out "..".
+    if ".-" in name or "-." in name or ".." in name or _IP_LIKE.fullmatch(name):
         return False
     return not (name.startswith(_RESERVED_PREFIXES) or name.endswith(_RESERVED_SUFFIXES))
 

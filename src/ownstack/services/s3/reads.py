@@ -77,8 +77,9 @@ class ObjectReadOps(S3Base):
                 "InvalidRequest",
                 "Request specific response headers cannot be used for anonymous GET requests.",
             )
+        _check_part_number(params)
         rec = await self.object_for_read(bucket, params["Key"])
-        check_read(rec.etag, rec.last_modified, params)
+        check_read(rec.etag, rec.last_modified, params, self.clock.now())
         span = _part_span(rec, params) if params.get("PartNumber") is not None else None
         if span is None:
             span = _range_span(rec.size, params.get("Range"))
@@ -128,6 +129,17 @@ def invalid_range(header: str, size: int) -> ServiceError:
     )
 
 
+def _check_part_number(params: Params) -> None:
+    """A part number outside 1..10000 is refused before the key is looked up, as S3 does."""
+    number = params.get("PartNumber")
+    if number is not None and not 1 <= int(number) <= _MAX_PART_NUMBER:
+        raise ServiceError(
+            "InvalidArgument",
+            "Part number must be an integer between 1 and 10000, inclusive",
+            fields={"ArgumentName": "partNumber", "ArgumentValue": str(number)},
+        )
+
+
 def _part_span(rec: ObjectRecord, params: Params) -> tuple[int, int]:
     """[start, end) of part `PartNumber`; a non-multipart object is one part."""
     if params.get("Range") is not None:
@@ -135,12 +147,6 @@ def _part_span(rec: ObjectRecord, params: Params) -> tuple[int, int]:
             "InvalidRequest", "Cannot specify both Range header and partNumber query parameter"
         )
     number = int(params["PartNumber"])
-    if not 1 <= number <= _MAX_PART_NUMBER:
-        raise ServiceError(
-            "InvalidArgument",
-            "Part number must be an integer between 1 and 10000, inclusive",
-            fields={"ArgumentName": "partNumber", "ArgumentValue": str(number)},
-        )
     sizes = rec.part_sizes or [rec.size]
     if number > len(sizes):
         raise ServiceError(

@@ -145,6 +145,11 @@ def test_account_id_override(fresh_server: Any) -> None:
             "backends.blobs: engine 'sqlite' does not provide the 'blobs' port",
         ),
         ("limits:\n  s3: {max_nothing: 1}\n", "limits.s3: unknown limit(s) max_nothing"),
+        ("limits:\n  http: {nothing: 1}\n", "limits.http: unknown limit(s) nothing"),
+        (
+            "limits:\n  http: {request_timeout: 0}\n",
+            "limits.http.request_timeout must be a positive number",
+        ),
         ("nonsense: 1\n", "unknown setting(s) in ownstack.yaml: nonsense"),
     ],
 )

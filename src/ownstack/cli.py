@@ -92,16 +92,31 @@ def _freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def _request_timeout(config: Config) -> float:
+    """Seconds a request's headers or body may stall (limits.http.request_timeout)."""
+    http = config.limits.get("http", {})
+    unknown = sorted(set(http) - {"request_timeout"})
+    if unknown:
+        raise ConfigError(f"limits.http: unknown limit(s) {', '.join(unknown)}")
+    timeout = http.get("request_timeout", 30)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise ConfigError("ownstack.yaml: limits.http.request_timeout must be a positive number")
+    return float(timeout)
+
+
 async def _serve(config: Config) -> None:
     # Imported here, not at module top, so `ownstack env` starts without loading botocore.
     from ownstack.app import build_app
     from ownstack.gateway.server import HttpServer, ServerConfig
 
+    timeout = _request_timeout(config)
     app, close = build_app(config)
     try:
         await app.start()
         _freeze_startup_heap()
-        server = HttpServer(app, ServerConfig(host=config.host, port=config.port))
+        server = HttpServer(
+            app, ServerConfig(host=config.host, port=config.port, header_timeout=timeout)
+        )
         await server.start()
         flusher = asyncio.create_task(_flush_access_log_every(BatchedLineHandler.FLUSH_INTERVAL))
         try:

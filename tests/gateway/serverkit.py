@@ -17,6 +17,7 @@ import uvloop
 
 from ownstack.core.http import FileRange, Request, Response
 from ownstack.gateway.server import ClientDisconnected, HttpServer, ServerConfig
+from ownstack.gateway.server_body import BodyTimeout
 
 MiB = 1 << 20
 FILE_SIZE = 8 * MiB
@@ -107,6 +108,16 @@ class Endpoints:
             self.events.put(("disconnected", total, type(exc)))
             raise
         self.events.put(("complete", total, None))
+        return Response(200, [], b"ok")
+
+    async def ep_upload_answer(self, req: Request) -> Response:
+        """As an S3 PutObject does: a stalled body still gets an answer (400)."""
+        total = 0
+        try:
+            async for chunk in req.body:
+                total += len(chunk)
+        except BodyTimeout:
+            return Response(400, [], f"stalled after {total}".encode())
         return Response(200, [], b"ok")
 
     async def ep_gated(self, req: Request) -> Response:

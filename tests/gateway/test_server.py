@@ -15,6 +15,7 @@ import pytest
 
 from gateway.serverkit import FILE_SIZE, MiB, Running, closed_by_server, read_reply, request
 from ownstack.gateway.server import ClientDisconnected
+from ownstack.gateway.server_body import BodyTimeout
 
 # -- keep-alive, pipelining, request line -------------------------------------------------------
 
@@ -508,7 +509,20 @@ def test_stalled_request_body_is_cut_off(make_server: Callable[..., Running]) ->
     sock = running.connect()
     sock.sendall(b"PUT /upload HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + b"s" * 10)
     kind, total, exc_type = running.app.events.get(timeout=10)
-    assert (kind, total, exc_type) == ("disconnected", 10, ClientDisconnected)
+    # The reader learns the client is still there but stalled: the app may still answer it.
+    assert (kind, total, exc_type) == ("disconnected", 10, BodyTimeout)
+    assert issubclass(BodyTimeout, ClientDisconnected)
+    assert closed_by_server(sock)
+
+
+def test_stalled_body_can_still_be_answered(make_server: Callable[..., Running]) -> None:
+    running = make_server(header_timeout=0.3)
+    sock = running.connect()
+    f = sock.makefile("rb")
+    sock.sendall(b"PUT /upload-answer HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + b"s" * 10)
+    reply = read_reply(f)
+    assert (reply.status, reply.headers["connection"]) == (400, "close")
+    assert reply.body == b"stalled after 10"
     assert closed_by_server(sock)
 
 

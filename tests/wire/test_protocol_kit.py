@@ -71,7 +71,10 @@ def raw_request(
     headers: dict[str, str] | None = None,
     body: bytes = b"",
 ) -> Request:
-    return Request(method, path, query, Headers(list((headers or {}).items())), BytesBody(body))
+    pairs = list((headers or {}).items())
+    if method in ("PUT", "POST") and not any(k.lower() == "content-length" for k, _ in pairs):
+        pairs.append(("Content-Length", str(len(body))))  # as every HTTP client sends it
+    return Request(method, path, query, Headers(pairs), BytesBody(body))
 
 
 def match_and_parse(codec: Codec, req: Request) -> tuple[str, dict[str, Any]]:

@@ -13,6 +13,7 @@ ownstack.yaml lives in the data dir (or is named with --config):
       queue: sqlite
     limits:
       s3: {max_single_put: 5368709120}
+      http: {request_timeout: 30}               # seconds a header or body may stall
     credentials: {access_key: ..., secret_key: ..., account_id: "123456789012"}
 """
 

@@ -39,6 +39,16 @@ def not_implemented(operation: str) -> ServiceError:
     )
 
 
+def request_timeout() -> ServiceError:
+    """S3's answer to a client that stopped sending its request body without closing."""
+    return ServiceError(
+        "RequestTimeout",
+        "Your socket connection to the server was not read from or written to within the"
+        " timeout period. Idle connections will be closed.",
+        400,
+    )
+
+
 def internal_error() -> ServiceError:
     return ServiceError(
         "InternalError",

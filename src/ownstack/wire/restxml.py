@@ -71,6 +71,18 @@ class RestXmlCodec(RestCodec):
 
     # --- bodies -------------------------------------------------------------------------------
 
+    def _check_upload_framing(self, req: Request) -> None:
+        # S3 refuses an upload (PutObject, UploadPart) with neither Content-Length nor chunked
+        # framing, rather than storing it empty: the gateway reads both as an empty body.
+        headers = req.headers
+        if (
+            self.is_s3
+            and req.method.upper() == "PUT"
+            and "content-length" not in headers
+            and "transfer-encoding" not in headers
+        ):
+            raise s3quirks.missing_content_length()
+
     def _check_body(self, plan: RestPlan, req: Request, data: bytes) -> None:
         if self.is_s3:
             integrity.verify_body(data, req.headers, self._body_rule(plan))

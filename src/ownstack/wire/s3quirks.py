@@ -98,6 +98,12 @@ def malformed_xml() -> ServiceError:
     )
 
 
+def missing_content_length() -> ServiceError:
+    return ServiceError(
+        "MissingContentLength", "You must provide the Content-Length HTTP header.", 411
+    )
+
+
 def missing_body() -> ServiceError:
     return ServiceError("MissingRequestBodyError", "Request Body is empty", 400)
 

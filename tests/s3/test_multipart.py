@@ -134,6 +134,12 @@ def test_complete_errors(s3: Any, bucket: str) -> None:
     )
     assert complete([{"PartNumber": 1, "ETag": e2}])[:2] == ("InvalidPart", 400)
     assert complete([{"PartNumber": 3, "ETag": e1}])[:2] == ("InvalidPart", 400)
+    for outside in (-4, 0, 10001):  # not a part number at all: refused before any lookup
+        assert complete([{"PartNumber": outside, "ETag": e1}]) == (
+            "InvalidArgument",
+            400,
+            "Part number must be an integer between 1 and 10000, inclusive",
+        )
     # A single small part is a valid (last) part.
     done = s3.complete_multipart_upload(
         Bucket=bucket,
@@ -231,6 +237,39 @@ def test_full_object_crc64nvme(s3: Any, bucket: str) -> None:
     whole = base64.b64encode(crt.crc64nvme(b"".join(datas)).to_bytes(8, "big")).decode()
     assert done["ChecksumCRC64NVME"] == whole
     assert done["ChecksumType"] == "FULL_OBJECT"
+
+
+def sha256_b64(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def test_get_part_returns_that_parts_checksum(s3: Any, bucket: str) -> None:
+    datas = [b"p" * PART, b"q" * 321]
+    created = s3.create_multipart_upload(Bucket=bucket, Key="pc", ChecksumAlgorithm="SHA256")
+    upload_id = created["UploadId"]
+    parts = []
+    for number, data in enumerate(datas, start=1):
+        res = s3.upload_part(
+            Bucket=bucket,
+            Key="pc",
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=data,
+            ChecksumAlgorithm="SHA256",
+        )
+        parts.append(
+            {"PartNumber": number, "ETag": res["ETag"], "ChecksumSHA256": sha256_b64(data)}
+        )
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key="pc", UploadId=upload_id, MultipartUpload={"Parts": parts}
+    )
+    for number, data in enumerate(datas, start=1):
+        # boto3 also checks the returned checksum against the part's bytes it receives.
+        got = s3.get_object(Bucket=bucket, Key="pc", PartNumber=number, ChecksumMode="ENABLED")
+        assert got["Body"].read() == data
+        assert (got["ChecksumSHA256"], got["ChecksumType"]) == (sha256_b64(data), "COMPOSITE")
+    plain = s3.head_object(Bucket=bucket, Key="pc", PartNumber=1)  # no ChecksumMode: none sent
+    assert "ChecksumSHA256" not in plain
 
 
 def test_list_parts_and_uploads_paging(s3: Any, bucket: str) -> None:

@@ -104,6 +104,7 @@ def test_stalled_body_gets_request_timeout(fresh_server: Any) -> None:
     assert b"<Code>RequestTimeout</Code>" in response
     assert b"not read from or written to within the timeout period" in response
     assert closed  # the unread rest of the body could not be parsed as a next request
-    assert 0.9 < time.monotonic() - started < 10
+    # The server's clock for deadlines ticks every quarter timeout: it may fire that early.
+    assert 0.5 < time.monotonic() - started < 10
     assert s3.list_objects_v2(Bucket="stalls")["KeyCount"] == 0
     assert s3.put_object(Bucket="stalls", Key="after", Body=b"x")["ResponseMetadata"]

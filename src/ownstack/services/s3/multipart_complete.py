@@ -25,7 +25,14 @@ from .checksums import member
 from .conditions import etag_matches, precondition_failed
 from .delete_objects import delete_segments, malformed_xml
 from .multipart_checksums import check_sent_object_checksum, object_checksum
-from .multipart_store import LoadedUpload, all_parts, delete_blobs, load_upload, purge_parts
+from .multipart_store import (
+    LoadedUpload,
+    all_parts,
+    check_part_number,
+    delete_blobs,
+    load_upload,
+    purge_parts,
+)
 from .records import (
     BucketRecord,
     ObjectRecord,
@@ -51,7 +58,7 @@ class MultipartCompleteOps(S3Base):
         bucket = await owned_bucket(self, ctx, params)
         key: str = params["Key"]
         upload_id = params.get("UploadId")
-        listed = _listed_parts(params, str(upload_id))
+        listed = _listed_parts(params, str(upload_id), self.limits.max_parts)
         for _ in range(_RETRIES):
             loaded = await load_upload(self.meta, bucket, key, upload_id)
             part_records = await all_parts(self.meta, bucket, loaded.upload.upload_id)
@@ -99,7 +106,7 @@ class MultipartCompleteOps(S3Base):
             await delete_segments(self, ObjectRecord.decode(existing.value))
 
 
-def _listed_parts(params: Params, upload_id: str) -> list[ListedPart]:
+def _listed_parts(params: Params, upload_id: str, max_parts: int) -> list[ListedPart]:
     """The request's part list: non-empty (MalformedXML) and strictly ascending."""
     upload = params.get("MultipartUpload") or {}
     raw: list[dict[str, Any]] = upload.get("Parts") or []
@@ -110,6 +117,7 @@ def _listed_parts(params: Params, upload_id: str) -> list[ListedPart]:
         number, etag = item.get("PartNumber"), item.get("ETag")
         if not isinstance(number, int) or not isinstance(etag, str):
             raise malformed_xml()
+        check_part_number(number, max_parts)  # out of range: InvalidArgument, not InvalidPart
         if listed and number <= listed[-1].number:
             raise ServiceError(
                 "InvalidPartOrder",

@@ -84,7 +84,10 @@ class ObjectReadOps(S3Base):
         if span is None:
             span = _range_span(rec.size, params.get("Range"))
         full = span is None
-        out = object_output(rec, params, checksums=full and params.get("ChecksumMode") == "ENABLED")
+        wants_checksum = params.get("ChecksumMode") == "ENABLED"
+        out = object_output(rec, params, checksums=full and wants_checksum)
+        if wants_checksum and params.get("PartNumber") is not None:
+            out.update(_part_checksum(rec, int(params["PartNumber"])))
         start, end = (0, rec.size) if span is None else span
         out["ContentLength"] = end - start
         if not full:
@@ -138,6 +141,20 @@ def _check_part_number(params: Params) -> None:
             "Part number must be an integer between 1 and 10000, inclusive",
             fields={"ArgumentName": "partNumber", "ArgumentValue": str(number)},
         )
+
+
+def _part_checksum(rec: ObjectRecord, number: int) -> Result:
+    """GET/HEAD ?partNumber=N with ChecksumMode: that part's own checksum (as uploaded) and the
+    object's checksum type. A single-part object's one part is the object itself."""
+    if not rec.part_sizes:
+        out = dict(rec.checksums)
+    elif len(rec.part_checksums) == len(rec.part_sizes) and rec.checksums:
+        out = {next(iter(rec.checksums)): rec.part_checksums[number - 1]}
+    else:
+        return {}  # no checksum, or a record from before part checksums were kept
+    if out and rec.checksum_type:
+        out["ChecksumType"] = rec.checksum_type
+    return out
 
 
 def _part_span(rec: ObjectRecord, params: Params) -> tuple[int, int]:

@@ -272,6 +272,50 @@ def test_get_part_returns_that_parts_checksum(s3: Any, bucket: str) -> None:
     assert "ChecksumSHA256" not in plain
 
 
+def test_a_retried_complete_gets_the_same_answer(s3: Any, bucket: str) -> None:
+    # A client whose first CompleteMultipartUpload answer was lost retries it: S3 answers the
+    # same again rather than NoSuchUpload, while the object is the one that upload made.
+    datas = [b"r" * PART, b"s" * 99]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="rc", ChecksumAlgorithm="SHA256")[
+        "UploadId"
+    ]
+    parts = []
+    for number, data in enumerate(datas, start=1):
+        res = s3.upload_part(
+            Bucket=bucket,
+            Key="rc",
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=data,
+            ChecksumAlgorithm="SHA256",
+        )
+        parts.append(
+            {"PartNumber": number, "ETag": res["ETag"], "ChecksumSHA256": sha256_b64(data)}
+        )
+
+    def complete(listed: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        return s3.complete_multipart_upload(  # type: ignore[no-any-return]
+            Bucket=bucket, Key="rc", UploadId=upload_id, MultipartUpload={"Parts": listed}, **extra
+        )
+
+    first = complete(parts)
+    fields = ("Bucket", "Key", "ETag", "ChecksumSHA256", "ChecksumType")
+    again = complete(parts, IfNoneMatch="*")  # the retry of a conditional complete, too
+    assert {f: again[f] for f in fields} == {f: first[f] for f in fields}
+    assert first["ETag"].endswith('-2"')
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    with pytest.raises(ClientError) as info:  # a different part list is not a retry
+        complete(parts[:1])
+    assert error_of(info) == ("NoSuchUpload", 404, NO_SUCH_UPLOAD)
+    with pytest.raises(ClientError) as info:  # the upload takes no more parts
+        s3.upload_part(Bucket=bucket, Key="rc", UploadId=upload_id, PartNumber=3, Body=b"x")
+    assert error_of(info)[:2] == ("NoSuchUpload", 404)
+    s3.put_object(Bucket=bucket, Key="rc", Body=b"replaced")
+    with pytest.raises(ClientError) as info:  # the object it made is gone
+        complete(parts)
+    assert error_of(info)[:2] == ("NoSuchUpload", 404)
+
+
 def test_list_parts_and_uploads_paging(s3: Any, bucket: str) -> None:
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
     for n in (1, 2, 3):

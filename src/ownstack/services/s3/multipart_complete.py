@@ -31,6 +31,7 @@ from .multipart_store import (
     check_part_number,
     delete_blobs,
     load_upload,
+    no_such_upload,
     purge_parts,
 )
 from .records import (
@@ -60,11 +61,15 @@ class MultipartCompleteOps(S3Base):
         upload_id = params.get("UploadId")
         listed = _listed_parts(params, str(upload_id), self.limits.max_parts)
         for _ in range(_RETRIES):
-            loaded = await load_upload(self.meta, bucket, key, upload_id)
+            try:
+                loaded = await load_upload(self.meta, bucket, key, upload_id)
+            except ServiceError:
+                return await self._mpu_replay(ctx, bucket, key, str(upload_id), listed)
             part_records = await all_parts(self.meta, bucket, loaded.upload.upload_id)
             chosen = _match_parts(listed, part_records, loaded)
             self._mpu_check_sizes(chosen)
             obj = _object_record(loaded, chosen, params)
+            obj.completion = _completion(loaded.upload.upload_id, listed)
             existing = await self.meta.get(objects_ns(bucket.id), key)
             _check_conditions(key, existing, params)
             ops = _commit_ops(bucket, key, obj, existing, loaded, part_records)
@@ -81,6 +86,24 @@ class MultipartCompleteOps(S3Base):
             " resource. Please try again.",
             409,
         )
+
+    async def _mpu_replay(
+        self,
+        ctx: RequestContext,
+        bucket: BucketRecord,
+        key: str,
+        upload_id: str,
+        listed: list[ListedPart],
+    ) -> Result:
+        """A CompleteMultipartUpload retried after it succeeded (its answer lost on the way)
+        gets the same answer, as on S3, while the object is still the one that upload made
+        with the same part list. Anything else: NoSuchUpload, as for any unknown upload."""
+        existing = await self.meta.get(objects_ns(bucket.id), key)
+        if existing is not None:
+            obj = ObjectRecord.decode(existing.value)
+            if obj.completion and obj.completion == _completion(upload_id, listed):
+                return _result(ctx, bucket, key, obj)
+        raise no_such_upload(upload_id)
 
     def _mpu_check_sizes(self, chosen: list[PartRecord]) -> None:
         for part in chosen[:-1]:
@@ -128,6 +151,16 @@ def _listed_parts(params: Params, upload_id: str, max_parts: int) -> list[Listed
         sums = {k: str(v) for k, v in item.items() if k.startswith("Checksum") and v is not None}
         listed.append(ListedPart(number, etag, sums))
     return listed
+
+
+def _completion(upload_id: str, listed: list[ListedPart]) -> str:
+    """The upload id plus a digest of the part list (numbers and ETags, quotes aside)."""
+    parts = ",".join(f"{p.number}:{_bare(p.etag)}" for p in listed)
+    return f"{upload_id}/{hashlib.sha256(parts.encode()).hexdigest()[:32]}"
+
+
+def _bare(etag: str) -> str:
+    return etag.strip('"')
 
 
 def _match_parts(

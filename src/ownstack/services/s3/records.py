@@ -99,6 +99,9 @@ class ObjectRecord:
     part_checksums: list[str] = field(default_factory=list)
     """The parts' own checksums (base64, the upload's algorithm, the one in `checksums`), in
     part order, when the object has a multipart checksum (GetObjectAttributes' ObjectParts)."""
+    completion: str = ""
+    """For a multipart object: its upload id and a digest of the part list that completed it,
+    so that a retried CompleteMultipartUpload gets the same answer (see multipart_complete)."""
     inline: bytes | None = None
     segments: list[Segment] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)

@@ -37,7 +37,7 @@ def test_object_tagging_roundtrip(svc: Svc) -> None:
     assert (
         run(svc.put_object_tagging(ctx(), {**obj, "Tagging": tagset(("b", "2"), ("a", ""))})) == {}
     )
-    assert run(svc.get_object_tagging(ctx(), obj)) == tagset(("b", "2"), ("a", ""))
+    assert run(svc.get_object_tagging(ctx(), obj)) == tagset(("a", ""), ("b", "2"))  # key order
     assert run(svc.head_object(ctx(), obj))["TagCount"] == 2
     assert run(svc.delete_object_tagging(ctx(), obj)) == {}
     assert run(svc.get_object_tagging(ctx(), obj)) == {"TagSet": []}

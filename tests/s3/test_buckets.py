@@ -97,3 +97,15 @@ def test_bucket_tagging(s3: Any) -> None:
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
     with pytest.raises(ClientError):
         s3.get_bucket_tagging(Bucket=name)
+
+
+def test_create_bucket_with_tags(s3: Any) -> None:
+    name = unique()
+    tags = [{"Key": "env", "Value": "dev"}]
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"Tags": tags})
+    assert s3.get_bucket_tagging(Bucket=name)["TagSet"] == tags
+    with pytest.raises(ClientError) as exc:
+        s3.create_bucket(
+            Bucket=unique(), CreateBucketConfiguration={"Tags": [{"Key": "a,b", "Value": "v"}]}
+        )
+    assert code_of(exc) == ("InvalidTag", 400)

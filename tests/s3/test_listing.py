@@ -161,3 +161,38 @@ def test_list_missing_bucket(s3: Any) -> None:
     with pytest.raises(ClientError) as info:
         s3.list_objects_v2(Bucket=f"nope-{uuid.uuid4().hex[:8]}")
     assert error_of(info)[:2] == ("NoSuchBucket", 404)
+
+
+def test_listed_times_are_whole_seconds(server: Any) -> None:
+    """S3 writes listing times as "2023-11-15T12:02:40.000Z": the precision of Last-Modified."""
+    s3 = server.client("s3")
+    bucket = f"ts-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="m")["UploadId"]
+    s3.upload_part(Bucket=bucket, Key="m", UploadId=upload_id, PartNumber=1, Body=b"p")
+    times = [
+        s3.list_objects(Bucket=bucket)["Contents"][0]["LastModified"],
+        s3.list_objects_v2(Bucket=bucket)["Contents"][0]["LastModified"],
+        s3.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["Initiated"],
+        s3.list_parts(Bucket=bucket, Key="m", UploadId=upload_id)["Parts"][0]["LastModified"],
+    ]
+    assert [t.microsecond for t in times] == [0, 0, 0, 0]
+
+
+def test_marker_inside_a_common_prefix_skips_that_prefix(server: Any) -> None:
+    s3 = server.client("s3")
+    bucket = f"mk-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    for key in ("d/a/1", "d/a/2", "d/file1", "d/file2"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+        s3.create_multipart_upload(Bucket=bucket, Key=key)
+    # "d/a/" sorts before the marker "d/a/1": it is not listed again.
+    page = s3.list_objects(Bucket=bucket, Prefix="d/", Delimiter="/", MaxKeys=1, Marker="d/a/1")
+    assert [c["Key"] for c in page["Contents"]] == ["d/file1"]
+    assert "CommonPrefixes" not in page
+    uploads = s3.list_multipart_uploads(
+        Bucket=bucket, Prefix="d/", Delimiter="/", MaxUploads=1, KeyMarker="d/a/1"
+    )
+    assert [u["Key"] for u in uploads["Uploads"]] == ["d/file1"]
+    assert "CommonPrefixes" not in uploads

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import io
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -408,3 +409,90 @@ def test_complete_with_malformed_object_checksum(s3: Any, bucket: str) -> None:
         Bucket=bucket, Key="s", UploadId=upload_id, MultipartUpload=parts, ChecksumSHA256=whole
     )
     assert done["ChecksumSHA256"] == whole
+
+
+def test_upload_part_copy_range_starting_past_the_end(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"0123456789")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    copy = {"Bucket": bucket, "Key": "dst", "UploadId": upload_id, "PartNumber": 1}
+    with pytest.raises(ClientError) as info:
+        s3.upload_part_copy(**copy, CopySource=f"{bucket}/src", CopySourceRange="bytes=100-200")
+    assert error_of(info) == (
+        "InvalidRequest",
+        400,
+        "The specified copy range is invalid for the source object size",
+    )
+    with pytest.raises(ClientError) as info:
+        s3.upload_part_copy(**copy, CopySource=f"{bucket}/src", CopySourceRange="bytes=0-100")
+    assert error_of(info)[:2] == ("InvalidArgument", 400)
+
+
+def test_upload_part_copy_ignores_a_future_if_modified_since(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"0123456789")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    tomorrow = datetime.now(tz=UTC) + timedelta(days=1)
+    got = s3.upload_part_copy(
+        Bucket=bucket,
+        Key="dst",
+        UploadId=upload_id,
+        PartNumber=1,
+        CopySource=f"{bucket}/src",
+        CopySourceIfModifiedSince=tomorrow,
+    )
+    assert got["CopyPartResult"]["ETag"] == f'"{md5(b"0123456789").hex()}"'
+
+
+def test_complete_if_match_after_a_write_during_the_upload(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="k", Body=b"old")
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="k", UploadId=upload_id, PartNumber=1, Body=b"new")[
+        "ETag"
+    ]
+    # Rewritten with the same bytes (same ETag) after the upload began: still a conflict.
+    current = s3.put_object(Bucket=bucket, Key="k", Body=b"old")["ETag"]
+    with pytest.raises(ClientError) as info:
+        s3.complete_multipart_upload(
+            Bucket=bucket,
+            Key="k",
+            UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]},
+            IfMatch=current,
+        )
+    assert error_of(info) == (
+        "ConditionalRequestConflict",
+        409,
+        "The conditional request cannot succeed due to a conflicting operation against this"
+        " resource.",
+    )
+    assert info.value.response["Error"]["Condition"] == "If-Match"
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"old"
+
+
+def test_list_uploads_markers_name_the_last_upload(s3: Any, bucket: str) -> None:
+    ids = [s3.create_multipart_upload(Bucket=bucket, Key=k)["UploadId"] for k in ("b", "a/x")]
+    # Not truncated, yet the markers name the last upload listed.
+    page = s3.list_multipart_uploads(Bucket=bucket, KeyMarker="a/x", UploadIdMarker=ids[1])
+    assert (page["IsTruncated"], page["NextKeyMarker"], page["NextUploadIdMarker"]) == (
+        False,
+        "b",
+        ids[0],
+    )
+    # A page of common prefixes only has nothing to resume from; UploadIdMarker needs a KeyMarker.
+    page = s3.list_multipart_uploads(
+        Bucket=bucket, Delimiter="/", MaxUploads=1, UploadIdMarker=ids[0]
+    )
+    assert (page["IsTruncated"], page["NextKeyMarker"], page["NextUploadIdMarker"]) == (
+        True,
+        "",
+        "",
+    )
+    assert page["UploadIdMarker"] == ""
+    with pytest.raises(ClientError) as info:
+        s3.list_multipart_uploads(Bucket=bucket, KeyMarker="b", UploadIdMarker=ids[1])
+    assert error_of(info) == ("InvalidArgument", 400, "Invalid uploadId marker")
+    assert info.value.response["Error"]["ArgumentName"] == "upload-id-marker"
+
+
+def test_list_parts_next_marker_without_parts(s3: Any, bucket: str) -> None:
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
+    assert s3.list_parts(Bucket=bucket, Key="k", UploadId=upload_id)["NextPartNumberMarker"] == 0

@@ -228,3 +228,25 @@ def test_aws_chunked_is_never_the_stored_encoding(
     got = s3.get_object(Bucket=bucket, Key="enc")
     assert got["Body"].read() == b"plain bytes"
     assert got.get("ContentEncoding") == kept
+
+
+def test_range_covering_the_whole_object_carries_its_checksum(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="r", Body=b"0123456789")
+    for header in ("bytes=0-100", "bytes=-15"):
+        got = s3.get_object(Bucket=bucket, Key="r", Range=header, ChecksumMode="ENABLED")
+        assert got["ResponseMetadata"]["HTTPStatusCode"] == 206
+        assert (got["ContentRange"], got["ChecksumType"]) == ("bytes 0-9/10", "FULL_OBJECT")
+        assert "ChecksumCRC64NVME" in got or "ChecksumCRC32" in got
+    part = s3.get_object(Bucket=bucket, Key="r", Range="bytes=0-8", ChecksumMode="ENABLED")
+    assert "ChecksumType" not in part
+
+
+def test_write_condition_headers_s3_does_not_take(s3: Any, bucket: str) -> None:
+    for kwargs, header in (
+        ({"IfMatch": "*"}, "If-Match"),
+        ({"IfMatch": '"abc"', "IfNoneMatch": "*"}, "If-Match,If-None-Match"),
+    ):
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(Bucket=bucket, Key="w", Body=b"x", **kwargs)
+        assert code_of(exc) == ("NotImplemented", 501)
+        assert exc.value.response["Error"]["Header"] == header

@@ -23,7 +23,7 @@ from ownstack.services.s3.objects import ObjectOps
 from ownstack.services.s3.records import ObjectRecord, Segment, objects_ns
 
 T0 = 1_700_000_000.25
-T0_DT = datetime(2023, 11, 14, 22, 13, 20, 250000, tzinfo=UTC)
+T0_DT = datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)  # S3 shows times to the second
 
 
 class Svc(BucketOps, ObjectOps):

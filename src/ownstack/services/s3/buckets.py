@@ -22,6 +22,7 @@ from .deletions import BUCKET_DELETIONS, deletion_conflict, operation_aborted
 from .headers import timestamp
 from .names import check_bucket_name
 from .records import BUCKETS, BucketRecord, objects_ns, uploads_ns
+from .tagging import check_tags, tag_pairs
 
 US_EAST_1 = "us-east-1"
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
@@ -34,7 +35,8 @@ class BucketOps(S3Base):
     async def create_bucket(self, ctx: RequestContext, params: Params) -> Result:
         name = params["Bucket"]
         check_bucket_name(name)
-        region = bucket_region(ctx.region, params.get("CreateBucketConfiguration"))
+        config = params.get("CreateBucketConfiguration")
+        region = bucket_region(ctx.region, config)
         rec = BucketRecord(
             name=name,
             id=uuid.uuid4().hex,
@@ -42,6 +44,8 @@ class BucketOps(S3Base):
             region=region,
             created=self.clock.now(),
             owner_id=canonical_user_id(ctx.account_id),
+            # Tags given at creation are the bucket's tag set, checked as PutBucketTagging's.
+            tags=check_tags(tag_pairs(config), bucket=True),
         )
         try:
             await self.meta.commit([Put(BUCKETS, name, rec.encode(), expect=ABSENT)])

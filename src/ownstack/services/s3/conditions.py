@@ -38,8 +38,9 @@ def _not_future(since: object, now: float) -> object:
     return None if when is not None and when > now else since
 
 
-def check_copy_source(etag: str, last_modified: float, params: Params) -> None:
-    """CopyObject / UploadPartCopy source conditions: every failure is 412 PreconditionFailed."""
+def check_copy_source(etag: str, last_modified: float, params: Params, now: float) -> None:
+    """CopyObject / UploadPartCopy source conditions: every failure is 412 PreconditionFailed.
+    A future x-amz-copy-source-if-modified-since is ignored, as for reads (S3 copies)."""
     if_match = params.get("CopySourceIfMatch")
     if if_match is not None:
         if not etag_matches(etag, if_match):
@@ -50,7 +51,7 @@ def check_copy_source(etag: str, last_modified: float, params: Params) -> None:
     if if_none_match is not None:
         if etag_matches(etag, if_none_match):
             raise precondition_failed("x-amz-copy-source-If-None-Match")
-    elif _modified_fails(last_modified, params.get("CopySourceIfModifiedSince")):
+    elif _modified_fails(last_modified, _not_future(params.get("CopySourceIfModifiedSince"), now)):
         raise precondition_failed("x-amz-copy-source-If-Modified-Since")
 
 

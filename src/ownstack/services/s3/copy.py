@@ -60,12 +60,8 @@ class CopyOps(S3Base):
             raise
         if old is not None:
             await discard_segments(self.blobs, old.segments)
-        result = {
-            "ETag": rec.etag,
-            "LastModified": timestamp(rec.last_modified),
-            "ChecksumType": "FULL_OBJECT",
-            **rec.checksums,
-        }
+        # No ChecksumType here: S3's CopyObjectResult names only the checksum value.
+        result = {"ETag": rec.etag, "LastModified": timestamp(rec.last_modified), **rec.checksums}
         return {"CopyObjectResult": result}
 
     async def _copy_source(
@@ -78,7 +74,7 @@ class CopyOps(S3Base):
         check_owner(ctx, src_bucket, expected)
         check_version_id(source.version_id)
         src, _ = await self.object_record(src_bucket, source.key)
-        check_copy_source(src.etag, src.last_modified, params)
+        check_copy_source(src.etag, src.last_modified, params, self.clock.now())
         if (source.bucket, source.key) == (params["Bucket"], params["Key"]):
             _check_self_copy(params, metadata_directive)
         if src.size > MAX_COPY_SOURCE:

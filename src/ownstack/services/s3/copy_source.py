@@ -46,6 +46,11 @@ def parse_copy_range(value: str, size: int) -> tuple[int, int]:
             fields={"ArgumentName": "x-amz-copy-source-range", "ArgumentValue": value},
         )
     first, last = int(match.group(1)), int(match.group(2))
+    if first >= size:
+        # A range that starts past the end is refused in other words than one that ends there.
+        raise ServiceError(
+            "InvalidRequest", "The specified copy range is invalid for the source object size"
+        )
     if last >= size:
         raise ServiceError(
             "InvalidArgument",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -34,9 +35,11 @@ _OVERRIDES = {
 @functools.lru_cache(maxsize=1024)
 def timestamp(epoch: float) -> datetime:
     """An epoch time as the wire layer serializes timestamps (aware UTC datetime), truncated
-    to the millisecond S3 shows. Remembered (a pure function; datetimes are immutable): every
-    GET and HEAD converts its object's time, and the objects read most are the same few."""
-    return datetime.fromtimestamp(int(epoch * 1000) / 1000, tz=UTC)
+    to the whole second: S3 shows times as "2023-11-15T12:02:40.000Z" (listings, copy results,
+    uploads), the precision of Last-Modified, so a listed time can be used in If-Modified-Since.
+    Remembered (a pure function; datetimes are immutable): every GET and HEAD converts its
+    object's time, and the objects read most are the same few."""
+    return datetime.fromtimestamp(math.floor(epoch), tz=UTC)
 
 
 def stored_headers(params: Params) -> dict[str, str]:

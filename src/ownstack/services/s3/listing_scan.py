@@ -46,12 +46,15 @@ def common_prefix(name: str, prefix: str, delimiter: str) -> str | None:
 
 
 def start_after(marker: str, prefix: str, delimiter: str) -> str:
-    """The first scan position strictly after `marker`. A marker that is itself a common prefix
-    (what NextMarker is when a page ended on one) skips everything under it."""
+    """The first scan position strictly after `marker`. A marker that rolls up into a common
+    prefix (the prefix itself, as NextMarker is when a page ended on one, or any key under it)
+    skips everything under that prefix: the prefix sorts before the marker, so S3 never lists
+    it again."""
     if not marker:
         return prefix
-    if common_prefix(marker, prefix, delimiter) == marker:
-        return max(prefix_end(marker) or "\U0010ffff", prefix)
+    rolled_up = common_prefix(marker, prefix, delimiter)
+    if rolled_up is not None:
+        return max(prefix_end(rolled_up) or "\U0010ffff", prefix)
     # The immediate successor of `marker` in string order.
     return max(marker + "\x00", prefix)
 

@@ -219,7 +219,7 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
         if rec is None:
             raise no_such_key(source.key)
         obj = ObjectRecord.decode(rec.value)
-        check_copy_source(obj.etag, obj.last_modified, params)
+        check_copy_source(obj.etag, obj.last_modified, params, self.clock.now())
         return obj
 
     def _mpu_copy_range(self, params: Params, source: ObjectRecord) -> tuple[int, int]:

@@ -71,7 +71,7 @@ class MultipartCompleteOps(S3Base):
             obj = _object_record(loaded, chosen, params)
             obj.completion = _completion(loaded.upload.upload_id, listed)
             existing = await self.meta.get(objects_ns(bucket.id), key)
-            _check_conditions(key, existing, params)
+            _check_conditions(key, existing, params, loaded.upload.initiated)
             ops = _commit_ops(bucket, key, obj, existing, loaded, part_records)
             try:
                 await self.meta.commit(ops)
@@ -238,7 +238,7 @@ def _object_record(loaded: LoadedUpload, chosen: list[PartRecord], params: Param
     return obj
 
 
-def _check_conditions(key: str, existing: Record | None, params: Params) -> None:
+def _check_conditions(key: str, existing: Record | None, params: Params, initiated: float) -> None:
     """If-None-Match: * (create only) and If-Match: <etag> (replace only that version)."""
     if_none_match = params.get("IfNoneMatch")
     if if_none_match is not None:
@@ -256,8 +256,19 @@ def _check_conditions(key: str, existing: Record | None, params: Params) -> None
         return
     if existing is None:
         raise no_such_key(key)
-    if not etag_matches(ObjectRecord.decode(existing.value).etag, if_match):
+    current = ObjectRecord.decode(existing.value)
+    if not etag_matches(current.etag, if_match):
         raise precondition_failed("If-Match")
+    if current.last_modified > initiated:
+        # S3 refuses a conditional completion when the key was written after the upload
+        # began, even by a write with the same ETag: the condition was evaluated too late.
+        raise ServiceError(
+            "ConditionalRequestConflict",
+            "The conditional request cannot succeed due to a conflicting operation against"
+            " this resource.",
+            409,
+            fields={"Condition": "If-Match", "Key": key},
+        )
 
 
 def _commit_ops(

@@ -13,9 +13,17 @@ from .access import owned_bucket
 from .base import S3Base
 from .headers import timestamp
 from .listing_common import Encode, encoder, encoding_type, max_count, owner_of
-from .listing_scan import Page, common_prefix, scan_page
+from .listing_scan import common_prefix, scan_page
 from .multipart_store import load_upload
-from .records import BucketRecord, PartRecord, UploadRecord, part_key, parts_ns, uploads_ns
+from .records import (
+    BucketRecord,
+    PartRecord,
+    UploadRecord,
+    part_key,
+    parts_ns,
+    upload_key,
+    uploads_ns,
+)
 
 
 def _key_of(record_key: str) -> str:
@@ -41,8 +49,9 @@ def _uploads_start(params: Params, prefix: str, delimiter: str) -> str:
     key_marker = params.get("KeyMarker") or ""
     if not key_marker:
         return prefix
-    if common_prefix(key_marker, prefix, delimiter) == key_marker:
-        return max(prefix_end(key_marker) or "\U0010ffff", prefix)
+    rolled_up = common_prefix(key_marker, prefix, delimiter)
+    if rolled_up is not None:  # as for object listings (listing_scan.start_after)
+        return max(prefix_end(rolled_up) or "\U0010ffff", prefix)
     upload_marker = params.get("UploadIdMarker") or ""
     if upload_marker:
         return max(f"{key_marker}\x00{upload_marker}\x00", prefix)
@@ -103,8 +112,9 @@ class MultipartListOps(S3Base):
             "Owner": _owner(bucket, upload),
             "StorageClass": upload.storage_class,
         }
+        # Always present, as on S3: the last part listed, or 0 when none was.
+        result["NextPartNumberMarker"] = parts[-1].part_number if parts else 0
         if parts:
-            result["NextPartNumberMarker"] = parts[-1].part_number
             result["Parts"] = [_part_entry(p) for p in parts]
         if upload.checksum_algorithm:
             result["ChecksumAlgorithm"] = upload.checksum_algorithm
@@ -125,10 +135,15 @@ class MultipartListOps(S3Base):
             max_items=max_uploads,
             name_of=_key_of,
         )
+        key_marker = params.get("KeyMarker") or ""
+        # UploadIdMarker means nothing without a KeyMarker: S3 echoes it as "".
+        upload_marker = (params.get("UploadIdMarker") or "") if key_marker else ""
+        if upload_marker:
+            await self._check_upload_marker(bucket, key_marker, upload_marker)
         result: Result = {
             "Bucket": bucket.name,
-            "KeyMarker": encode(params.get("KeyMarker") or ""),
-            "UploadIdMarker": params.get("UploadIdMarker") or "",
+            "KeyMarker": encode(key_marker),
+            "UploadIdMarker": upload_marker,
             "Prefix": encode(prefix),
             "MaxUploads": max_uploads,
             "IsTruncated": page.truncated,
@@ -136,22 +151,27 @@ class MultipartListOps(S3Base):
         for member in ("Delimiter", "EncodingType"):
             if params.get(member) is not None:
                 result[member] = encode(params[member]) if member == "Delimiter" else "url"
-        if page.truncated:
-            _next_markers(result, page, encode)
-        uploads = [
-            _upload_entry(bucket, UploadRecord.decode(r.value), encode) for r in page.entries
-        ]
+        records = [UploadRecord.decode(r.value) for r in page.entries]
+        # S3 always names the last upload listed (truncated or not; "" when none was), never
+        # a common prefix: a page that ends on a prefix cannot be resumed from its markers.
+        last = records[-1] if records else None
+        result["NextKeyMarker"] = encode(last.key) if last else ""
+        result["NextUploadIdMarker"] = last.upload_id if last else ""
+        uploads = [_upload_entry(bucket, upload, encode) for upload in records]
         if uploads:
             result["Uploads"] = uploads
         if page.prefixes:
             result["CommonPrefixes"] = [{"Prefix": encode(cp)} for cp in page.prefixes]
         return result
 
-
-def _next_markers(result: Result, page: Page, encode: Encode) -> None:
-    if page.last_was_prefix:
-        result["NextKeyMarker"] = encode(page.last_key)
-        return
-    key, _, upload_id = page.last_key.partition("\x00")
-    result["NextKeyMarker"] = encode(key)
-    result["NextUploadIdMarker"] = upload_id
+    async def _check_upload_marker(
+        self, bucket: BucketRecord, key_marker: str, upload_marker: str
+    ) -> None:
+        """An UploadIdMarker must name an upload of KeyMarker's key."""
+        if await self.meta.get(uploads_ns(bucket.id), upload_key(key_marker, upload_marker)):
+            return
+        raise ServiceError(
+            "InvalidArgument",
+            "Invalid uploadId marker",
+            fields={"ArgumentName": "upload-id-marker", "ArgumentValue": upload_marker},
+        )

@@ -85,7 +85,10 @@ class ObjectReadOps(S3Base):
             span = _range_span(rec.size, params.get("Range"))
         full = span is None
         wants_checksum = params.get("ChecksumMode") == "ENABLED"
-        out = object_output(rec, params, checksums=full and wants_checksum)
+        # A range that happens to cover every byte ("bytes=0-100" of 10) still answers 206,
+        # but with the whole object's checksum, as S3 does.
+        whole = full or (params.get("PartNumber") is None and span == (0, rec.size))
+        out = object_output(rec, params, checksums=whole and wants_checksum)
         if wants_checksum and params.get("PartNumber") is not None:
             out.update(_part_checksum(rec, int(params["PartNumber"])))
         start, end = (0, rec.size) if span is None else span

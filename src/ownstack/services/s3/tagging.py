@@ -14,7 +14,7 @@ from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import Put
 
 from .access import check_owner, owned_bucket
-from .base import S3Base, no_such_bucket
+from .base import S3Base, no_such_bucket, no_such_key
 from .records import BUCKETS, BucketRecord, objects_ns
 
 MAX_OBJECT_TAGS = 10
@@ -23,8 +23,10 @@ _RETRIES = 5
 _TAG_PUNCTUATION = set(" +-=._:/@")
 
 
-def invalid_tag(message: str) -> ServiceError:
-    return ServiceError("InvalidTag", message)
+def invalid_tag(message: str, **fields: str) -> ServiceError:
+    # S3 names the offending tag in the error: TagKey, and TagValue for a bad value.
+    named = {name: value for name, value in fields.items() if value}
+    return ServiceError("InvalidTag", message, fields=named or None)
 
 
 def check_tags(pairs: Iterable[tuple[str, str]], *, bucket: bool) -> dict[str, str]:
@@ -32,8 +34,8 @@ def check_tags(pairs: Iterable[tuple[str, str]], *, bucket: bool) -> dict[str, s
     tags: dict[str, str] = {}
     for key, value in pairs:
         if key in tags:
-            raise invalid_tag("Cannot provide multiple Tags with the same key")
-        _check_tag(key, value)
+            raise invalid_tag("Cannot provide multiple Tags with the same key", TagKey=key)
+        _check_tag(key, value, bucket=bucket)
         tags[key] = value
     if bucket and len(tags) > MAX_BUCKET_TAGS:
         raise ServiceError("BadRequest", "Bucket tag count cannot be greater than 50")
@@ -42,17 +44,23 @@ def check_tags(pairs: Iterable[tuple[str, str]], *, bucket: bool) -> dict[str, s
     return tags
 
 
-def _check_tag(key: str, value: str) -> None:
+def _check_tag(key: str, value: str, *, bucket: bool) -> None:
     if len(key) > 128:
         raise invalid_tag("The TagKey you have provided is too long, max 128")
     if len(value) > 256:
         raise invalid_tag("The TagValue you have provided is too long, max 256")
     if not key or not _allowed(key):
-        raise invalid_tag("The TagKey you have provided is invalid")
+        raise invalid_tag("The TagKey you have provided is invalid", TagKey=key)
     if not _allowed(value):
-        raise invalid_tag("The TagValue you have provided is invalid")
+        raise invalid_tag("The TagValue you have provided is invalid", TagKey=key, TagValue=value)
     if key.lower().startswith("aws:"):
-        raise invalid_tag("Your TagKey cannot be prefixed with aws:")
+        # S3 words the same refusal differently for buckets and objects.
+        message = (
+            "System tags cannot be added/updated by requester"
+            if bucket
+            else "Your TagKey cannot be prefixed with aws:"
+        )
+        raise invalid_tag(message, TagKey=key)
 
 
 def _allowed(text: str) -> bool:
@@ -69,19 +77,23 @@ def tags_from_header(value: str | None) -> dict[str, str]:
         # errors="strict": percent-escapes that are not UTF-8 are refused, not replaced.
         pairs = parse_qsl(value, keep_blank_values=True, errors="strict")
     except ValueError as exc:  # UnicodeDecodeError
-        raise _bad_tagging_header() from exc
+        raise _bad_tagging_header(value) from exc
     if len({name for name, _ in pairs}) != len(pairs):
-        raise _bad_tagging_header()
+        raise _bad_tagging_header(value)
+    if not all(_allowed(name) and _allowed(tag) for name, tag in pairs):
+        # A character no tag may hold ("k1=v1,k2=v2") makes the header itself malformed.
+        raise _bad_tagging_header(value)
     return check_tags(pairs, bucket=False)
 
 
-def _bad_tagging_header() -> ServiceError:
+def _bad_tagging_header(value: str) -> ServiceError:
     # S3 answers a malformed header or a repeated tag name with InvalidArgument (not
     # InvalidTag, which is for the tags themselves).
     return ServiceError(
         "InvalidArgument",
         "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query"
         " parameters without tag name duplicates.",
+        fields={"ArgumentName": "x-amz-tagging", "ArgumentValue": value},
     )
 
 
@@ -89,6 +101,12 @@ def tag_set(tags: dict[str, str]) -> list[dict[str, str]]:
     # S3 documents no order; sorted by key, as other S3 stores answer, so clients (and test
     # suites) that compare tag lists in order see one stable order.
     return [{"Key": k, "Value": tags[k]} for k in sorted(tags)]
+
+
+def tag_pairs(config: Any) -> list[tuple[str, str]]:
+    """The Tags of a CreateBucketConfiguration, as (key, value) pairs."""
+    tag_list = (config or {}).get("Tags") or []
+    return [(str(t.get("Key") or ""), str(t.get("Value") or "")) for t in tag_list]
 
 
 def _pairs(tagging: Any) -> list[tuple[str, str]]:
@@ -104,7 +122,14 @@ class TaggingOps(S3Base):
 
     async def get_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await owned_bucket(self, ctx, params)
-        rec, _ = await self.object_record(bucket, params["Key"])
+        try:
+            rec, _ = await self.object_record(bucket, params["Key"])
+        except ServiceError as exc:
+            # Here alone S3 names the missing key as "bucket/key" (Put/DeleteObjectTagging
+            # name the bare key).
+            if exc.code == "NoSuchKey":
+                raise no_such_key(f"{bucket.name}/{params['Key']}") from exc
+            raise
         return {"TagSet": tag_set(rec.tags)}
 
     async def delete_object_tagging(self, ctx: RequestContext, params: Params) -> Result:

@@ -114,6 +114,7 @@ async def _commit(
 ) -> bytes | None:
     """commit_object's work; returns the encoded record replaced."""
     ns, bucket_guard = objects_ns(bucket.id), guard(bucket.id)
+    _check_condition_headers(params)
     try:
         if_none_match = params.get("IfNoneMatch")
         if if_none_match is not None:
@@ -130,6 +131,27 @@ async def _commit(
             raise
         raise await deletion_conflict(meta, bucket) from exc
     return None if replaced is None else replaced.value
+
+
+def _check_condition_headers(params: Params) -> None:
+    """S3 takes one write condition at a time, and If-Match only with an ETag."""
+    if params.get("IfNoneMatch") is not None and params.get("IfMatch") is not None:
+        raise _not_implemented(
+            "If-Match,If-None-Match", "Multiple conditional request headers present in the request"
+        )
+    if str(params.get("IfMatch", "")).strip() == "*":
+        raise _not_implemented(
+            "If-Match", "We don't accept the provided value of If-Match header for this API"
+        )
+
+
+def _not_implemented(header: str, detail: str) -> ServiceError:
+    return ServiceError(
+        "NotImplemented",
+        "A header you provided implies functionality that is not implemented",
+        501,
+        fields={"Header": header, "additionalMessage": detail},
+    )
 
 
 async def _commit_if_absent(

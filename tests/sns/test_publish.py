@@ -146,7 +146,6 @@ def test_publish_batch(sns: Any, topic: Any) -> None:
         TopicArn=arn,
         PublishBatchRequestEntries=[
             {"Id": "ok-1", "Message": "one"},
-            {"Id": "bad", "Message": "two", "Subject": "a\nb"},
             {
                 "Id": "ok_2",
                 "Message": "three",
@@ -156,14 +155,140 @@ def test_publish_batch(sns: Any, topic: Any) -> None:
     )
     assert [e["Id"] for e in result["Successful"]] == ["ok-1", "ok_2"]
     assert all(len(e["MessageId"]) == 36 for e in result["Successful"])
-    assert result["Failed"] == [
-        {
-            "Id": "bad",
-            "Code": "InvalidParameter",
-            "Message": "Invalid parameter: Subject",
-            "SenderFault": True,
-        }
-    ]
+    assert result["Failed"] == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"Subject": "a\nb"}, "Invalid parameter: Subject"),
+        (
+            {"MessageAttributes": {"a": {"DataType": "String", "StringValue": ""}}},
+            "The message attribute 'a' must contain non-empty message attribute value for "
+            "message attribute type 'String'.",
+        ),
+    ],
+)
+def test_an_invalid_batch_entry_fails_the_whole_batch(
+    sns: Any, sqs: Any, topic: Any, entry: dict[str, Any], message: str
+) -> None:
+    """AWS checks every entry first: one bad entry refuses the request, nothing is sent."""
+    arn = topic()
+    url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
+    qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn["QueueArn"])
+    entries = [{"Id": "good", "Message": "fine"}, {"Id": "bad", "Message": "m", **entry}]
+    with pytest.raises(ClientError) as exc:
+        sns.publish_batch(TopicArn=arn, PublishBatchRequestEntries=entries)
+    assert error_of(exc)[1] == message
+    assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1).get("Messages", []) == []
+
+
+def test_fifo_batch_entry_without_group_fails_the_batch(sns: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        sns.publish_batch(
+            TopicArn=fifo_topic(sns), PublishBatchRequestEntries=[{"Id": "1", "Message": "m"}]
+        )
+    assert error_of(exc) == (
+        "InvalidParameter",
+        "Invalid parameter: The MessageGroupId parameter is required for FIFO topics",
+    )
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        (
+            {"a": {"DataType": "String", "BinaryValue": b"1"}},
+            "The message attribute 'a' with type 'String' must use field 'String'.",
+        ),
+        (
+            {"a": {"DataType": "Number", "BinaryValue": b"1"}},
+            "The message attribute 'a' with type 'Number' must use field 'String'.",
+        ),
+        (
+            {"a": {"DataType": "Binary", "StringValue": "1"}},
+            "The message attribute 'a' with type 'Binary' must use field 'Binary'.",
+        ),
+        (
+            {"a": {"DataType": "String.", "StringValue": "1"}},
+            "The message attribute 'a' has an invalid message attribute type, the set of "
+            "supported type prefixes is Binary, Number, and String.",
+        ),
+        (
+            {"n" * 257: {"DataType": "String", "StringValue": "1"}},
+            "Length of message attribute name must be less than 256 bytes.",
+        ),
+        (
+            {"a^b": {"DataType": "String", "StringValue": "1"}},
+            "Invalid non-alphanumeric character '#x5E' was found in the message attribute "
+            "name. Can only include alphanumeric characters, hyphens, underscores, or dots.",
+        ),
+        (
+            {".a": {"DataType": "String", "StringValue": "1"}},
+            "Invalid message attribute name starting with character '.' was found.",
+        ),
+        (
+            {"a.": {"DataType": "String", "StringValue": "1"}},
+            "Invalid message attribute name ending with character '.' was found.",
+        ),
+        (
+            {"a..b": {"DataType": "String", "StringValue": "1"}},
+            "Message attribute name can not have successive '.' character.",
+        ),
+    ],
+)
+def test_message_attribute_errors(
+    sns: Any, topic: Any, attributes: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ClientError) as exc:
+        sns.publish(TopicArn=topic(), Message="m", MessageAttributes=attributes)
+    assert error_of(exc) == ("ParameterValueInvalid", message)
+
+
+def test_custom_attribute_types_are_accepted(sns: Any, topic: Any) -> None:
+    attributes = {"a": {"DataType": "String.  custom.", "StringValue": "1"}}
+    assert sns.publish(TopicArn=topic(), Message="m", MessageAttributes=attributes)["MessageId"]
+
+
+def test_message_structure_entries_that_are_not_strings(sns: Any, topic: Any) -> None:
+    """A non-string entry is ignored: without a string "default" there is no default."""
+    arn = topic()
+    with pytest.raises(ClientError) as exc:
+        sns.publish(
+            TopicArn=arn, MessageStructure="json", Message=json.dumps({"default": {"o": 1}})
+        )
+    assert error_of(exc) == (
+        "InvalidParameter",
+        "Invalid parameter: Message Structure - No default entry in JSON message body",
+    )
+    message = json.dumps({"default": "d", "sqs": {"o": 1}})
+    assert sns.publish(TopicArn=arn, MessageStructure="json", Message=message)["MessageId"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"TopicArn": "one:two"},
+            "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 2",
+        ),
+        (
+            {"TopicArn": ""},
+            "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1",
+        ),
+        (
+            {"TargetArn": "arn:aws:sns:us-east-1:123456789012:endpoint/APNS/app/0f7d5971"},
+            "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified",
+        ),
+    ],
+)
+def test_publish_to_malformed_or_unknown_arns(
+    sns: Any, kwargs: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ClientError) as exc:
+        sns.publish(Message="m", **kwargs)
+    assert error_of(exc) == ("InvalidParameter", message)
 
 
 @pytest.mark.parametrize(

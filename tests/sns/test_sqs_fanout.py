@@ -123,6 +123,29 @@ def test_fifo_topic_to_fifo_queue(sns: Any, sqs: Any) -> None:
     assert {m["Attributes"]["MessageGroupId"] for m in got} == {"g"}
 
 
+def test_fifo_topic_envelopes_are_not_signed(sns: Any, sqs: Any) -> None:
+    """AWS leaves SignatureVersion, Signature and SigningCertURL out of FIFO notifications."""
+    arn = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    url, qarn = queue_arn(sqs, unique("q") + ".fifo", FifoQueue="true")
+    sub = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"]
+    published = sns.publish(
+        TopicArn=arn, Message="m", MessageGroupId="g", MessageDeduplicationId="d"
+    )
+    (message,) = receive_all(sqs, url, 1)
+    doc = json.loads(message["Body"])
+    assert list(doc) == [
+        "Type",
+        "MessageId",
+        "SequenceNumber",
+        "TopicArn",
+        "Message",
+        "Timestamp",
+        "UnsubscribeURL",
+    ]
+    assert doc["SequenceNumber"] == published["SequenceNumber"]
+    assert sub.replace(":", "%3A") in doc["UnsubscribeURL"]
+
+
 def test_missing_queue_goes_to_the_dead_letter_queue(
     sns: Any, sqs: Any, topic: Any, server: Any
 ) -> None:

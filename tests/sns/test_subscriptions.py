@@ -32,6 +32,7 @@ def test_sqs_subscription_is_confirmed_at_once(sns: Any, topic: Any, server: Any
     assert attrs["PendingConfirmation"] == "false"
     assert attrs["RawMessageDelivery"] == "false"
     assert attrs["Owner"] == server.account_id
+    assert attrs["ConfirmationWasAuthenticated"] == "true"
     topic_attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
     assert topic_attrs["SubscriptionsConfirmed"] == "1"
 
@@ -53,6 +54,65 @@ def test_subscribe_is_idempotent(sns: Any, topic: Any, server: Any) -> None:
         "InvalidParameter",
         "Invalid parameter: Attributes Reason: Subscription already exists with different "
         "attributes",
+    )
+
+
+def test_subscribe_again_compares_only_the_attributes_given(
+    sns: Any, topic: Any, server: Any
+) -> None:
+    """Given attributes are compared with the subscription's, or their defaults."""
+    arn, queue = topic(), sqs_arn(server)
+    raw = {"RawMessageDelivery": "true"}
+    first = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue, Attributes=raw)
+    for attributes in (
+        {"RawMessageDelivery": "true", "FilterPolicyScope": "MessageAttributes"},
+        {"FilterPolicyScope": "MessageAttributes"},
+        {},
+    ):
+        again = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue, Attributes=attributes)
+        assert again["SubscriptionArn"] == first["SubscriptionArn"]
+    with pytest.raises(ClientError) as exc:
+        sns.subscribe(
+            TopicArn=arn,
+            Protocol="sqs",
+            Endpoint=queue,
+            Attributes={"FilterPolicyScope": "MessageBody"},
+        )
+    assert error_of(exc)[0] == "InvalidParameter"
+
+
+def test_filter_policy_scope_is_shown_only_with_a_policy(sns: Any, topic: Any, server: Any) -> None:
+    sub = sns.subscribe(
+        TopicArn=topic(),
+        Protocol="sqs",
+        Endpoint=sqs_arn(server),
+        Attributes={"FilterPolicyScope": "MessageBody", "FilterPolicy": ""},
+    )["SubscriptionArn"]
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert "FilterPolicy" not in attrs and "FilterPolicyScope" not in attrs
+
+
+def test_fifo_subscription_needs_a_fifo_dead_letter_queue(sns: Any, server: Any) -> None:
+    arn = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})
+    fifo_sub = sns.subscribe(
+        TopicArn=arn["TopicArn"], Protocol="sqs", Endpoint=sqs_arn(server, unique("q") + ".fifo")
+    )["SubscriptionArn"]
+    standard_dlq = json.dumps({"deadLetterTargetArn": sqs_arn(server)})
+    with pytest.raises(ClientError) as exc:
+        sns.set_subscription_attributes(
+            SubscriptionArn=fifo_sub, AttributeName="RedrivePolicy", AttributeValue=standard_dlq
+        )
+    assert error_of(exc) == (
+        "InvalidParameter",
+        "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO "
+        "Subscription to a FIFO Topic.",
+    )
+    # A standard queue subscribed to the same FIFO topic may use a standard one.
+    standard_sub = sns.subscribe(
+        TopicArn=arn["TopicArn"], Protocol="sqs", Endpoint=sqs_arn(server)
+    )["SubscriptionArn"]
+    sns.set_subscription_attributes(
+        SubscriptionArn=standard_sub, AttributeName="RedrivePolicy", AttributeValue=standard_dlq
     )
 
 
@@ -87,7 +147,11 @@ def test_lambda_subscriptions_are_stored(sns: Any, topic: Any, server: Any) -> N
             "https://example.com/",
             "Invalid parameter: Endpoint must match the specified protocol",
         ),
-        ("carrier-pigeon", "x", "Invalid parameter: Amazon SNS does not support this protocol"),
+        (
+            "carrier-pigeon",
+            "x",
+            "Invalid parameter: Amazon SNS does not support this protocol string: carrier-pigeon",
+        ),
     ],
 )
 def test_subscribe_rejects_bad_endpoints(
@@ -120,8 +184,12 @@ def test_subscribe_to_unknown_topic(sns: Any, server: Any) -> None:
         (
             "RawMessageDelivery",
             "yes",
-            "Invalid parameter: Attributes Reason: RawMessageDelivery: "
-            "Invalid value [yes]. Must be true or false.",
+            "Invalid parameter: RawMessageDelivery: Invalid value [yes]. Must be true or false.",
+        ),
+        (
+            "RawMessageDelivery",
+            "",
+            "Invalid parameter: RawMessageDelivery: Invalid value []. Must be true or false.",
         ),
         (
             "FilterPolicyScope",
@@ -222,6 +290,16 @@ def test_confirm_with_a_wrong_token(sns: Any, topic: Any) -> None:
     with pytest.raises(ClientError) as exc:
         sns.confirm_subscription(TopicArn=topic(), Token="0" * 64)
     assert error_of(exc) == ("InvalidParameter", "Invalid token")
+
+
+def test_confirm_with_an_unknown_token(sns: Any, topic: Any, server: Any) -> None:
+    """A token of the right shape that SNS never gave out names no subscription; AWS says so
+    before it looks at the topic, even one that does not exist."""
+    missing = f"arn:aws:sns:{server.region}:{server.account_id}:{unique()}"
+    for arn in (topic(), missing):
+        with pytest.raises(ClientError) as exc:
+            sns.confirm_subscription(TopicArn=arn, Token="ab" * 144)
+        assert error_of(exc) == ("InvalidParameter", "Invalid parameter: Token")
 
 
 def test_unsubscribe(sns: Any, topic: Any, server: Any) -> None:

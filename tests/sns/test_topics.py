@@ -127,7 +127,11 @@ def test_unknown_and_malformed_topics(sns: Any, server: Any) -> None:
     assert error_of(exc) == ("NotFound", "Topic does not exist", 404)
     with pytest.raises(ClientError) as exc:
         sns.get_topic_attributes(TopicArn="not-an-arn")
-    assert error_of(exc) == ("InvalidParameter", "Invalid parameter: TopicArn", 400)
+    assert error_of(exc) == (
+        "InvalidParameter",
+        "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1",
+        400,
+    )
 
 
 def test_delete_topic_deletes_its_subscriptions(sns: Any, topic: Any, server: Any) -> None:
@@ -195,3 +199,28 @@ def test_tag_limits_and_unknown_resources(sns: Any, topic: Any, server: Any) -> 
     with pytest.raises(ClientError) as exc:
         sns.list_tags_for_resource(ResourceArn=missing)
     assert error_of(exc) == ("ResourceNotFound", "Resource does not exist", 404)
+
+
+def test_create_topic_again_with_some_of_its_tags(sns: Any) -> None:
+    name = unique()
+    tags = [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]
+    arn = sns.create_topic(Name=name, Tags=tags)["TopicArn"]
+    assert sns.create_topic(Name=name, Tags=tags[:1])["TopicArn"] == arn
+    assert sns.create_topic(Name=name, Tags=[])["TopicArn"] == arn
+    with pytest.raises(ClientError) as exc:
+        sns.create_topic(Name=name, Tags=[{"Key": "c", "Value": "3"}])
+    assert error_of(exc)[0] == "InvalidParameter"
+
+
+def test_tag_resource_refuses_duplicated_keys(sns: Any) -> None:
+    arn = sns.create_topic(Name=unique())["TopicArn"]
+    with pytest.raises(ClientError) as exc:
+        sns.tag_resource(
+            ResourceArn=arn, Tags=[{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "1"}]
+        )
+    assert error_of(exc) == (
+        "InvalidParameter",
+        "Invalid parameter: Duplicated keys are not allowed.",
+        400,
+    )
+    assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import secrets
 import uuid
 
@@ -17,7 +18,7 @@ from ownstack.ports.meta import ABSENT, Delete, Op, Put
 from .base import SnsBase
 from .confirmations import UNSUBSCRIBE, confirmation_job
 from .errors import authorization_error, invalid_parameter
-from .names import topic_of_subscription
+from .names import parse_topic_arn, topic_of_subscription
 from .records import (
     SUBSCRIPTIONS,
     TOKEN_TTL,
@@ -29,6 +30,8 @@ from .records import (
 )
 
 HTTP_PROTOCOLS = ("http", "https")
+_TOKEN_SHAPE = re.compile(r"[0-9a-f]{128,1024}")
+"""Long lowercase hex, like the tokens AWS (288 digits) and ownstack (128) hand out."""
 
 
 class ConfirmationOps(SnsBase):
@@ -53,16 +56,17 @@ class ConfirmationOps(SnsBase):
         await self.http.accept([job])
 
     async def confirm_subscription(self, ctx: RequestContext, params: Params) -> Result:
-        topic = await self.topic(ctx, params["TopicArn"])
+        parse_topic_arn(params["TopicArn"])
         token = params["Token"]
-        ref = await self._token(token)
+        ref = await self._token(token)  # before the topic, as AWS: a bad token is the error
+        topic = await self.topic(ctx, params["TopicArn"])
         if ref.restore is not None:
             return await self._restore(token, ref.restore, topic)
         authenticate = str(params.get("AuthenticateOnUnsubscribe", "")).lower() == "true"
         while True:
             raw = await self.meta.get(SUBSCRIPTIONS, ref.arn)
             if raw is None:
-                raise invalid_parameter("Invalid token")
+                raise invalid_parameter("Invalid parameter: Token")  # unsubscribed meanwhile
             sub = SubscriptionRecord.decode(raw.value)
             if sub.topic_arn != topic.arn:
                 raise invalid_parameter("Invalid parameter: Token")
@@ -80,10 +84,14 @@ class ConfirmationOps(SnsBase):
             return {"SubscriptionArn": sub.arn}
 
     async def _token(self, token: str) -> TokenRecord:
+        """The token's record. AWS says "Invalid token" for a string that cannot be a token,
+        and "Invalid parameter: Token" for a well-formed one it does not know."""
+        if not _TOKEN_SHAPE.fullmatch(token):
+            raise invalid_parameter("Invalid token")
         raw = await self.meta.get(TOKENS, token)
         ref = TokenRecord.decode(raw.value) if raw is not None else None
         if ref is None or ref.expires <= self.clock.now():
-            raise invalid_parameter("Invalid token")
+            raise invalid_parameter("Invalid parameter: Token")
         return ref
 
     async def _restore(self, token: str, sub: SubscriptionRecord, topic: TopicRecord) -> Result:

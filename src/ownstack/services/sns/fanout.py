@@ -104,6 +104,8 @@ class Fanout:
         if note.subject is not None:
             doc["Subject"] = note.subject
         doc.update(Message=text, Timestamp=iso_timestamp(note.timestamp))
+        if note.sequence is not None:  # FIFO topics' notifications are not signed on AWS
+            return doc
         await sign_document(
             doc, NOTIFICATION_FIELDS, self._signer, note.signature_version, note.base_url
         )

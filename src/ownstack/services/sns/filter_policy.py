@@ -52,8 +52,8 @@ def parse_policy(text: str, scope: str) -> Policy:
         raise _bad("Filter policy is too big")
     try:
         doc = json.loads(text)
-    except ValueError:
-        raise _bad("failed to parse JSON") from None
+    except ValueError as exc:  # AWS appends its parser's complaint after a period
+        raise _bad(f"failed to parse JSON. {exc}") from None
     if not isinstance(doc, dict):
         raise _bad("Filter policy must be a JSON object")
     policy = _parse_object(doc, scope == "MessageBody", ())

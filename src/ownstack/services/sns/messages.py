@@ -20,7 +20,8 @@ MAX_MESSAGE_BYTES = 256 * 1024
 MAX_SUBJECT = 100
 MAX_GROUP_ID = 128
 _ID_CHARS = re.compile(r"[!-~]{1,128}")
-_ATTRIBUTE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+MAX_ATTRIBUTE_NAME = 256
+_ATTRIBUTE_NAME_CHAR = re.compile(r"[A-Za-z0-9_.-]")
 _RESERVED_PREFIXES = ("aws.", "amazon.")
 
 
@@ -65,10 +66,13 @@ def check_message(params: Mapping[str, Any]) -> tuple[str, dict[str, str]]:
         raise invalid_parameter(
             "Invalid parameter: Message Structure - JSON message body failed to parse"
         ) from None
-    if not isinstance(doc, dict) or not all(isinstance(v, str) for v in doc.values()):
+    if not isinstance(doc, dict):
         raise invalid_parameter(
             "Invalid parameter: Message Structure - JSON message body failed to parse"
         )
+    # AWS ignores entries that are not strings: those protocols get the default message
+    # (and a non-string "default" is no default at all).
+    doc = {k: v for k, v in doc.items() if isinstance(v, str)}
     if "default" not in doc:
         raise invalid_parameter(
             "Invalid parameter: Message Structure - No default entry in JSON message body"
@@ -89,27 +93,53 @@ def check_subject(subject: str | None) -> None:
 def check_attributes(attributes: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name, attr in attributes.items():
-        lowered = name.lower()
-        bad_name = not _ATTRIBUTE_NAME.fullmatch(name) or ".." in name
-        if bad_name or name.startswith(".") or lowered.startswith(_RESERVED_PREFIXES):
-            raise invalid_parameter(
-                f"Invalid parameter: MessageAttributes Reason: The message attribute name "
-                f"'{name}' is invalid"
-            )
+        _check_attribute_name(name)
         out[name] = _check_attribute(name, attr or {})
     return out
 
 
+def _check_attribute_name(name: str) -> None:
+    """ParameterValueInvalid, worded as AWS words each flaw of a message attribute name."""
+    if len(name.encode()) > MAX_ATTRIBUTE_NAME:
+        raise _value_invalid("Length of message attribute name must be less than 256 bytes.")
+    bad = next((c for c in name if not _ATTRIBUTE_NAME_CHAR.fullmatch(c)), None)
+    if bad is not None:
+        raise _value_invalid(
+            f"Invalid non-alphanumeric character '#x{ord(bad):X}' was found in the message "
+            "attribute name. Can only include alphanumeric characters, hyphens, underscores, "
+            "or dots."
+        )
+    if name.startswith("."):
+        raise _value_invalid(
+            "Invalid message attribute name starting with character '.' was found."
+        )
+    if name.endswith("."):
+        raise _value_invalid("Invalid message attribute name ending with character '.' was found.")
+    if ".." in name:
+        raise _value_invalid("Message attribute name can not have successive '.' character.")
+    if not name or name.lower().startswith(_RESERVED_PREFIXES):
+        raise invalid_parameter(
+            f"Invalid parameter: MessageAttributes Reason: The message attribute name "
+            f"'{name}' is invalid"
+        )
+
+
 def _check_attribute(name: str, attr: Mapping[str, Any]) -> dict[str, Any]:
     data_type = attr.get("DataType") or ""
-    base = data_type.split(".", 1)[0]
-    if base not in ("String", "Number", "Binary"):
+    base, dot, custom = data_type.partition(".")
+    if base not in ("String", "Number", "Binary") or (dot and not custom):
         raise _value_invalid(
             f"The message attribute '{name}' has an invalid message attribute type, the set of "
             "supported type prefixes is Binary, Number, and String."
         )
     key = "BinaryValue" if base == "Binary" else "StringValue"
+    other = "StringValue" if base == "Binary" else "BinaryValue"
     value = attr.get(key)
+    if value is None and attr.get(other) is not None:
+        field_name = key.removesuffix("Value")
+        raise _value_invalid(
+            f"The message attribute '{name}' with type '{base}' must use field '{field_name}'."
+        )
     if value is None or len(value) == 0:
         raise _value_invalid(
             f"The message attribute '{name}' must contain non-empty message attribute value "

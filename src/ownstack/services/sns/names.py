@@ -42,6 +42,12 @@ def topic_arn(region: str, account_id: str, name: str) -> str:
 def parse_topic_arn(arn: str, parameter: str = "TopicArn") -> TopicArn:
     match = _TOPIC_ARN.fullmatch(arn)
     if match is None:
+        elements = len(arn.split(":"))
+        if elements < 6:  # AWS says why when the ARN is too short to be one
+            raise invalid_parameter(
+                f"Invalid parameter: {parameter} Reason: An ARN must have at least 6 elements, "
+                f"not {elements}"
+            )
         raise invalid_parameter(f"Invalid parameter: {parameter}")
     return TopicArn(arn, match.group(1), match.group(2), match.group(3))
 

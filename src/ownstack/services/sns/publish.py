@@ -36,18 +36,22 @@ _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
 class PublishOps(SnsBase):
     async def publish(self, ctx: RequestContext, params: Params) -> Result:
         topic = await self.topic(ctx, *_destination(params))
+        note = self._notification(ctx, topic, params)
         subs = await self.topic_subscriptions(topic.arn)
-        return await self._publish_one(ctx, topic, subs, params)
+        return await self._publish_one(topic, subs, note)
 
     async def publish_batch(self, ctx: RequestContext, params: Params) -> Result:
         topic = await self.topic(ctx, params["TopicArn"])
         entries = params.get("PublishBatchRequestEntries") or []
         _check_batch(entries)
+        # AWS refuses the whole batch when an entry is invalid (no group id, bad attributes,
+        # ...), so every entry is checked before any is published.
+        notes = [(entry["Id"], self._notification(ctx, topic, entry)) for entry in entries]
         subs = await self.topic_subscriptions(topic.arn)
         if topic.fifo:  # in order: sequence numbers follow the entries
-            outcomes = [await self._entry(ctx, topic, subs, entry) for entry in entries]
+            outcomes = [await self._entry(topic, subs, id_, note) for id_, note in notes]
         else:  # concurrently: their queue writes share commits
-            outcomes = await asyncio.gather(*(self._entry(ctx, topic, subs, e) for e in entries))
+            outcomes = await asyncio.gather(*(self._entry(topic, subs, *n) for n in notes))
         return {
             "Successful": [result for ok, result in outcomes if ok],
             "Failed": [result for ok, result in outcomes if not ok],
@@ -55,27 +59,22 @@ class PublishOps(SnsBase):
 
     async def _entry(
         self,
-        ctx: RequestContext,
         topic: TopicRecord,
         subs: list[SubscriptionRecord],
-        entry: Mapping[str, Any],
+        entry_id: str,
+        note: Notification,
     ) -> tuple[bool, dict[str, Any]]:
         """(True, its Successful entry) or (False, its Failed entry) for one batch entry."""
         try:
-            done = await self._publish_one(ctx, topic, subs, entry)
+            done = await self._publish_one(topic, subs, note)
         except ServiceError as err:
-            failed = {"Id": entry["Id"], "Code": err.code, "Message": err.message}
+            failed = {"Id": entry_id, "Code": err.code, "Message": err.message}
             return False, {**failed, "SenderFault": err.sender_fault}
-        return True, {"Id": entry["Id"], **done}
+        return True, {"Id": entry_id, **done}
 
     async def _publish_one(
-        self,
-        ctx: RequestContext,
-        topic: TopicRecord,
-        subs: list[SubscriptionRecord],
-        params: Mapping[str, Any],
+        self, topic: TopicRecord, subs: list[SubscriptionRecord], note: Notification
     ) -> dict[str, Any]:
-        note = self._notification(ctx, topic, params)
         if not topic.fifo:
             await self.fanout.publish(note, topic, subs)
             return {"MessageId": note.message_id}
@@ -156,13 +155,17 @@ def _destination(params: Params) -> tuple[str, str]:
             "Invalid parameter: TopicArn or TargetArn Reason: Only one of TopicArn or TargetArn "
             "may be specified"
         )
-    if not topic and not target:
+    if topic is None and target is None:
         raise invalid_parameter(
             "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter"
         )
-    if topic:
+    if topic is not None:  # even empty: AWS then complains about the ARN's shape
         return topic, "TopicArn"
     assert target is not None
+    if ":endpoint/" in target:  # a mobile push endpoint: ownstack has none
+        raise invalid_parameter(
+            "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified"
+        )
     return target, "TargetArn"
 
 

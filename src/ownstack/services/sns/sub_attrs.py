@@ -28,30 +28,51 @@ RAW_PROTOCOLS = ("sqs", "http", "https", "firehose")
 
 
 def apply_attributes(
-    protocol: str, current: Mapping[str, str], changes: Mapping[str, str]
+    protocol: str,
+    current: Mapping[str, str],
+    changes: Mapping[str, str],
+    reason: str = "",
+    fifo_pair: bool = False,
 ) -> dict[str, str]:
     """`current` with `changes` applied (an empty value removes an attribute), validated as a
-    whole; InvalidParameter as AWS words it."""
+    whole; InvalidParameter as AWS words it. `reason` is "Attributes Reason: " for Subscribe,
+    whose messages AWS words so, and "" for SetSubscriptionAttributes. `fifo_pair`: a FIFO
+    queue subscribed to a FIFO topic, whose dead-letter queue must be FIFO too."""
     merged = dict(current)
     for name, value in changes.items():
         if name not in SETTABLE:
             raise invalid_parameter("Invalid parameter: AttributeName")
+        if name == "RawMessageDelivery":
+            _check_raw(value, reason)  # an empty value is refused here, not a removal
         if value == "":
             merged.pop(name, None)
         else:
             merged[name] = value
     _check(protocol, merged)
+    if fifo_pair and "RedrivePolicy" in merged:
+        _check_fifo_dead_letter(merged["RedrivePolicy"])
     return merged
+
+
+def _check_fifo_dead_letter(redrive: str) -> None:
+    if not str(json.loads(redrive)["deadLetterTargetArn"]).endswith(".fifo"):
+        raise invalid_parameter(
+            "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO "
+            "Subscription to a FIFO Topic."
+        )
+
+
+def _check_raw(value: str, reason: str) -> None:
+    if value.lower() not in ("true", "false"):
+        raise invalid_parameter(
+            f"Invalid parameter: {reason}RawMessageDelivery: Invalid value [{value}]. "
+            "Must be true or false."
+        )
 
 
 def _check(protocol: str, attrs: dict[str, str]) -> None:
     raw = attrs.get("RawMessageDelivery")
     if raw is not None:
-        if raw.lower() not in ("true", "false"):
-            raise invalid_parameter(
-                f"Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value "
-                f"[{raw}]. Must be true or false."
-            )
         if protocol not in RAW_PROTOCOLS:
             raise invalid_parameter(
                 f"Invalid parameter: Attributes Reason: Delivery protocol [{protocol}] does not "
@@ -80,8 +101,10 @@ def _check(protocol: str, attrs: dict[str, str]) -> None:
 def _check_redrive(text: str) -> None:
     try:
         doc = json.loads(text)
-    except ValueError:
-        raise invalid_parameter("Invalid parameter: RedrivePolicy: failed to parse JSON") from None
+    except ValueError as exc:  # AWS appends its parser's complaint after a period
+        raise invalid_parameter(
+            f"Invalid parameter: RedrivePolicy: failed to parse JSON. {exc}"
+        ) from None
     target = doc.get("deadLetterTargetArn") if isinstance(doc, dict) else None
     if not isinstance(target, str):
         raise invalid_parameter("Invalid parameter: RedrivePolicy: deadLetterTargetArn is missing")
@@ -107,8 +130,11 @@ def shown_attributes(sub: SubscriptionRecord, topic: TopicRecord | None) -> dict
         policy = effective_policy(topic.attributes if topic else {}, sub.attributes)
         shown["EffectiveDeliveryPolicy"] = json.dumps(_policy_document(policy))
     shown.update(sub.attributes)
+    # The scope is shown only beside a policy, as AWS does (even when it was set alone).
     if "FilterPolicy" in sub.attributes:
         shown.setdefault("FilterPolicyScope", "MessageAttributes")
+    else:
+        shown.pop("FilterPolicyScope", None)
     return shown
 
 

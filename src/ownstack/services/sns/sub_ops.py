@@ -29,7 +29,10 @@ class SubscriptionAttributeOps(SnsBase):
             if raw is None:
                 raise subscription_not_found()
             sub = SubscriptionRecord.decode(raw.value)
-            sub.attributes = apply_attributes(sub.protocol, sub.attributes, change)
+            fifo_pair = sub.topic_arn.endswith(".fifo") and sub.endpoint.endswith(".fifo")
+            sub.attributes = apply_attributes(
+                sub.protocol, sub.attributes, change, fifo_pair=fifo_pair
+            )
             try:
                 await self.meta.commit([Put(SUBSCRIPTIONS, arn, sub.encode(), expect=raw.version)])
             except ConditionFailed:

@@ -22,11 +22,14 @@ PROTOCOLS = ("sqs", "http", "https", "lambda")
 PENDING = "pending confirmation"
 """What Subscribe returns for an unconfirmed subscription (without ReturnSubscriptionArn)."""
 LISTED_PENDING = "PendingConfirmation"
+SUBSCRIPTION_DEFAULTS = {"RawMessageDelivery": "false", "FilterPolicyScope": "MessageAttributes"}
 
 
 def check_endpoint(protocol: str, endpoint: str, topic: TopicRecord) -> None:
     if protocol not in PROTOCOLS:
-        raise invalid_parameter("Invalid parameter: Amazon SNS does not support this protocol")
+        raise invalid_parameter(
+            f"Invalid parameter: Amazon SNS does not support this protocol string: {protocol}"
+        )
     if protocol == "sqs" and not is_sqs_arn(endpoint):
         raise invalid_parameter("Invalid parameter: SQS endpoint ARN")
     if protocol == "lambda" and not is_lambda_arn(endpoint):
@@ -52,10 +55,13 @@ class SubscriptionOps(ConfirmationOps):
         endpoint = params.get("Endpoint") or ""
         check_endpoint(protocol, endpoint, topic)
         given = dict(params.get("Attributes") or {})
-        attrs = apply_attributes(protocol, {}, given)
+        fifo_pair = topic.fifo and endpoint.endswith(".fifo")
+        attrs = apply_attributes(
+            protocol, {}, given, reason="Attributes Reason: ", fifo_pair=fifo_pair
+        )
         existing = await self._existing(topic.arn, protocol, endpoint)
         if existing is not None:
-            if given and existing.attributes != attrs:
+            if not _same_attributes(existing.attributes, attrs):
                 raise invalid_parameter(
                     "Invalid parameter: Attributes Reason: Subscription already exists with "
                     "different attributes"
@@ -93,6 +99,8 @@ class SubscriptionOps(ConfirmationOps):
             owner=ctx.account_id,
             created=self.clock.now(),
             confirmed=not needs_confirmation,
+            # Confirmed at once by the signed Subscribe call itself, as AWS reports.
+            authenticated=not needs_confirmation,
             token=secrets.token_hex(64) if needs_confirmation else "",
             attributes=attrs,
         )
@@ -121,6 +129,12 @@ class SubscriptionOps(ConfirmationOps):
             entries.append(_listed(sub))
             last = sub.arn
         return {"Subscriptions": entries}
+
+
+def _same_attributes(existing: dict[str, str], given: dict[str, str]) -> bool:
+    """Subscribing again is idempotent when each attribute given matches the subscription's
+    (or its default when it has none); attributes left out are not compared, as on AWS."""
+    return all(existing.get(k, SUBSCRIPTION_DEFAULTS.get(k)) == v for k, v in given.items())
 
 
 def _listed(sub: SubscriptionRecord) -> dict[str, Any]:

@@ -25,6 +25,8 @@ def check_tags(tags: Sequence[dict[str, Any]]) -> dict[str, str]:
     out: dict[str, str] = {}
     for tag in tags:
         key, value = tag.get("Key") or "", tag.get("Value") or ""
+        if key in out:
+            raise invalid_parameter("Invalid parameter: Duplicated keys are not allowed.")
         if not 1 <= len(key) <= MAX_KEY or key.lower().startswith("aws:"):
             raise invalid_parameter(f"Invalid parameter: Tags Reason: Invalid tag key {key!r}")
         if len(value) > MAX_VALUE:

@@ -51,7 +51,7 @@ class TopicOps(SnsBase):
         self, arn: str, wanted: TopicRecord, given: set[str], tagged: bool
     ) -> None:
         """CreateTopic of an existing topic is a no-op returning its ARN, unless it asks for
-        attributes or tags the topic does not have."""
+        attributes or tags the topic does not have (a subset of its tags is fine)."""
         raw = await self.meta.get(TOPICS, arn)
         if raw is None:  # deleted meanwhile: the caller may simply retry
             raise invalid_parameter("Invalid parameter: Topic is being deleted")
@@ -66,7 +66,8 @@ class TopicOps(SnsBase):
                 "Invalid parameter: Attributes Reason: Topic already exists with different "
                 "attributes"
             )
-        if tagged and existing.tags != wanted.tags:
+        # Asking again for some of the topic's tags is fine; a tag it lacks is not.
+        if tagged and not wanted.tags.items() <= existing.tags.items():
             raise invalid_parameter(
                 "Invalid parameter: Tags Reason: Topic already exists with different tags"
             )

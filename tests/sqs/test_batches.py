@@ -145,3 +145,31 @@ def test_change_visibility_batch(sqs: Any) -> None:
         "There should be at least one ChangeMessageVisibilityBatchRequestEntry in the request.",
         400,
     )
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("MessageGroupId", "The request must contain the parameter MessageGroupId."),
+        (
+            "MessageDeduplicationId",
+            "The queue should either have ContentBasedDeduplication enabled or "
+            "MessageDeduplicationId provided explicitly",
+        ),
+    ],
+)
+def test_fifo_batch_without_group_or_dedup_id_fails_whole(
+    sqs: Any, missing: str, message: str
+) -> None:
+    url = sqs.create_queue(QueueName=unique() + ".fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
+    full = {"MessageBody": "m", "MessageGroupId": "g", "MessageDeduplicationId": "d1"}
+    lacking = {k: v for k, v in full.items() if k != missing} | {"Id": "b"}
+    if "MessageDeduplicationId" in lacking:
+        lacking["MessageDeduplicationId"] = "d2"
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "a", **full}, lacking])
+    # SendMessage says MissingParameter for the group; a batch says InvalidParameterValue.
+    assert error_of(exc) == ("InvalidParameterValue", message, 400)
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)

@@ -75,11 +75,13 @@ def test_message_attribute_name_selection(sqs: Any) -> None:
     url = new_queue(sqs)
     attrs = {
         name: {"DataType": "String", "StringValue": name}
-        for name in ("foo.a", "foo.b", "bar", "baz")
+        for name in ("foo.a", "foo.b", "food", "bar", "baz")
     }
     sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=attrs)
     for names, expected in (
-        (["foo.*"], {"foo.a", "foo.b"}),
+        # "prefix.*" is a plain prefix: "foo.*" takes "food" too, as on AWS ("Hel.*": "Hello").
+        (["foo.*"], {"foo.a", "foo.b", "food"}),
+        (["*"], set(attrs)),
         (["bar", "nope"], {"bar"}),
         ([".*"], set(attrs)),
         (["All"], set(attrs)),
@@ -311,9 +313,11 @@ def test_visibility_timeout_and_change(sqs: Any) -> None:
         sqs.change_message_visibility(
             QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"], VisibilityTimeout=10
         )
+    handle = msg["ReceiptHandle"]
     assert error_of(exc) == (
-        "AWS.SimpleQueueService.MessageNotInflight",
-        "Message does not exist or is not available for visibility timeout change.",
+        "InvalidParameterValue",
+        f"Value {handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist "
+        "or is not available for visibility timeout change.",
         400,
     )
 
@@ -341,3 +345,38 @@ def test_stale_receipt_deletes_nothing(sqs: Any) -> None:
     new = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
     sqs.delete_message(QueueUrl=url, ReceiptHandle=old["ReceiptHandle"])
     assert sqs.receive_message(QueueUrl=url)["Messages"][0]["MessageId"] == new["MessageId"]
+
+
+def test_attribute_names_take_unicode_letters_values_take_xml_characters(sqs: Any) -> None:
+    url = new_queue(sqs)
+    accepted = {"attr.1øßä": {"DataType": "String", "StringValue": "ok"}}
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=accepted)
+    got = sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"])["Messages"][0]
+    assert got["MessageAttributes"] == accepted
+    for name in ("a§b", "a!b"):
+        with pytest.raises(ClientError) as exc:
+            sqs.send_message(
+                QueueUrl=url,
+                MessageBody="x",
+                MessageAttributes={name: {"DataType": "String", "StringValue": "v"}},
+            )
+        assert error_of(exc)[0] == "InvalidParameterValue"
+    # A String value has the body's character restrictions.
+    bad = {"attr1": {"DataType": "String", "StringValue": "Invalid-\x08,\x0b"}}
+    with pytest.raises(ClientError) as exc:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageAttributes=bad)
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "Invalid binary character '#x8' was found in the value of message (user) attribute "
+        "'attr1', the set of allowed characters is #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to "
+        "#xFFFD | #x10000 to #x10FFFF",
+        400,
+    )
+
+
+def test_queue_url_may_be_the_bare_queue_name(sqs: Any) -> None:
+    name = unique()
+    sqs.create_queue(QueueName=name)
+    sent = sqs.send_message(QueueUrl=name, MessageBody="Using name instead of URL")
+    assert sent["MD5OfMessageBody"] == "86a83f96652a1bfad3891e7d523750cb"
+    assert sqs.receive_message(QueueUrl=name)["Messages"][0]["MessageId"] == sent["MessageId"]

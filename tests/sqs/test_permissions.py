@@ -60,3 +60,23 @@ def test_add_and_remove_permission(sqs: Any) -> None:
     with pytest.raises(ClientError) as exc:
         sqs.remove_permission(QueueUrl=url, Label="read")
     assert error_of(exc)[0] == "InvalidParameterValue"
+
+
+def test_first_permission_starts_a_2008_policy_and_removing_needs_one(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName=unique())["QueueUrl"]
+    with pytest.raises(ClientError) as exc:
+        sqs.remove_permission(QueueUrl=url, Label="nolabel")
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "Value nolabel for parameter Label is invalid. Reason: can't find label.",
+        400,
+    )
+    sqs.add_permission(
+        QueueUrl=url, Label="read", AWSAccountIds=["111122223333"], Actions=["ReceiveMessage"]
+    )
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])["Attributes"]
+    policy = json.loads(attrs["Policy"])
+    assert (policy["Version"], policy["Id"]) == (
+        "2008-10-17",
+        policy["Statement"][0]["Resource"] + "/SQSDefaultPolicy",
+    )

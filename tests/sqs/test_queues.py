@@ -297,3 +297,39 @@ def test_purge_queue_and_its_interval(sqs: Any) -> None:
         f"Only one PurgeQueue operation on {name} is allowed every 60 seconds.",
         403,
     )
+
+
+def test_fifo_queue_may_restate_its_type_never_change_it(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName=unique() + ".fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "true"})
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "false"})
+    assert error_of(exc) == (
+        "InvalidAttributeValue",
+        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+        400,
+    )
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["FifoQueue"])["Attributes"]
+    assert attrs == {"FifoQueue": "true"}
+
+
+def test_kms_and_sqs_managed_encryption_are_exclusive(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName=unique())["QueueUrl"]
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(
+            QueueUrl=url, Attributes={"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "true"}
+        )
+    assert error_of(exc) == (
+        "InvalidAttributeName",
+        "You can use one type of server-side encryption (SSE) at one time. You can either enable "
+        "KMS SSE or SQS SSE.",
+        400,
+    )
+    sqs.set_queue_attributes(
+        QueueUrl=url, Attributes={"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "false"}
+    )
+    names = ["KmsMasterKeyId", "SqsManagedSseEnabled"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    assert attrs == {"KmsMasterKeyId": "testKeyId", "SqsManagedSseEnabled": "false"}

@@ -3,6 +3,7 @@ move tasks, retention."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from typing import Any
@@ -69,6 +70,11 @@ def test_redrive_policy_is_normalized_and_listed(sqs: Any) -> None:
         (
             {"deadLetterTargetArn": "DLQ", "maxReceiveCount": 0},
             "Invalid value for maxReceiveCount: 0, valid values are from 1 to 1000 both inclusive",
+        ),
+        # A malformed ARN is refused before any lookup, in its own words.
+        (
+            {"deadLetterTargetArn": "dummy", "maxReceiveCount": 42},
+            "Invalid value for deadLetterTargetArn",
         ),
         (
             {
@@ -183,7 +189,12 @@ def test_move_task_to_destination_is_rate_limited(sqs: Any) -> None:
     )
     with pytest.raises(ClientError) as exc:
         sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=target_arn)
-    assert error_of(exc)[0] == "AWS.SimpleQueueService.UnsupportedOperation"
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "There is already a task running. Only one active task is allowed for a source queue arn "
+        "at a given time.",
+        400,
+    )
     task = wait_task(sqs, dlq_arn)
     assert time.monotonic() - started >= 2.0  # 2, 2, 1 messages: three one-second steps
     assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 5)
@@ -225,3 +236,32 @@ def test_move_task_errors(sqs: Any) -> None:
         sqs.start_message_move_task(SourceArn="arn:aws:sqs:us-east-1:123456789012:nope")
     assert error_of(exc)[0] == "ResourceNotFoundException"
     assert error_of(exc)[2] == 404
+
+
+def test_cancel_checks_the_handle_then_its_source_then_the_task(sqs: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        sqs.cancel_message_move_task(TaskHandle="foobared")
+    assert error_of(exc) == (
+        "InvalidParameterValue",
+        "Value for parameter TaskHandle is invalid.",
+        400,
+    )
+    dlq, dlq_arn = queue_with_arn(sqs)
+    src, _ = queue_with_arn(sqs, RedrivePolicy=redrive(dlq_arn, 1))
+    dead_letter(sqs, src, 1)
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn)["TaskHandle"]
+    wait_task(sqs, dlq_arn)
+    # Same source, a task that never existed (the handle names its task's start time).
+    key = base64.urlsafe_b64decode(handle).decode()
+    other = base64.urlsafe_b64encode(f"{key[:-20]}{0:020d}".encode()).decode()
+    with pytest.raises(ClientError) as exc:
+        sqs.cancel_message_move_task(TaskHandle=other)
+    assert error_of(exc) == ("ResourceNotFoundException", "Task does not exist.", 404)
+    sqs.delete_queue(QueueUrl=dlq)
+    with pytest.raises(ClientError) as exc:
+        sqs.cancel_message_move_task(TaskHandle=handle)
+    assert error_of(exc) == (
+        "ResourceNotFoundException",
+        "The resource that you specified for the SourceArn parameter doesn't exist.",
+        404,
+    )

@@ -15,7 +15,6 @@ from .base import SqsBase
 from .batch import batch_result, check_entries, failed
 from .errors import (
     invalid_value,
-    message_not_inflight,
     queue_does_not_exist,
     receipt_handle_invalid,
 )
@@ -94,7 +93,11 @@ def _visibility(seconds: int) -> float:
 
 def _ack_error(error: PortError, handle: str) -> ServiceError:
     if isinstance(error, MessageNotInflight):
-        return message_not_inflight()
+        return invalid_value(
+            "ReceiptHandle",
+            handle,
+            "Message does not exist or is not available for visibility timeout change",
+        )
     return receipt_handle_invalid(handle)
 
 

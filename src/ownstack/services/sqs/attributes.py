@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
+from ownstack.core.errors import ServiceError
 from ownstack.ports.queues import DEDUP_WINDOW, QueueSpec
 
 from .errors import invalid_attribute_name, invalid_attribute_value
@@ -59,10 +60,20 @@ def normalize(attrs: Mapping[str, str], fifo: bool, *, creating: bool) -> dict[s
     InvalidAttributeValue."""
     out: dict[str, str] = {}
     for name, value in attrs.items():
+        if name == "FifoQueue" and fifo and not creating:
+            _check_type_kept(value)  # a FIFO queue may restate its type, never change it
+            continue
         settable = name in SETTABLE and (creating or name != "FifoQueue")
         if not settable or (name in FIFO_ONLY and not fifo):
             raise invalid_attribute_name(name)
         out[name] = _normalize_one(name, value)
+    if out.get("KmsMasterKeyId") and out.get("SqsManagedSseEnabled") == "true":
+        raise ServiceError(
+            "InvalidAttributeName",
+            "You can use one type of server-side encryption (SSE) at one time. You can either "
+            "enable KMS SSE or SQS SSE.",
+            400,
+        )
     per_group = out.get("FifoThroughputLimit") == "perMessageGroupId"
     if fifo and per_group and out.get("DeduplicationScope", "queue") != "messageGroup":
         raise invalid_attribute_value(
@@ -71,6 +82,16 @@ def normalize(attrs: Mapping[str, str], fifo: bool, *, creating: bool) -> dict[s
             "DeduplicationScope is messageGroup",
         )
     return out
+
+
+def _check_type_kept(value: str) -> None:
+    if value.strip().lower() != "true":
+        raise ServiceError(
+            "InvalidAttributeValue",
+            "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not "
+            "supported.",
+            400,
+        )
 
 
 def _normalize_one(name: str, value: str) -> str:

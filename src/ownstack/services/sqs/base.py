@@ -15,7 +15,14 @@ from ownstack.ports.queues import QueueStore
 
 from .draining import Drain
 from .errors import access_denied, queue_does_not_exist
-from .records import QUEUES, QueueRecord, parse_queue_arn, parse_queue_url, queue_key
+from .records import (
+    QUEUES,
+    QueueRecord,
+    parse_queue_arn,
+    parse_queue_url,
+    queue_key,
+    valid_queue_name,
+)
 
 Change = Callable[[QueueRecord], Awaitable[None]]
 UPDATE_ATTEMPTS = 5
@@ -40,7 +47,7 @@ class SqsBase:
     async def queue(self, ctx: RequestContext, url: str) -> QueueRecord:
         """The queue a QueueUrl names, in the caller's region. Raises InvalidAddress,
         AccessDenied (another account's queue) or QueueDoesNotExist."""
-        account_id, name = parse_queue_url(url)
+        account_id, name = locate(ctx, url)
         if account_id != ctx.account_id:
             raise access_denied(url)
         found = await self.find(ctx.region, account_id, name)
@@ -52,7 +59,7 @@ class SqsBase:
         """Read the queue, let `change` modify the record (it may raise), write it back if no
         one else did meanwhile (else start over). Returns the record as written."""
         for _ in range(UPDATE_ATTEMPTS):
-            account_id, name = parse_queue_url(url)
+            account_id, name = locate(ctx, url)
             if account_id != ctx.account_id:
                 raise access_denied(url)
             key = queue_key(ctx.region, account_id, name)
@@ -105,6 +112,14 @@ class SqsBase:
         """The queues whose RedrivePolicy names `target` as their dead-letter queue."""
         base = queue_key(target.region, target.account_id, "")
         return [q async for _, q in self.scan_queues(base) if dead_letter_target(q) == target.arn]
+
+
+def locate(ctx: RequestContext, url: str) -> tuple[str, str]:
+    """(account id, queue name) a QueueUrl names. SQS also takes a bare queue name there,
+    meaning the caller's own queue. Raises InvalidAddress."""
+    if "/" not in url and valid_queue_name(url, url.endswith(".fifo")):
+        return ctx.account_id, url
+    return parse_queue_url(url)
 
 
 def dead_letter_target(queue: QueueRecord) -> str:

@@ -41,14 +41,6 @@ def receipt_handle_invalid(handle: str) -> ServiceError:
     )
 
 
-def message_not_inflight() -> ServiceError:
-    return ServiceError(
-        "MessageNotInflight",
-        "Message does not exist or is not available for visibility timeout change.",
-        400,
-    )
-
-
 def invalid_address(url: str) -> ServiceError:
     return ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.", 404)
 
@@ -59,7 +51,3 @@ def access_denied(url: str) -> ServiceError:
 
 def resource_not_found(message: str) -> ServiceError:
     return ServiceError("ResourceNotFoundException", message, 404)
-
-
-def unsupported_operation(message: str) -> ServiceError:
-    return ServiceError("UnsupportedOperation", message, 400)

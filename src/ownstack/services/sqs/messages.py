@@ -15,6 +15,7 @@ from ownstack.ports.queues import NewMessage, Sent
 from .attributes import int_attribute
 from .errors import invalid_parameter, invalid_value, missing_parameter
 from .msgattrs import (
+    INVALID_CHAR,
     Stored,
     attributes_size,
     encode_stored,
@@ -27,7 +28,6 @@ from .msgattrs import (
 from .records import QueueRecord
 
 MAX_DELAY = 900
-_INVALID_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _FIFO_ID = re.compile(r"[A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]{1,128}")
 _NOT_FOR_QUEUE_TYPE = "The request include parameter that is not valid for this queue type"
 
@@ -56,7 +56,7 @@ def prepare(sender_id: str, queue: QueueRecord, entry: Mapping[str, Any]) -> Pre
     body: str | None = entry.get("MessageBody")
     if not body:
         raise missing_parameter("MessageBody")
-    bad = _INVALID_CHAR.search(body)
+    bad = INVALID_CHAR.search(body)
     if bad is not None:
         raise ServiceError(
             "InvalidMessageContents",

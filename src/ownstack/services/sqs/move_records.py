@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from .errors import resource_not_found
+from .errors import invalid_parameter
 
 MOVES = "sqs:moves"
 """`<source queue ARN>/<started, ms, 20 digits>` -> MoveTaskRecord: a source's tasks in start
@@ -61,11 +61,11 @@ def task_handle(key: str) -> str:
 
 
 def key_of_handle(handle: str) -> str:
-    """The record key a TaskHandle names. Raises ResourceNotFoundException."""
+    """The record key a TaskHandle names. Raises InvalidParameterValue (not a handle)."""
     try:
         key = base64.urlsafe_b64decode(handle.encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         key = ""
     if not key.startswith("arn:aws:sqs:") or "/" not in key:
-        raise resource_not_found("Task does not exist.")
+        raise invalid_parameter("Value for parameter TaskHandle is invalid.")
     return key

@@ -18,7 +18,7 @@ from ownstack.core.service import Params, Result
 from ownstack.ports.meta import ABSENT, Put, prefix_end
 
 from .base import SqsBase
-from .errors import invalid_parameter, invalid_value, resource_not_found, unsupported_operation
+from .errors import invalid_parameter, invalid_value, resource_not_found
 from .move_records import (
     ACTIVE,
     CANCELLED,
@@ -53,7 +53,7 @@ class MoveOps(MoveSteps, SqsBase):
         if not await self.dead_letter_sources(source):
             raise invalid_parameter("Source queue must be configured as a Dead Letter Queue.")
         if await self._active_task(source.arn) is not None:
-            raise unsupported_operation(
+            raise invalid_parameter(
                 "There is already a task running. Only one active task is allowed for a source "
                 "queue arn at a given time."
             )
@@ -82,11 +82,14 @@ class MoveOps(MoveSteps, SqsBase):
 
     async def cancel_message_move_task(self, ctx: RequestContext, params: Params) -> Result:
         key = key_of_handle(params["TaskHandle"])
+        # The handle names its source queue: SQS checks that queue before the task.
+        await self._own_queue(ctx, key.rsplit("/", 1)[0], "SourceArn")
         found = await self.meta.get(MOVES, key)
-        task = MoveTaskRecord.decode(found.value) if found is not None else None
-        if found is None or task is None or task.status != RUNNING:
+        if found is None:
+            raise resource_not_found("Task does not exist.")
+        task = MoveTaskRecord.decode(found.value)
+        if task.status != RUNNING:
             raise resource_not_found("Task does not exist or is not running.")
-        await self._own_queue(ctx, task.source_arn, "TaskHandle")
         task.status = CANCELLING
         await self.meta.commit([Put(MOVES, key, task.encode(), expect=found.version)])
         runner = self.movers.get(key)

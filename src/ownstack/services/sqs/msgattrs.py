@@ -15,9 +15,11 @@ import msgspec
 from .errors import invalid_parameter
 
 MAX_ATTRIBUTES = 10
-_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+_NAME = re.compile(r"[\w.-]{1,256}")
 _TYPE = re.compile(r"(String|Number|Binary)(\.[\x20-\x7e]+)?")
 _STRING, _BINARY = 1, 2
+INVALID_CHAR = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""What a message body and a String attribute's value may not contain (XML 1.0's characters)."""
 
 
 class Attribute(msgspec.Struct, array_like=True, frozen=True):
@@ -104,6 +106,13 @@ def _parse_one(name: str, value: Mapping[str, Any], kind: str) -> Attribute:
         raise _empty_value(name, kind, base)
     if base == "Number":
         _check_number(name, text, kind)
+    bad = INVALID_CHAR.search(text)
+    if bad is not None:  # a String value has the body's restrictions (SendMessage's reference)
+        raise invalid_parameter(
+            f"Invalid binary character '#x{ord(bad.group()):X}' was found in the value of message "
+            f"({kind}) attribute '{name}', the set of allowed characters is #x9 | #xA | #xD | "
+            "#x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
+        )
     return Attribute(name, data_type, text=text)
 
 
@@ -186,11 +195,12 @@ def to_wire(attrs: list[Attribute]) -> dict[str, dict[str, Any]]:
 
 
 def select(attrs: list[Attribute], names: list[str] | None) -> list[Attribute]:
-    """The attributes MessageAttributeNames asks for: "All" / ".*", "prefix.*", exact names."""
+    """The attributes MessageAttributeNames asks for: "All" / "*" / ".*", "prefix.*", exact
+    names."""
     if not names or not attrs:
         return []
-    if "All" in names or ".*" in names:
+    if "All" in names or "*" in names or ".*" in names:
         return attrs
     exact = {n for n in names if not n.endswith(".*")}
-    prefixes = tuple(n[:-1] for n in names if n.endswith(".*"))
+    prefixes = tuple(n[:-2] for n in names if n.endswith(".*"))  # "Hel.*" takes "Hello" too
     return [a for a in attrs if a.name in exact or (prefixes and a.name.startswith(prefixes))]

@@ -51,6 +51,8 @@ class PermissionOps(SqsBase):
         label: str = params["Label"]
 
         async def remove(queue: QueueRecord) -> None:
+            if not queue.attributes.get("Policy"):
+                raise invalid_value("Label", label, "can't find label")
             policy = _policy(queue)
             kept = [s for s in policy["Statement"] if s.get("Sid") != label]
             if len(kept) == len(policy["Statement"]):
@@ -86,7 +88,7 @@ def _check(label: str, accounts: list[str], actions: list[str]) -> None:
 def _policy(queue: QueueRecord) -> dict[str, Any]:
     raw = queue.attributes.get("Policy")
     policy: dict[str, Any] = json.loads(raw) if raw else {}
-    policy.setdefault("Version", "2012-10-17")
+    policy.setdefault("Version", "2008-10-17")  # what AddPermission writes on AWS
     policy.setdefault("Id", f"{queue.arn}/SQSDefaultPolicy")
     statements = policy.get("Statement")
     if isinstance(statements, dict):

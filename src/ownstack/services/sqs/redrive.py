@@ -71,8 +71,10 @@ async def check_redrive_policy(value: str, source: QueueRecord, find_arn: FindAr
     policy = parse_redrive_policy(value)
     if policy is None:
         return ""
+    if parse_queue_arn(policy.target_arn) is None:
+        raise _invalid("RedrivePolicy", value, "Invalid value for deadLetterTargetArn")
     target = await find_arn(policy.target_arn)
-    if target is None or parse_queue_arn(policy.target_arn) is None:
+    if target is None:
         raise _invalid("RedrivePolicy", value, "Dead letter target does not exist")
     if target.fifo != source.fifo:
         raise _invalid(

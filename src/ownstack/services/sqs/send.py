@@ -11,7 +11,7 @@ from ownstack.ports.queues import QueueNotFound
 
 from .base import SqsBase
 from .batch import batch_result, check_entries, failed
-from .errors import queue_does_not_exist
+from .errors import invalid_parameter, queue_does_not_exist
 from .messages import Prepared, prepare
 from .records import QueueRecord
 
@@ -28,6 +28,8 @@ class SendOps(SqsBase):
     async def send_message_batch(self, ctx: RequestContext, params: Params) -> Result:
         entries = check_entries(params.get("Entries"), "SendMessageBatchRequestEntry")
         queue = await self.queue(ctx, params["QueueUrl"])
+        if queue.fifo:
+            _check_fifo_ids(queue, entries)
         ready: list[tuple[str, Prepared]] = []
         failures: list[dict[str, Any]] = []
         total = 0
@@ -56,6 +58,21 @@ class SendOps(SqsBase):
             return await self.queues.send(queue.id, [p.message for p in prepared])
         except QueueNotFound as exc:  # deleted while we were sending
             raise queue_does_not_exist() from exc
+
+
+def _check_fifo_ids(queue: QueueRecord, entries: list[dict[str, Any]]) -> None:
+    """SQS refuses a whole FIFO batch, not just the entry, when an entry lacks its group id or
+    (without content-based deduplication) its deduplication id; both are InvalidParameterValue
+    here, where SendMessage says MissingParameter for the group."""
+    content_based = queue.attributes.get("ContentBasedDeduplication") == "true"
+    for entry in entries:
+        if entry.get("MessageGroupId") is None:
+            raise invalid_parameter("The request must contain the parameter MessageGroupId.")
+        if entry.get("MessageDeduplicationId") is None and not content_based:
+            raise invalid_parameter(
+                "The queue should either have ContentBasedDeduplication enabled or "
+                "MessageDeduplicationId provided explicitly"
+            )
 
 
 def sender_id(ctx: RequestContext) -> str:

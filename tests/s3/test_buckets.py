@@ -91,7 +91,8 @@ def test_bucket_tagging(s3: Any) -> None:
     assert code_of(exc) == ("NoSuchTagSet", 404)
     assert exc.value.response["Error"]["Message"] == "The TagSet does not exist"
     tags = [{"Key": "env", "Value": "dev"}, {"Key": "team", "Value": "a b"}]
-    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
+    put = s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags})
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 204  # as S3: No Content
     assert s3.get_bucket_tagging(Bucket=name)["TagSet"] == tags
     resp = s3.delete_bucket_tagging(Bucket=name)
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204

@@ -134,6 +134,17 @@ def test_create_and_abort_multipart_and_list_parts() -> None:
     assert roundtrip_request("s3", "ListParts", parts) == ("ListParts", parts)
 
 
+def test_empty_numbers_and_flags_in_the_query_are_absent() -> None:
+    codec = load_wire("s3").codecs["rest-xml"]  # type: ignore[union-attr]
+    req = raw_request("GET", "/b/k", "uploadId=u&max-parts=&part-number-marker=")
+    assert match_and_parse(codec, req) == (
+        "ListParts",
+        {"Bucket": "b", "Key": "k", "UploadId": "u"},
+    )
+    listing = raw_request("GET", "/b", "list-type=2&max-keys=&fetch-owner=&prefix=")
+    assert match_and_parse(codec, listing) == ("ListObjectsV2", {"Bucket": "b", "Prefix": ""})
+
+
 def test_upload_part_keeps_body_unread() -> None:
     params = {"Bucket": "b", "Key": "k", "UploadId": "u", "PartNumber": 3, "Body": b"x" * 100}
     name, parsed = roundtrip_request("s3", "UploadPart", params)

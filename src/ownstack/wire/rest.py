@@ -126,7 +126,7 @@ class RestCodec:
         by_key = plan.query_map_by_key
         for key, values in query.items():
             binding = by_key.get(key)
-            if binding is not None:
+            if binding is not None and not _empty_value(binding.shape, values):
                 params[binding.member] = _query_value(binding.shape, values)
         if plan.query_map is not None:
             rest = {k: v[0] for k, v in query.items() if k not in by_key}
@@ -242,6 +242,15 @@ def _unquote_label(raw: str) -> str:
         return unquote(raw, errors="strict")
     except UnicodeDecodeError as exc:
         raise BadInputError("The URI is not valid UTF-8 after percent-decoding") from exc
+
+
+_VALUED_TYPES = frozenset({"integer", "long", "short", "byte", "boolean", "float", "double"})
+
+
+def _empty_value(shape: Shape, values: list[str]) -> bool:
+    """`max-parts=`: a number or flag sent with no value is no value at all (S3 reads it as
+    absent, rather than refusing it as an invalid integer)."""
+    return values == [""] and shape.type_name in _VALUED_TYPES
 
 
 def _query_value(shape: Shape, values: list[str]) -> Any:

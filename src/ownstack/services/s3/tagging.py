@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
-from ownstack.core.service import Params, Result
+from ownstack.core.service import STATUS, Params, Result
 from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import Put
 
@@ -157,7 +157,7 @@ class TaggingOps(S3Base):
     async def put_bucket_tagging(self, ctx: RequestContext, params: Params) -> Result:
         tags = check_tags(_pairs(params.get("Tagging")), bucket=True)
         await self._set_bucket_tags(ctx, params, tags)
-        return {}
+        return {STATUS: 204}  # S3 answers 204 No Content; the model names no status
 
     async def get_bucket_tagging(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await owned_bucket(self, ctx, params)

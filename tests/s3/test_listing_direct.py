@@ -320,7 +320,9 @@ def reference(keys: set[str], prefix: str, delimiter: str, after: str) -> list[t
         rest = key[len(prefix) :]
         if delimiter and delimiter in rest:
             cp = prefix + rest[: rest.index(delimiter) + len(delimiter)]
-            if not out or out[-1] != ("p", cp):
+            # A prefix sorting at or before the marker counts as listed already: a marker
+            # inside a rolled-up prefix (or naming it) skips it, as S3 does.
+            if cp > after and (not out or out[-1] != ("p", cp)):
                 out.append(("p", cp))
         else:
             out.append(("k", key))
@@ -364,11 +366,7 @@ def test_v2_paging_matches_reference(
         params["Delimiter"] = delimiter
     if start_after:
         params["StartAfter"] = start_after
-    expected = reference(keys, prefix, delimiter, start_after)
-    if start_after and any(e == ("p", start_after) for e in reference(keys, prefix, delimiter, "")):
-        # A StartAfter naming a common prefix skips everything under it.
-        expected = [e for e in expected if not e[1].startswith(start_after)]
-    assert all_pages(svc, params) == expected
+    assert all_pages(svc, params) == reference(keys, prefix, delimiter, start_after)
 
 
 def all_pages_v1(svc: ListingOps, params: dict[str, Any]) -> list[tuple[str, str]]:

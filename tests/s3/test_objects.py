@@ -250,3 +250,22 @@ def test_write_condition_headers_s3_does_not_take(s3: Any, bucket: str) -> None:
             s3.put_object(Bucket=bucket, Key="w", Body=b"x", **kwargs)
         assert code_of(exc) == ("NotImplemented", 501)
         assert exc.value.response["Error"]["Header"] == header
+
+
+def test_unsupported_encryption_is_refused_not_ignored(s3: Any, bucket: str) -> None:
+    customer_key = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32}
+    for extra in (customer_key, {"ServerSideEncryption": "aws:kms"}):
+        with pytest.raises(ClientError) as exc:
+            s3.put_object(Bucket=bucket, Key="enc", Body=b"secret", **extra)
+        assert code_of(exc) == ("NotImplemented", 501)
+        with pytest.raises(ClientError) as exc:
+            s3.create_multipart_upload(Bucket=bucket, Key="enc", **extra)
+        assert code_of(exc) == ("NotImplemented", 501)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    # SSE-S3 is what S3 applies anyway: asking for it is accepted.
+    s3.put_object(Bucket=bucket, Key="enc", Body=b"plain", ServerSideEncryption="AES256")
+    with pytest.raises(ClientError) as exc:  # a read with a customer key: refused too
+        s3.get_object(Bucket=bucket, Key="enc", **customer_key)
+    assert code_of(exc) == ("NotImplemented", 501)
+    assert s3.get_object(Bucket=bucket, Key="enc")["Body"].read() == b"plain"

@@ -10,6 +10,7 @@ from s3kit import ctx, error, run
 from ownstack.backends.memory import MemoryBlobs, MemoryMeta
 from ownstack.core.clock import ManualClock
 from ownstack.core.http import BytesBody
+from ownstack.core.service import STATUS
 from ownstack.services.s3.buckets import BucketOps
 from ownstack.services.s3.objects import ObjectOps
 from ownstack.services.s3.tagging import TaggingOps
@@ -76,7 +77,7 @@ def test_bucket_tagging(svc: Svc) -> None:
         {"BucketName": "bkt"},
     )
     many = tagset(*[(f"k{i:02d}", "v") for i in range(50)])
-    assert run(svc.put_bucket_tagging(ctx(), {"Bucket": "bkt", "Tagging": many})) == {}
+    assert run(svc.put_bucket_tagging(ctx(), {"Bucket": "bkt", "Tagging": many})) == {STATUS: 204}
     assert run(svc.get_bucket_tagging(ctx(), {"Bucket": "bkt"})) == many
     too_many = tagset(*[(f"k{i:02d}", "v") for i in range(51)])
     err = error(svc.put_bucket_tagging(ctx(), {"Bucket": "bkt", "Tagging": too_many}))

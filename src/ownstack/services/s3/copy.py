@@ -14,6 +14,7 @@ from .body import object_chunks
 from .checksums import ALGORITHMS, Digester, member
 from .conditions import check_copy_source
 from .copy_source import parse_copy_source
+from .encryption import refuse_unsupported_encryption
 from .headers import stored_headers, timestamp
 from .names import check_key, check_metadata, storage_class
 from .reads import check_version_id
@@ -27,6 +28,7 @@ _DIRECTIVES = ("COPY", "REPLACE")
 
 class CopyOps(S3Base):
     async def copy_object(self, ctx: RequestContext, params: Params) -> Result:
+        refuse_unsupported_encryption(params)
         key = params["Key"]
         check_key(key, self.limits.max_key_bytes)
         bucket = await owned_bucket(self, ctx, params)

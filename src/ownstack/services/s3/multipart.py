@@ -24,6 +24,7 @@ from .checksums import Digester, checksum_algorithms, member, trailers_of, verif
 from .conditions import check_copy_source, precondition_failed, to_epoch
 from .copy_source import parse_copy_range, parse_copy_source
 from .deletions import deletion_conflict, guard
+from .encryption import refuse_unsupported_encryption
 from .headers import stored_headers, timestamp
 from .multipart_checksums import check_part_algorithms, upload_checksum
 from .multipart_complete import MultipartCompleteOps
@@ -58,6 +59,7 @@ _RETRIES = 50
 
 class MultipartOps(MultipartCompleteOps, MultipartListOps):
     async def create_multipart_upload(self, ctx: RequestContext, params: Params) -> Result:
+        refuse_unsupported_encryption(params)
         bucket = await owned_bucket(self, ctx, params)
         key: str = params["Key"]
         check_key(key, self.limits.max_key_bytes)
@@ -93,6 +95,7 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
         return result
 
     async def upload_part(self, ctx: RequestContext, params: Params) -> Result:
+        refuse_unsupported_encryption(params)
         bucket = await owned_bucket(self, ctx, params)
         number = check_part_number(params.get("PartNumber"), self.limits.max_parts)
         loaded = await load_upload(self.meta, bucket, params["Key"], params.get("UploadId"))
@@ -117,6 +120,7 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
         return {"ETag": part.etag, **checksums}
 
     async def upload_part_copy(self, ctx: RequestContext, params: Params) -> Result:
+        refuse_unsupported_encryption(params)
         bucket = await owned_bucket(self, ctx, params)
         number = check_part_number(params.get("PartNumber"), self.limits.max_parts)
         loaded = await load_upload(self.meta, bucket, params["Key"], params.get("UploadId"))

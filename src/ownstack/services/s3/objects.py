@@ -13,6 +13,7 @@ from .access import owned_bucket
 from .base import canonical_user_id, no_such_key
 from .checksums import Digester, checksum_algorithms, member, trailers_of, verify_upload
 from .conditions import etag_matches, precondition_failed
+from .encryption import refuse_unsupported_encryption
 from .headers import stored_headers
 from .names import check_key, check_metadata, storage_class
 from .reads import ObjectReadOps, check_version_id
@@ -32,6 +33,7 @@ DEFAULT_CHECKSUM = "CRC64NVME"
 
 class ObjectOps(ObjectReadOps):
     async def put_object(self, ctx: RequestContext, params: Params) -> Result:
+        refuse_unsupported_encryption(params)
         key = params["Key"]
         check_key(key, self.limits.max_key_bytes)
         bucket = await owned_bucket(self, ctx, params)

@@ -13,6 +13,7 @@ from .access import check_owner
 from .base import S3Base
 from .body import object_payload
 from .conditions import check_read
+from .encryption import refuse_unsupported_encryption
 from .headers import object_output
 from .names import ARCHIVED_CLASSES
 from .records import ObjectRecord
@@ -72,6 +73,7 @@ class ObjectReadOps(S3Base):
         bucket = await self.bucket(ctx, params["Bucket"])
         check_owner(ctx, bucket, params)
         check_version_id(params.get("VersionId"))
+        refuse_unsupported_encryption(params)
         if ctx.principal.is_anonymous and any(params.get(p) for p in _OVERRIDE_PARAMS):
             raise ServiceError(
                 "InvalidRequest",

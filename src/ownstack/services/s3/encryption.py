@@ -1,0 +1,43 @@
+"""Server-side encryption parameters ownstack does not implement are refused, not ignored.
+
+Ignoring them would be worse than refusing: a client that sent an SSE-C key believes its object
+is encrypted with it and that a GET without the key fails, and one that asked for aws:kms
+believes KMS holds the key. Neither would be true. `AES256` (SSE-S3) stays accepted: it is what
+S3 applies to every object by default, so asking for it changes nothing a client can observe
+here.
+"""
+
+from __future__ import annotations
+
+from ownstack.core.errors import ServiceError
+from ownstack.core.service import Params
+
+_CUSTOMER_KEY = (
+    "SSECustomerAlgorithm",
+    "SSECustomerKey",
+    "SSECustomerKeyMD5",
+    "CopySourceSSECustomerAlgorithm",
+    "CopySourceSSECustomerKey",
+    "CopySourceSSECustomerKeyMD5",
+)
+_KMS = ("SSEKMSKeyId", "SSEKMSEncryptionContext", "BucketKeyEnabled")
+
+
+def refuse_unsupported_encryption(params: Params) -> None:
+    """501 NotImplemented for SSE-C (customer keys) and SSE-KMS requests."""
+    for name in _CUSTOMER_KEY:
+        if params.get(name) is not None:
+            raise _not_implemented("x-amz-server-side-encryption-customer-algorithm")
+    kind = params.get("ServerSideEncryption")
+    if (kind is not None and kind != "AES256") or any(params.get(n) is not None for n in _KMS):
+        raise _not_implemented("x-amz-server-side-encryption")
+
+
+def _not_implemented(header: str) -> ServiceError:
+    return ServiceError(
+        "NotImplemented",
+        "A header you provided implies functionality that is not implemented",
+        501,
+        sender_fault=False,
+        fields={"Header": header},
+    )

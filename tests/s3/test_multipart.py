@@ -317,6 +317,29 @@ def test_a_retried_complete_gets_the_same_answer(s3: Any, bucket: str) -> None:
     assert error_of(info)[:2] == ("NoSuchUpload", 404)
 
 
+def test_upload_without_algorithm_gets_the_default_checksum(s3: Any, bucket: str) -> None:
+    datas = [b"d" * PART, b"e" * 10]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="dflt")["UploadId"]
+    parts = []
+    for number, data in enumerate(datas, start=1):
+        res = s3.upload_part(  # boto3 sends a CRC32 of each part on its own
+            Bucket=bucket, Key="dflt", UploadId=upload_id, PartNumber=number, Body=data
+        )
+        parts.append({"PartNumber": number, "ETag": res["ETag"]})
+    listed = s3.list_parts(Bucket=bucket, Key="dflt", UploadId=upload_id)["Parts"]
+    assert all(not k.startswith("Checksum") for p in listed for k in p)  # none listed, as S3
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="dflt", UploadId=upload_id, MultipartUpload={"Parts": parts}
+    )
+    whole = base64.b64encode(crt.crc64nvme(b"".join(datas)).to_bytes(8, "big")).decode()
+    assert (done["ChecksumCRC64NVME"], done["ChecksumType"]) == (whole, "FULL_OBJECT")
+    head = s3.head_object(Bucket=bucket, Key="dflt", ChecksumMode="ENABLED")
+    assert (head["ChecksumCRC64NVME"], head["ChecksumType"]) == (whole, "FULL_OBJECT")
+    attrs = s3.get_object_attributes(Bucket=bucket, Key="dflt", ObjectAttributes=["ObjectParts"])
+    assert attrs["ObjectParts"]["TotalPartsCount"] == 2
+    assert "Parts" not in attrs["ObjectParts"]  # no checksum algorithm was asked for
+
+
 def test_list_parts_and_uploads_paging(s3: Any, bucket: str) -> None:
     upload_id = s3.create_multipart_upload(Bucket=bucket, Key="k")["UploadId"]
     for n in (1, 2, 3):

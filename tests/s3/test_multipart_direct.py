@@ -134,11 +134,15 @@ def test_create_upload_complete(env: Env) -> None:
         upload_id, [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]
     )
     expected_etag = f'"{hashlib.md5(b"".join(md5(d) for d in datas)).hexdigest()}-3"'
+    # No algorithm named: the object still gets S3's default full-object CRC64NVME.
+    default = base64.b64encode(crt.crc64nvme(b"".join(datas)).to_bytes(8, "big")).decode()
     assert result == {
         "Location": "http://localhost:9000/bkt/k",
         "Bucket": "bkt",
         "Key": "k",
         "ETag": expected_etag,
+        "ChecksumCRC64NVME": default,
+        "ChecksumType": "FULL_OBJECT",
     }
     obj = env.object()
     assert (obj.size, obj.etag, obj.part_sizes) == (15, expected_etag, [6, 7, 2])

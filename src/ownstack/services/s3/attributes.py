@@ -62,9 +62,9 @@ def _object_parts(rec: ObjectRecord, params: Params) -> dict[str, Any]:
         "MaxParts": max_parts,
         "IsTruncated": len(numbers) > max_parts,
     }
-    # S3 (general purpose buckets) lists the parts only of an object with a checksum, each
-    # part with its own checksum.
-    if rec.checksums:
+    # S3 (general purpose buckets) lists the parts only of an object uploaded with a checksum
+    # algorithm, each part with its own checksum (not for the default CRC64NVME alone).
+    if rec.part_checksums:
         out["Parts"] = [_part(rec, n) for n in page]
     if page:
         out["NextPartNumberMarker"] = page[-1]
@@ -72,7 +72,8 @@ def _object_parts(rec: ObjectRecord, params: Params) -> dict[str, Any]:
 
 
 def _part(rec: ObjectRecord, number: int) -> dict[str, Any]:
-    part: dict[str, Any] = {"PartNumber": number, "Size": rec.part_sizes[number - 1]}
-    if len(rec.part_checksums) == len(rec.part_sizes):  # not in records written before them
-        part[next(iter(rec.checksums))] = rec.part_checksums[number - 1]
-    return part
+    return {
+        "PartNumber": number,
+        "Size": rec.part_sizes[number - 1],
+        next(iter(rec.checksums)): rec.part_checksums[number - 1],
+    }

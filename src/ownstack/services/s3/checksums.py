@@ -42,6 +42,11 @@ _MEMBERS = tuple((alg, member(alg), header(alg)) for alg in ALGORITHMS)
 params twice, and formatting the names each time was ~1/3 of that lookup."""
 
 
+DEFAULT_CHECKSUM = "CRC64NVME"
+"""What S3 computes and stores for an upload that names no checksum algorithm (a PutObject;
+for a multipart upload, the full-object combination of its parts')."""
+
+
 class Digester:
     """MD5 (always) plus the requested checksums over a stream of chunks."""
 

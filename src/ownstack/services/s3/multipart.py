@@ -20,7 +20,14 @@ from ownstack.ports.meta import ABSENT, Check, Delete, Op, Put
 from .access import owned_bucket
 from .base import canonical_user_id, no_such_key
 from .body import object_chunks
-from .checksums import Digester, checksum_algorithms, member, trailers_of, verify_upload
+from .checksums import (
+    DEFAULT_CHECKSUM,
+    Digester,
+    checksum_algorithms,
+    member,
+    trailers_of,
+    verify_upload,
+)
 from .conditions import check_copy_source, precondition_failed, to_epoch
 from .copy_source import parse_copy_range, parse_copy_source
 from .deletions import deletion_conflict, guard
@@ -102,7 +109,7 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
         algorithm = loaded.upload.checksum_algorithm
         sent = checksum_algorithms(params)
         check_part_algorithms(algorithm, [a for a in sent if params.get(member(a)) is not None])
-        digester = Digester({*sent, *([algorithm] if algorithm else [])})
+        digester = Digester({*sent, algorithm or DEFAULT_CHECKSUM})
         body = params.get("Body")
         ref = await self.blobs.put(_chunks(body), observe=digester.update)
         try:
@@ -112,6 +119,8 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
             if algorithm:
                 checksums[member(algorithm)] = digester.checksum_b64(algorithm)
             part = self._mpu_part(number, ref, f'"{digester.md5_hex()}"', checksums)
+            if not algorithm:
+                part.default_crc64 = digester.checksum_b64(DEFAULT_CHECKSUM)
             await self._mpu_commit_part(bucket, loaded, part)
         except Exception:  # not BaseException: a cancelled commit may still land (see
             # writes.discard_segments); then the new blob must stay referenced
@@ -127,12 +136,14 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
         source = await self._mpu_copy_source(ctx, params)
         start, end = self._mpu_copy_range(params, source)
         algorithm = loaded.upload.checksum_algorithm
-        digester = Digester([algorithm] if algorithm else [])
+        digester = Digester([algorithm or DEFAULT_CHECKSUM])
         chunks = object_chunks(self.blobs, source, start, end)
         ref = await self.blobs.put(chunks, observe=digester.update)
         try:
             checksums = {member(algorithm): digester.checksum_b64(algorithm)} if algorithm else {}
             part = self._mpu_part(number, ref, f'"{digester.md5_hex()}"', checksums)
+            if not algorithm:
+                part.default_crc64 = digester.checksum_b64(DEFAULT_CHECKSUM)
             await self._mpu_commit_part(bucket, loaded, part)
         except Exception:  # not BaseException: a cancelled commit may still land (see
             # writes.discard_segments); then the new blob must stay referenced

@@ -9,7 +9,7 @@ never a broken object).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -21,10 +21,10 @@ from ownstack.ports.meta import ABSENT, Delete, Op, Put, Record
 
 from .access import owned_bucket
 from .base import S3Base, no_such_key
-from .checksums import member
+from .checksums import DEFAULT_CHECKSUM, member
 from .conditions import etag_matches, precondition_failed
 from .delete_objects import delete_segments, malformed_xml
-from .multipart_checksums import check_sent_object_checksum, object_checksum
+from .multipart_checksums import FULL_OBJECT, check_sent_object_checksum, object_checksum
 from .multipart_store import (
     LoadedUpload,
     all_parts,
@@ -235,7 +235,22 @@ def _object_record(loaded: LoadedUpload, chosen: list[PartRecord], params: Param
             obj.checksums = {name: value}
             obj.checksum_type = upload.checksum_type
             obj.part_checksums = [p.checksums[name] for p in chosen]
+    else:
+        _default_checksum(obj, chosen)
     return obj
+
+
+def _default_checksum(obj: ObjectRecord, chosen: list[PartRecord]) -> None:
+    """An upload naming no algorithm still gets S3's default: a full-object CRC64NVME,
+    combined from its parts' (none for parts stored before they were kept). No part
+    checksums: the parts have no checksum a client asked for."""
+    if not all(p.default_crc64 for p in chosen):
+        return
+    parts = [replace(p, checksums={"ChecksumCRC64NVME": p.default_crc64}) for p in chosen]
+    value = object_checksum(DEFAULT_CHECKSUM, FULL_OBJECT, parts)
+    if value is not None:
+        obj.checksums = {"ChecksumCRC64NVME": value}
+        obj.checksum_type = FULL_OBJECT
 
 
 def _check_conditions(key: str, existing: Record | None, params: Params, initiated: float) -> None:

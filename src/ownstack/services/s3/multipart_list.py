@@ -63,14 +63,16 @@ def _owner(bucket: BucketRecord, upload: UploadRecord) -> dict[str, str]:
     return owner_of(bucket, upload.owner_id, upload.owner_name)
 
 
-def _part_entry(part: PartRecord) -> dict[str, Any]:
-    return {
+def _part_entry(part: PartRecord, upload: UploadRecord) -> dict[str, Any]:
+    entry: dict[str, Any] = {
         "PartNumber": part.part_number,
         "LastModified": timestamp(part.last_modified),
         "ETag": part.etag,
         "Size": part.size,
-        **part.checksums,
     }
+    if upload.checksum_algorithm:  # as S3: an upload naming none lists no part checksums
+        entry.update(part.checksums)
+    return entry
 
 
 def _upload_entry(bucket: BucketRecord, upload: UploadRecord, encode: Encode) -> dict[str, Any]:
@@ -115,7 +117,7 @@ class MultipartListOps(S3Base):
         # Always present, as on S3: the last part listed, or 0 when none was.
         result["NextPartNumberMarker"] = parts[-1].part_number if parts else 0
         if parts:
-            result["Parts"] = [_part_entry(p) for p in parts]
+            result["Parts"] = [_part_entry(p, upload) for p in parts]
         if upload.checksum_algorithm:
             result["ChecksumAlgorithm"] = upload.checksum_algorithm
             result["ChecksumType"] = upload.checksum_type

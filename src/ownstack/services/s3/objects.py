@@ -11,7 +11,14 @@ from ownstack.ports.meta import Delete
 
 from .access import owned_bucket
 from .base import canonical_user_id, no_such_key
-from .checksums import Digester, checksum_algorithms, member, trailers_of, verify_upload
+from .checksums import (
+    DEFAULT_CHECKSUM,
+    Digester,
+    checksum_algorithms,
+    member,
+    trailers_of,
+    verify_upload,
+)
 from .conditions import etag_matches, precondition_failed
 from .encryption import refuse_unsupported_encryption
 from .headers import stored_headers
@@ -26,9 +33,6 @@ from .writes import (
     entity_too_large,
     store_bytes,
 )
-
-DEFAULT_CHECKSUM = "CRC64NVME"
-"""What S3 computes and stores for an upload that names no checksum algorithm."""
 
 
 class ObjectOps(ObjectReadOps):

@@ -160,6 +160,9 @@ class PartRecord:
     last_modified: float
     blob_id: str
     checksums: dict[str, str] = field(default_factory=dict)
+    default_crc64: str = ""
+    """The part's CRC64NVME (base64) when its upload names no checksum algorithm: what the
+    object's default full-object checksum is combined from at completion. Not listed."""
 
     def encode(self) -> bytes:
         return _ENCODER.encode(self)

@@ -21,10 +21,14 @@ _CUSTOMER_KEY = (
     "CopySourceSSECustomerKeyMD5",
 )
 _KMS = ("SSEKMSKeyId", "SSEKMSEncryptionContext", "BucketKeyEnabled")
+_ANY = frozenset((*_CUSTOMER_KEY, *_KMS, "ServerSideEncryption"))
+"""Every encryption member: one set test clears the common request (it names none)."""
 
 
 def refuse_unsupported_encryption(params: Params) -> None:
     """501 NotImplemented for SSE-C (customer keys) and SSE-KMS requests."""
+    if _ANY.isdisjoint(params):
+        return
     for name in _CUSTOMER_KEY:
         if params.get(name) is not None:
             raise _not_implemented("x-amz-server-side-encryption-customer-algorithm")

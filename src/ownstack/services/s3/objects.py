@@ -28,6 +28,7 @@ from .records import ObjectRecord, objects_ns
 from .tagging import tags_from_header
 from .writes import (
     StoredBytes,
+    check_condition_headers,
     commit_replacing,
     discard_segments,
     entity_too_large,
@@ -42,6 +43,7 @@ class ObjectOps(ObjectReadOps):
         check_key(key, self.limits.max_key_bytes)
         bucket = await owned_bucket(self, ctx, params)
         # Everything that can be rejected up front is, before a byte of the body is read.
+        check_condition_headers(params)
         rec = ObjectRecord(
             size=0,
             etag="",

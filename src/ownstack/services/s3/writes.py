@@ -114,7 +114,7 @@ async def _commit(
 ) -> bytes | None:
     """commit_object's work; returns the encoded record replaced."""
     ns, bucket_guard = objects_ns(bucket.id), guard(bucket.id)
-    _check_condition_headers(params)
+    check_condition_headers(params)  # also up front in PutObject; CopyObject relies on this
     try:
         if_none_match = params.get("IfNoneMatch")
         if if_none_match is not None:
@@ -133,7 +133,7 @@ async def _commit(
     return None if replaced is None else replaced.value
 
 
-def _check_condition_headers(params: Params) -> None:
+def check_condition_headers(params: Params) -> None:
     """S3 takes one write condition at a time, and If-Match only with an ETag."""
     if params.get("IfNoneMatch") is not None and params.get("IfMatch") is not None:
         raise _not_implemented(

@@ -244,15 +244,18 @@ def sha256_b64(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-def test_get_part_returns_that_parts_checksum(s3: Any, bucket: str) -> None:
-    datas = [b"p" * PART, b"q" * 321]
-    created = s3.create_multipart_upload(Bucket=bucket, Key="pc", ChecksumAlgorithm="SHA256")
-    upload_id = created["UploadId"]
+def sha256_upload(
+    s3: Any, bucket: str, key: str, datas: list[bytes]
+) -> tuple[str, list[dict[str, Any]]]:
+    """A SHA256 upload with `datas` as its parts: its id and the part list to complete with."""
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key=key, ChecksumAlgorithm="SHA256")[
+        "UploadId"
+    ]
     parts = []
     for number, data in enumerate(datas, start=1):
         res = s3.upload_part(
             Bucket=bucket,
-            Key="pc",
+            Key=key,
             UploadId=upload_id,
             PartNumber=number,
             Body=data,
@@ -261,6 +264,12 @@ def test_get_part_returns_that_parts_checksum(s3: Any, bucket: str) -> None:
         parts.append(
             {"PartNumber": number, "ETag": res["ETag"], "ChecksumSHA256": sha256_b64(data)}
         )
+    return upload_id, parts
+
+
+def test_get_part_returns_that_parts_checksum(s3: Any, bucket: str) -> None:
+    datas = [b"p" * PART, b"q" * 321]
+    upload_id, parts = sha256_upload(s3, bucket, "pc", datas)
     s3.complete_multipart_upload(
         Bucket=bucket, Key="pc", UploadId=upload_id, MultipartUpload={"Parts": parts}
     )
@@ -277,22 +286,7 @@ def test_a_retried_complete_gets_the_same_answer(s3: Any, bucket: str) -> None:
     # A client whose first CompleteMultipartUpload answer was lost retries it: S3 answers the
     # same again rather than NoSuchUpload, while the object is the one that upload made.
     datas = [b"r" * PART, b"s" * 99]
-    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="rc", ChecksumAlgorithm="SHA256")[
-        "UploadId"
-    ]
-    parts = []
-    for number, data in enumerate(datas, start=1):
-        res = s3.upload_part(
-            Bucket=bucket,
-            Key="rc",
-            UploadId=upload_id,
-            PartNumber=number,
-            Body=data,
-            ChecksumAlgorithm="SHA256",
-        )
-        parts.append(
-            {"PartNumber": number, "ETag": res["ETag"], "ChecksumSHA256": sha256_b64(data)}
-        )
+    upload_id, parts = sha256_upload(s3, bucket, "rc", datas)
 
     def complete(listed: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         return s3.complete_multipart_upload(  # type: ignore[no-any-return]

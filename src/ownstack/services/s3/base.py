@@ -74,6 +74,17 @@ def no_such_key(key: str) -> ServiceError:
     return ServiceError("NoSuchKey", "The specified key does not exist.", 404, fields={"Key": key})
 
 
+def header_not_implemented(header: str, detail: str = "") -> ServiceError:
+    """S3's 501 for a header (or header value) that asks for what it does not do."""
+    fields = {"Header": header, **({"additionalMessage": detail} if detail else {})}
+    return ServiceError(
+        "NotImplemented",
+        "A header you provided implies functionality that is not implemented",
+        501,
+        fields=fields,
+    )
+
+
 @functools.lru_cache(maxsize=4096)
 def canonical_user_id(account_id: str) -> str:
     """The owner's canonical user id (64 hex chars, as S3 shows in Owner/ID), stable per account.

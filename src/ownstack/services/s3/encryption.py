@@ -9,8 +9,9 @@ here.
 
 from __future__ import annotations
 
-from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params
+
+from .base import header_not_implemented
 
 _CUSTOMER_KEY = (
     "SSECustomerAlgorithm",
@@ -31,17 +32,7 @@ def refuse_unsupported_encryption(params: Params) -> None:
         return
     for name in _CUSTOMER_KEY:
         if params.get(name) is not None:
-            raise _not_implemented("x-amz-server-side-encryption-customer-algorithm")
+            raise header_not_implemented("x-amz-server-side-encryption-customer-algorithm")
     kind = params.get("ServerSideEncryption")
     if (kind is not None and kind != "AES256") or any(params.get(n) is not None for n in _KMS):
-        raise _not_implemented("x-amz-server-side-encryption")
-
-
-def _not_implemented(header: str) -> ServiceError:
-    return ServiceError(
-        "NotImplemented",
-        "A header you provided implies functionality that is not implemented",
-        501,
-        sender_fault=False,
-        fields={"Header": header},
-    )
+        raise header_not_implemented("x-amz-server-side-encryption")

@@ -20,7 +20,7 @@ from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import ABSENT, Delete, Op, Put, Record
 
 from .access import owned_bucket
-from .base import S3Base, no_such_key
+from .base import S3Base, header_not_implemented, no_such_key
 from .checksums import DEFAULT_CHECKSUM, member
 from .conditions import etag_matches, precondition_failed
 from .delete_objects import delete_segments, malformed_xml
@@ -258,12 +258,7 @@ def _check_conditions(key: str, existing: Record | None, params: Params, initiat
     if_none_match = params.get("IfNoneMatch")
     if if_none_match is not None:
         if str(if_none_match).strip() != "*":
-            raise ServiceError(
-                "NotImplemented",
-                "A header you provided implies functionality that is not implemented",
-                501,
-                fields={"Header": "If-None-Match"},
-            )
+            raise header_not_implemented("If-None-Match")
         if existing is not None:
             raise precondition_failed("If-None-Match")
     if_match = params.get("IfMatch")

@@ -18,7 +18,7 @@ from ownstack.ports.blobs import BlobStore
 from ownstack.ports.errors import ConditionFailed, PortError
 from ownstack.ports.meta import ABSENT, Check, MetaStore, Put
 
-from .base import no_such_key
+from .base import header_not_implemented, no_such_key
 from .checksums import Digester
 from .conditions import etag_matches, precondition_failed
 from .deletions import deletion_conflict, guard
@@ -136,34 +136,20 @@ async def _commit(
 def check_condition_headers(params: Params) -> None:
     """S3 takes one write condition at a time, and If-Match only with an ETag."""
     if params.get("IfNoneMatch") is not None and params.get("IfMatch") is not None:
-        raise _not_implemented(
+        raise header_not_implemented(
             "If-Match,If-None-Match", "Multiple conditional request headers present in the request"
         )
     if str(params.get("IfMatch", "")).strip() == "*":
-        raise _not_implemented(
+        raise header_not_implemented(
             "If-Match", "We don't accept the provided value of If-Match header for this API"
         )
-
-
-def _not_implemented(header: str, detail: str) -> ServiceError:
-    return ServiceError(
-        "NotImplemented",
-        "A header you provided implies functionality that is not implemented",
-        501,
-        fields={"Header": header, "additionalMessage": detail},
-    )
 
 
 async def _commit_if_absent(
     meta: MetaStore, ns: str, key: str, rec: ObjectRecord, value: str, bucket_guard: Check
 ) -> None:
     if value.strip() != "*":
-        raise ServiceError(
-            "NotImplemented",
-            "A header you provided implies functionality that is not implemented",
-            501,
-            fields={"Header": "If-None-Match"},
-        )
+        raise header_not_implemented("If-None-Match")
     try:
         await meta.commit([Put(ns, key, rec.encode(), expect=ABSENT), bucket_guard])
     except ConditionFailed as exc:

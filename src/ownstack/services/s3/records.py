@@ -18,16 +18,13 @@ from dataclasses import dataclass, field
 
 import msgspec
 
+from ownstack.core.records import JsonRecord
+
 BUCKETS = "s3:buckets"
 
-# Records are JSON objects with one member per dataclass field, in field order, inline bytes
-# as base64: the format existing data dirs hold. msgspec encodes and decodes the dataclasses
-# directly, 5-7x faster than json + dataclasses.asdict / cls(**data) (1 KiB object record:
-# encode ~16 -> ~2.3 us, decode ~13 -> ~2.2 us; every GET decodes a bucket and an object
-# record, every PUT encodes one). For ASCII text the bytes are exactly what json.dumps wrote;
-# other text is written as UTF-8 instead of \u escapes, the same JSON value either way.
-# Members a record lacks take their defaults; members it has that the class lacks are ignored.
-_ENCODER = msgspec.json.Encoder()
+# Records are JsonRecords (core/records.py): JSON objects, one member per field, inline bytes
+# as base64. For ASCII text the bytes are exactly what json.dumps wrote when these records
+# began; other text is written as UTF-8 instead of \u escapes, the same JSON value either way.
 
 
 def objects_ns(bucket_id: str) -> str:
@@ -52,7 +49,7 @@ def part_key(part_number: int) -> str:
 
 
 @dataclass(slots=True)
-class BucketRecord:
+class BucketRecord(JsonRecord):
     name: str
     id: str
     """Opaque id naming the bucket's namespaces: a re-created bucket never sees old records."""
@@ -64,13 +61,6 @@ class BucketRecord:
     """Canonical user id of the owner (Owner/ID in listings)."""
     owner_name: str = ""
 
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> BucketRecord:
-        return _BUCKET_DECODER.decode(raw)
-
 
 @dataclass(slots=True)
 class Segment:
@@ -79,7 +69,7 @@ class Segment:
 
 
 @dataclass(slots=True)
-class ObjectRecord:
+class ObjectRecord(JsonRecord):
     size: int
     etag: str
     """Quoted, as sent in the ETag header: '"<md5 hex>"' or '"<md5 of md5s>-<parts>"'."""
@@ -110,13 +100,6 @@ class ObjectRecord:
     owner_id: str = ""
     owner_name: str = ""
 
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> ObjectRecord:
-        return _OBJECT_DECODER.decode(raw)
-
     @staticmethod
     def segments_of(raw: bytes) -> list[Segment]:
         """The segments of an encoded record, without building the rest of it (its inline
@@ -130,7 +113,7 @@ class _SegmentsOnly:
 
 
 @dataclass(slots=True)
-class UploadRecord:
+class UploadRecord(JsonRecord):
     key: str
     upload_id: str
     initiated: float
@@ -144,16 +127,9 @@ class UploadRecord:
     owner_id: str = ""
     owner_name: str = ""
 
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> UploadRecord:
-        return _UPLOAD_DECODER.decode(raw)
-
 
 @dataclass(slots=True)
-class PartRecord:
+class PartRecord(JsonRecord):
     part_number: int
     size: int
     etag: str
@@ -164,16 +140,5 @@ class PartRecord:
     """The part's CRC64NVME (base64) when its upload names no checksum algorithm: what the
     object's default full-object checksum is combined from at completion. Not listed."""
 
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
 
-    @classmethod
-    def decode(cls, raw: bytes) -> PartRecord:
-        return _PART_DECODER.decode(raw)
-
-
-_BUCKET_DECODER = msgspec.json.Decoder(BucketRecord)
-_OBJECT_DECODER = msgspec.json.Decoder(ObjectRecord)
 _SEGMENTS_DECODER = msgspec.json.Decoder(_SegmentsOnly)
-_UPLOAD_DECODER = msgspec.json.Decoder(UploadRecord)
-_PART_DECODER = msgspec.json.Decoder(PartRecord)

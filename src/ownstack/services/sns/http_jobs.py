@@ -13,15 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import msgspec
-
+from ownstack.core.records import JsonRecord
 from ownstack.events.bus import Delivery
 from ownstack.ports.meta import Delete, MetaStore, Put
 
 from .delivery_policy import RetryPolicy
 
 HTTP_JOBS = "sns:http"
-_ENCODER = msgspec.json.Encoder()
 _PAGE = 1000
 
 
@@ -55,15 +53,12 @@ class _DeadLetter:
 
 
 @dataclass(slots=True)
-class JobRecord:
+class JobRecord(JsonRecord):
     url: str
     body: str
     headers: list[tuple[str, str]]
     policy: RetryPolicy
     dead_letter: _DeadLetter | None = None
-
-
-_DECODER = msgspec.json.Decoder(JobRecord)
 
 
 def _encode(job: HttpJob) -> bytes:
@@ -79,7 +74,7 @@ def _encode(job: HttpJob) -> bytes:
             dead.target, dead.body, _attributes(dead.attributes), dead.group, dead.dedup_id
         ),
     )
-    return _ENCODER.encode(record)
+    return record.encode()
 
 
 def _attributes(attributes: Mapping[str, Mapping[str, Any]]) -> list[_Attribute]:
@@ -90,7 +85,7 @@ def _attributes(attributes: Mapping[str, Mapping[str, Any]]) -> list[_Attribute]
 
 
 def _decode(key: str, raw: bytes) -> HttpJob:
-    record = _DECODER.decode(raw)
+    record = JobRecord.decode(raw)
     dead = record.dead_letter
     delivery = None
     if dead is not None:

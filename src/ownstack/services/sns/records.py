@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import msgspec
+from ownstack.core.records import JsonRecord
 
 TOPICS = "sns:topics"
 SUBSCRIPTIONS = "sns:subs"
@@ -24,7 +24,6 @@ TOKENS = "sns:tokens"
 TOKEN_TTL = 3 * 86400.0
 """Seconds a confirmation token stays valid (AWS: three days)."""
 SIGNING = "sns:signing"
-_ENCODER = msgspec.json.Encoder()
 
 
 def dedup_ns(topic_id: str) -> str:
@@ -32,7 +31,7 @@ def dedup_ns(topic_id: str) -> str:
 
 
 @dataclass(slots=True)
-class TopicRecord:
+class TopicRecord(JsonRecord):
     arn: str
     name: str
     id: str
@@ -44,16 +43,9 @@ class TopicRecord:
     """The attributes set by CreateTopic / SetTopicAttributes (Policy, DisplayName, ...)."""
     tags: dict[str, str] = field(default_factory=dict)
 
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> TopicRecord:
-        return _TOPIC_DECODER.decode(raw)
-
 
 @dataclass(slots=True)
-class SubscriptionRecord:
+class SubscriptionRecord(JsonRecord):
     arn: str
     topic_arn: str
     protocol: str
@@ -70,65 +62,30 @@ class SubscriptionRecord:
     authenticate_unsubscribe: bool = False
     """Confirmed with AuthenticateOnUnsubscribe: only a signed Unsubscribe removes it."""
 
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> SubscriptionRecord:
-        return _SUB_DECODER.decode(raw)
-
     @property
     def raw_delivery(self) -> bool:
         return self.attributes.get("RawMessageDelivery", "false").lower() == "true"
 
 
 @dataclass(slots=True)
-class TokenRecord:
+class TokenRecord(JsonRecord):
     arn: str
     """The subscription the token confirms."""
     expires: float
     restore: SubscriptionRecord | None = None
     """UnsubscribeConfirmation tokens: the subscription that confirming brings back."""
 
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> TokenRecord:
-        return _TOKEN_DECODER.decode(raw)
-
 
 @dataclass(slots=True)
-class DedupRecord:
+class DedupRecord(JsonRecord):
     message_id: str
     sequence: str
     at: float
 
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> DedupRecord:
-        return _DEDUP_DECODER.decode(raw)
-
 
 @dataclass(slots=True)
-class SigningKeyRecord:
+class SigningKeyRecord(JsonRecord):
     key_pem: str
     cert_pem: str
     key_id: str
     """Names the certificate's URL (SimpleNotificationService-<key_id>.pem)."""
-
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> SigningKeyRecord:
-        return _KEY_DECODER.decode(raw)
-
-
-_TOPIC_DECODER = msgspec.json.Decoder(TopicRecord)
-_SUB_DECODER = msgspec.json.Decoder(SubscriptionRecord)
-_DEDUP_DECODER = msgspec.json.Decoder(DedupRecord)
-_TOKEN_DECODER = msgspec.json.Decoder(TokenRecord)
-_KEY_DECODER = msgspec.json.Decoder(SigningKeyRecord)

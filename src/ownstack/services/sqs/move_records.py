@@ -6,7 +6,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-import msgspec
+from ownstack.core.records import JsonRecord
 
 from .errors import invalid_parameter
 
@@ -24,7 +24,7 @@ ACTIVE = (RUNNING, CANCELLING)
 
 
 @dataclass(slots=True)
-class MoveTaskRecord:
+class MoveTaskRecord(JsonRecord):
     source_arn: str
     destination_arn: str
     """"" : each message back to the queue it was dead-lettered from."""
@@ -39,17 +39,6 @@ class MoveTaskRecord:
     @property
     def key(self) -> str:
         return move_key(self.source_arn, self.started_ms)
-
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> MoveTaskRecord:
-        return _DECODER.decode(raw)
-
-
-_ENCODER = msgspec.json.Encoder()
-_DECODER = msgspec.json.Decoder(MoveTaskRecord)
 
 
 def move_key(source_arn: str, started_ms: int) -> str:

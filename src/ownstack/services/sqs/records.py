@@ -12,15 +12,12 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-import msgspec
-
 from ownstack.core.context import RequestContext
+from ownstack.core.records import JsonRecord
 
 from .errors import invalid_address
 
 QUEUES = "sqs:queues"
-MOVES = "sqs:moves"
-"""Message move tasks: `<source queue arn>/<task started at, 20 digits>` -> MoveTaskRecord."""
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
@@ -28,7 +25,7 @@ _ACCOUNT = re.compile(r"\d{12}")
 
 
 @dataclass(slots=True)
-class QueueRecord:
+class QueueRecord(JsonRecord):
     name: str
     region: str
     account_id: str
@@ -48,17 +45,6 @@ class QueueRecord:
     @property
     def arn(self) -> str:
         return queue_arn(self.region, self.account_id, self.name)
-
-    def encode(self) -> bytes:
-        return _ENCODER.encode(self)
-
-    @classmethod
-    def decode(cls, raw: bytes) -> QueueRecord:
-        return _DECODER.decode(raw)
-
-
-_ENCODER = msgspec.json.Encoder()
-_DECODER = msgspec.json.Decoder(QueueRecord)
 
 
 def queue_key(region: str, account_id: str, name: str) -> str:

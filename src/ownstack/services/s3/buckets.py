@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import re
 import uuid
@@ -13,6 +11,7 @@ from typing import Any
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params, Result
+from ownstack.core.tokens import opaque_token, token_text
 from ownstack.ports.errors import ConditionFailed, PortError
 from ownstack.ports.meta import ABSENT, Delete, Put, prefix_end
 
@@ -165,7 +164,7 @@ class BucketOps(S3Base):
         if prefix:
             out["Prefix"] = prefix
         if truncated:
-            out["ContinuationToken"] = _encode_token(last)
+            out["ContinuationToken"] = opaque_token(last)
         return out
 
     async def _scan_buckets(self, start: str, end: str | None) -> AsyncIterator[BucketRecord]:
@@ -236,19 +235,15 @@ def _max_buckets(value: Any) -> int:
     return count
 
 
-def _encode_token(last_name: str) -> str:
-    return base64.urlsafe_b64encode(last_name.encode()).decode()
-
-
 def _decode_token(token: Any) -> str:
     """The scan start after a continuation token (the last name returned, plus NUL)."""
     if not token:
         return ""
-    try:
-        return base64.urlsafe_b64decode(str(token).encode()).decode() + "\x00"
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+    name = token_text(str(token))
+    if name is None:
         raise ServiceError(
             "InvalidArgument",
             "The continuation token provided is incorrect",
             fields={"ArgumentName": "continuation-token"},
-        ) from exc
+        )
+    return name + "\x00"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params, Result
+from ownstack.core.tokens import opaque_token, token_text
 from ownstack.ports.meta import prefix_end
 
 from .access import owned_bucket
@@ -32,14 +31,11 @@ _PREFIX_TAG = "p"
 def _token(page: Page) -> str:
     """The opaque continuation token: where the page ended, and whether on a common prefix."""
     raw = (_PREFIX_TAG if page.last_was_prefix else _KEY_TAG) + page.last_key
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    return opaque_token(raw)
 
 
 def _token_start(token: str, prefix: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
+    raw = token_text(token) or ""
     if raw[:1] == _KEY_TAG:
         return max(raw[1:] + "\x00", prefix)
     if raw[:1] == _PREFIX_TAG and raw[1:]:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 from collections.abc import AsyncIterator
 
 from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
+from ownstack.core.tokens import token_text
 from ownstack.events.bus import EventBus
 from ownstack.ports.meta import MetaStore, prefix_end
 
@@ -92,18 +91,11 @@ class SnsBase:
             cursor = page[-1].key + "\x00"
 
 
-def encode_token(last_key: str) -> str:
-    return base64.urlsafe_b64encode(last_key.encode()).decode()
-
-
 def decode_token(token: str | None, prefix: str) -> str:
     """The key a NextToken resumes after ("" for the first page)."""
     if not token:
         return ""
-    try:
-        key = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise invalid_parameter("Invalid parameter: NextToken") from None
-    if not key.startswith(prefix):
+    key = token_text(token)
+    if key is None or not key.startswith(prefix):
         raise invalid_parameter("Invalid parameter: NextToken")
     return key

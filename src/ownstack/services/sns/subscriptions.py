@@ -8,9 +8,10 @@ from typing import Any
 
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
+from ownstack.core.tokens import opaque_token
 from ownstack.ports.meta import Op, Put
 
-from .base import PAGE_SIZE, decode_token, encode_token
+from .base import PAGE_SIZE, decode_token
 from .confirm_ops import ConfirmationOps
 from .confirmations import SUBSCRIBE
 from .errors import invalid_parameter
@@ -125,7 +126,7 @@ class SubscriptionOps(ConfirmationOps):
         last = ""
         async for sub in self.scan_subscriptions(prefix, after):
             if len(entries) == PAGE_SIZE:
-                return {"Subscriptions": entries, "NextToken": encode_token(last)}
+                return {"Subscriptions": entries, "NextToken": opaque_token(last)}
             entries.append(_listed(sub))
             last = sub.arn
         return {"Subscriptions": entries}

@@ -8,10 +8,11 @@ from typing import Any
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params, Result
+from ownstack.core.tokens import opaque_token
 from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import ABSENT, Delete, Op, Put
 
-from .base import PAGE_SIZE, SnsBase, decode_token, encode_token
+from .base import PAGE_SIZE, SnsBase, decode_token
 from .errors import invalid_parameter, topic_not_found
 from .names import account_prefix, check_topic_name, topic_arn
 from .records import SUBSCRIPTIONS, TOKENS, TOPICS, TopicRecord, dedup_ns
@@ -126,6 +127,6 @@ class TopicOps(SnsBase):
         topics: list[dict[str, Any]] = []
         async for topic in self.scan_topics(prefix, after):
             if len(topics) == PAGE_SIZE:
-                return {"Topics": topics, "NextToken": encode_token(topics[-1]["TopicArn"])}
+                return {"Topics": topics, "NextToken": opaque_token(topics[-1]["TopicArn"])}
             topics.append({"TopicArn": topic.arn})
         return {"Topics": topics}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 
 from ownstack.core.records import JsonRecord
+from ownstack.core.tokens import opaque_token, token_text
 
 from .errors import invalid_parameter
 
@@ -46,15 +45,12 @@ def move_key(source_arn: str, started_ms: int) -> str:
 
 
 def task_handle(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode()
+    return opaque_token(key)
 
 
 def key_of_handle(handle: str) -> str:
     """The record key a TaskHandle names. Raises InvalidParameterValue (not a handle)."""
-    try:
-        key = base64.urlsafe_b64decode(handle.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        key = ""
+    key = token_text(handle) or ""
     if not key.startswith("arn:aws:sqs:") or "/" not in key:
         raise invalid_parameter("Value for parameter TaskHandle is invalid.")
     return key

@@ -5,11 +5,12 @@ from __future__ import annotations
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params, Result
+from ownstack.core.tokens import opaque_token
 
 from .attributes import COMPUTED, READABLE, effective, normalize, queue_spec
 from .base import dead_letter_target
 from .errors import invalid_attribute_name, invalid_value
-from .queues import MAX_LIST, QueueOps, decode_token, encode_token
+from .queues import MAX_LIST, QueueOps, decode_token
 from .records import QueueRecord, queue_key, queue_url
 
 PURGE_INTERVAL = 60.0
@@ -93,7 +94,7 @@ class QueueAttributeOps(QueueOps):
             if dead_letter_target(queue) != target.arn:
                 continue
             if len(urls) == limit:
-                return {"queueUrls": urls, "NextToken": encode_token(last)}
+                return {"queueUrls": urls, "NextToken": opaque_token(last)}
             urls.append(queue_url(ctx, ctx.account_id, queue.name))
             last = key
         return {"queueUrls": urls}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import Mapping
 
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params, Result
+from ownstack.core.tokens import opaque_token, token_text
 from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import ABSENT, Delete, Put, Record, prefix_end
 
@@ -122,7 +121,7 @@ class QueueOps(SqsBase):
             "QueueUrls": [queue_url(ctx, ctx.account_id, r.key[len(base) :]) for r in page]
         }
         if max_results is not None and len(found) > limit:
-            result["NextToken"] = encode_token(page[-1].key)
+            result["NextToken"] = opaque_token(page[-1].key)
         if not page:
             del result["QueueUrls"]
         return result
@@ -168,17 +167,10 @@ def _check_same(existing: QueueRecord, wanted: Mapping[str, str]) -> None:
             )
 
 
-def encode_token(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode()
-
-
 def decode_token(token: str | None, base: str) -> str | None:
     if not token:
         return None
-    try:
-        key = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        key = ""
+    key = token_text(token) or ""
     if not key.startswith(base):
         raise invalid_parameter("Invalid NextToken value.")
     return key

@@ -54,3 +54,16 @@ def test_copy_errors(s3: Any, bucket: str) -> None:
     with pytest.raises(ClientError) as exc:
         s3.copy_object(Bucket=bucket, Key="b", CopySource=f"{bucket}/a", CopySourceIfNoneMatch=etag)
     assert code_of(exc) == ("PreconditionFailed", 412)
+
+
+def test_copy_refuses_write_conditions_s3_does_not_take(s3: Any, bucket: str) -> None:
+    s3.put_object(Bucket=bucket, Key="src", Body=b"source")
+    for kwargs, header in (
+        ({"IfMatch": "*"}, "If-Match"),
+        ({"IfMatch": '"abc"', "IfNoneMatch": "*"}, "If-Match,If-None-Match"),
+    ):
+        with pytest.raises(ClientError) as exc:
+            s3.copy_object(Bucket=bucket, Key="dst", CopySource=f"{bucket}/src", **kwargs)
+        assert code_of(exc) == ("NotImplemented", 501)
+        assert exc.value.response["Error"]["Header"] == header
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["src"]

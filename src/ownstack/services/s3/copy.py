@@ -20,7 +20,7 @@ from .names import check_key, check_metadata, storage_class
 from .reads import check_version_id
 from .records import ObjectRecord
 from .tagging import tags_from_header
-from .writes import commit_object, discard_segments, store_bytes
+from .writes import check_condition_headers, commit_object, discard_segments, store_bytes
 
 MAX_COPY_SOURCE = 5 * 1024**3
 _DIRECTIVES = ("COPY", "REPLACE")
@@ -32,6 +32,7 @@ class CopyOps(S3Base):
         key = params["Key"]
         check_key(key, self.limits.max_key_bytes)
         bucket = await owned_bucket(self, ctx, params)
+        check_condition_headers(params)
         metadata_directive = _directive(params, "MetadataDirective", "metadata")
         tagging_directive = _directive(params, "TaggingDirective", "tagging")
         src = await self._copy_source(ctx, params, metadata_directive)

@@ -114,7 +114,6 @@ async def _commit(
 ) -> bytes | None:
     """commit_object's work; returns the encoded record replaced."""
     ns, bucket_guard = objects_ns(bucket.id), guard(bucket.id)
-    check_condition_headers(params)  # also up front in PutObject; CopyObject relies on this
     try:
         if_none_match = params.get("IfNoneMatch")
         if if_none_match is not None:
@@ -134,7 +133,8 @@ async def _commit(
 
 
 def check_condition_headers(params: Params) -> None:
-    """S3 takes one write condition at a time, and If-Match only with an ETag."""
+    """S3 takes one write condition at a time, and If-Match only with an ETag. Called by
+    PutObject and CopyObject before they store any bytes."""
     if params.get("IfNoneMatch") is not None and params.get("IfMatch") is not None:
         raise header_not_implemented(
             "If-Match,If-None-Match", "Multiple conditional request headers present in the request"

@@ -85,13 +85,28 @@ def object_checksum(algorithm: str, kind: str, parts: Sequence[PartRecord]) -> s
         return None
     raw = [base64.b64decode(v or "") for v in values]
     if kind == FULL_OBJECT:
-        combine, width = _COMBINE[algorithm]
-        crc = int.from_bytes(raw[0], "big")
-        for value, part in zip(raw[1:], parts[1:], strict=True):
-            crc = combine(crc, int.from_bytes(value, "big"), part.size)
-        return base64.b64encode(crc.to_bytes(width, "big")).decode()
+        return _combined_crc(algorithm, raw, [part.size for part in parts])
     digest = _COMPOSITE_HASH[algorithm](b"".join(raw))
     return f"{base64.b64encode(digest).decode()}-{len(parts)}"
+
+
+def default_object_checksum(parts: Sequence[PartRecord]) -> str | None:
+    """S3's default for an upload naming no algorithm: the full-object CRC64NVME, combined from
+    the parts' default_crc64 values (base64); None when a part lacks one (stored before they
+    were kept)."""
+    if not all(part.default_crc64 for part in parts):
+        return None
+    raw = [base64.b64decode(part.default_crc64) for part in parts]
+    return _combined_crc("CRC64NVME", raw, [part.size for part in parts])
+
+
+def _combined_crc(algorithm: str, raw: Sequence[bytes], sizes: Sequence[int]) -> str:
+    """The CRC of the concatenated parts (base64), from each part's CRC and size."""
+    combine, width = _COMBINE[algorithm]
+    crc = int.from_bytes(raw[0], "big")
+    for value, size in zip(raw[1:], sizes[1:], strict=True):
+        crc = combine(crc, int.from_bytes(value, "big"), size)
+    return base64.b64encode(crc.to_bytes(width, "big")).decode()
 
 
 def check_sent_object_checksum(algorithm: str, computed: str, params: Params) -> None:

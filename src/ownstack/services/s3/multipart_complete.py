@@ -9,7 +9,7 @@ never a broken object).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +24,12 @@ from .base import S3Base, header_not_implemented, no_such_key
 from .checksums import DEFAULT_CHECKSUM, member
 from .conditions import etag_matches, precondition_failed
 from .delete_objects import delete_segments, malformed_xml
-from .multipart_checksums import FULL_OBJECT, check_sent_object_checksum, object_checksum
+from .multipart_checksums import (
+    FULL_OBJECT,
+    check_sent_object_checksum,
+    default_object_checksum,
+    object_checksum,
+)
 from .multipart_store import (
     LoadedUpload,
     all_parts,
@@ -241,15 +246,11 @@ def _object_record(loaded: LoadedUpload, chosen: list[PartRecord], params: Param
 
 
 def _default_checksum(obj: ObjectRecord, chosen: list[PartRecord]) -> None:
-    """An upload naming no algorithm still gets S3's default: a full-object CRC64NVME,
-    combined from its parts' (none for parts stored before they were kept). No part
+    """An upload naming no algorithm still gets S3's default full-object CRC64NVME. No part
     checksums: the parts have no checksum a client asked for."""
-    if not all(p.default_crc64 for p in chosen):
-        return
-    parts = [replace(p, checksums={"ChecksumCRC64NVME": p.default_crc64}) for p in chosen]
-    value = object_checksum(DEFAULT_CHECKSUM, FULL_OBJECT, parts)
+    value = default_object_checksum(chosen)
     if value is not None:
-        obj.checksums = {"ChecksumCRC64NVME": value}
+        obj.checksums = {member(DEFAULT_CHECKSUM): value}
         obj.checksum_type = FULL_OBJECT
 
 

@@ -20,9 +20,13 @@ from urllib.parse import urlsplit
 import boto3
 from botocore.config import Config
 
+from ownstack.backends.memory.meta import MemoryMeta
 from ownstack.core.clock import ManualClock
 from ownstack.core.http import BytesBody, Headers, Request
-from ownstack.gateway.auth import Authenticator, RootCredentials
+from ownstack.gateway.auth import Authenticator
+from ownstack.identity.accounts import StaticAccountBook
+from ownstack.identity.directory import IdentityDirectory
+from ownstack.identity.model import Account
 from ownstack.wire import sigv4_canonical as canon
 from ownstack.wire.sigv4_canonical import parse_amz_date
 
@@ -88,9 +92,9 @@ def _signed_at(req: Request) -> float:
 
 
 def _time(name: str, template: Request, iterations: int) -> None:
-    auth = Authenticator(
-        RootCredentials(ACCESS_KEY, SECRET, "000000000000"), ManualClock(_signed_at(template))
-    )
+    clock = ManualClock(_signed_at(template))
+    book = StaticAccountBook([Account("default", "000000000000", ACCESS_KEY, SECRET)])
+    auth = Authenticator(IdentityDirectory(MemoryMeta(), book, clock), clock)
     raw = _raw_body(template)
     best = float("inf")
     for _ in range(5):

@@ -16,7 +16,7 @@ from typing import Any
 from ownstack.config import Config, ConfigError, load_identity
 from ownstack.config.engines import EngineError, engine_for_port
 from ownstack.core.clock import Clock, SystemClock
-from ownstack.gateway.auth import Authenticator, RootCredentials
+from ownstack.gateway.auth import Authenticator
 from ownstack.gateway.dispatch import Gateway
 from ownstack.gateway.internal import Backend, Health
 from ownstack.obs.metrics import LabelValues, Registry
@@ -24,7 +24,7 @@ from ownstack.ports.engine import EngineContext
 from ownstack.wire.codec import ServiceWire
 
 Closer = Callable[[], Awaitable[None]]
-SERVED = ("s3", "sts", "sqs", "sns")
+SERVED = ("s3", "sts", "sqs", "sns", "iam")
 log = logging.getLogger("ownstack")
 
 
@@ -46,6 +46,10 @@ def build_app(
     stores = open_stores(config, clock)
     by_port = {s.port: s.store for s in stores}
     from ownstack.events.bus import EventBus
+    from ownstack.identity.accounts import StaticAccountBook
+    from ownstack.identity.directory import IdentityDirectory
+    from ownstack.identity.model import Account
+    from ownstack.services.iam.service import IamService
     from ownstack.services.s3.service import S3Service
     from ownstack.services.s3.sweep import SWEEP_SLACK_S
     from ownstack.services.sns.service import SnsService
@@ -68,14 +72,19 @@ def build_app(
         await sqs.start()
         await sns.start()
 
-    root = RootCredentials(identity.access_key, identity.secret_key, identity.account_id)
+    accounts = StaticAccountBook(
+        [Account("default", identity.account_id, identity.access_key, identity.secret_key)]
+    )
+    directory = IdentityDirectory(by_port["meta"], accounts, clock)
+    iam = IamService(by_port["meta"], directory, clock)
     registry = Registry()
     _expose_engine_stats(registry, stores)
     gateway = Gateway(
         registry=registry,
-        services={"s3": s3, "sts": StsService(), "sqs": sqs, "sns": sns},
+        services={"s3": s3, "sts": StsService(), "sqs": sqs, "sns": sns, "iam": iam},
         wires={name: load_wire(name) for name in SERVED},
-        auth=Authenticator(root, clock, s3_hostnames=config.s3_hostnames),
+        auth=Authenticator(directory, clock, s3_hostnames=config.s3_hostnames),
+        account_id=identity.account_id,
         health=Health({s.port: Backend(s.engine, s.store) for s in stores}),
         region=config.region,
         s3_hostnames=config.s3_hostnames,

@@ -1,15 +1,18 @@
-"""Authentication: every request is SigV4-verified against the known principals (today only
-the root user; IAM users come later) and the signer becomes the request's principal. S3 also
-accepts Signature Version 2 (header and presigned), as AWS S3 does."""
+"""Authentication: every request is SigV4-verified (S3 also accepts Signature Version 2, as
+AWS S3 does) against the Directory's keys: each account's root, IAM users' access keys, and
+STS's temporary keys, whose secret is sealed in the session token sent beside them. The signer
+becomes the request's principal."""
 
 from __future__ import annotations
 
-import hmac
-from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from ownstack.core.clock import Clock
-from ownstack.core.context import Principal
+from ownstack.core.context import ANONYMOUS, Principal
+from ownstack.core.errors import ServiceError
 from ownstack.core.http import Request
+from ownstack.identity.model import CredentialError, Directory, KeyGrant
+from ownstack.wire import sigv4_errors as errs
 from ownstack.wire.sigv2 import SigV2Verifier, is_sigv2
 
 from .vhost import VirtualHosts
@@ -17,33 +20,32 @@ from .vhost import VirtualHosts
 MAX_CLOCK_SKEW = 900.0
 # The configuration's default S3 host names; the composition root passes the configured ones.
 DEFAULT_S3_HOSTNAMES = ("localhost", "s3.localhost", "127.0.0.1")
-
-
-@dataclass(frozen=True, slots=True)
-class RootCredentials:
-    access_key: str
-    secret_key: str
-    account_id: str
-
-
-def root_principal(root: RootCredentials) -> Principal:
-    return Principal(
-        account_id=root.account_id,
-        arn=f"arn:aws:iam::{root.account_id}:root",
-        user_id=root.account_id,
-        access_key=root.access_key,
-    )
+_TOKEN_HEADER = "x-amz-security-token"  # noqa: S105 (a header name)
+_TOKEN_QUERY = "X-Amz-Security-Token"  # noqa: S105 (a query name)
 
 
 def anonymous_principal(account_id: str) -> Principal:
     """Who a request is before (or without) a valid signature."""
-    return Principal(account_id=account_id, arn="", user_id="", access_key="")
+    return Principal(account_id=account_id, arn="", user_id="", access_key="", kind=ANONYMOUS)
+
+
+def session_token(req: Request) -> str | None:
+    """The session token a request carries (header, or query for presigned URLs)."""
+    token = req.headers.get(_TOKEN_HEADER)
+    if token:
+        return token
+    if _TOKEN_QUERY not in req.query:
+        return None
+    for name, value in parse_qsl(req.query, keep_blank_values=True):
+        if name == _TOKEN_QUERY:
+            return value
+    return None
 
 
 class Authenticator:
     def __init__(
         self,
-        root: RootCredentials,
+        directory: Directory,
         clock: Clock,
         max_skew: float = MAX_CLOCK_SKEW,
         *,
@@ -51,24 +53,63 @@ class Authenticator:
     ):
         from ownstack.wire.sigv4 import SigV4Verifier
 
-        self._root = root
-        self.root = root_principal(root)
-        self._verifier = SigV4Verifier(self._secret_for, clock, max_skew=max_skew)
-        self._v2 = SigV2Verifier(self._secret_for, clock, max_skew=max_skew)
+        self._directory = directory
+        self._clock = clock
+        self._verifier = SigV4Verifier(self._no_secret, clock, max_skew=max_skew)
+        self._v2 = SigV2Verifier(self._no_secret, clock, max_skew=max_skew)
         # V2 signs `/bucket/key` even for virtual-hosted requests, and auth runs before the
         # gateway rewrites those to path style, so the bucket is read off the Host here.
         self._vhosts = VirtualHosts(s3_hostnames)
 
-    def _secret_for(self, access_key: str) -> str | None:
-        if hmac.compare_digest(access_key.encode(), self._root.access_key.encode()):
-            return self._root.secret_key
-        return None
+    @staticmethod
+    def _no_secret(access_key: str) -> str | None:
+        return None  # every verify call passes its own lookup (it depends on the token)
 
     async def authenticate(self, req: Request, service: str) -> tuple[Principal, str]:
         """The signer and the region it signed for. Raises the service's ServiceError."""
-        if service == "s3" and is_sigv2(req):
-            self._v2.verify(req, vhost_bucket=self._vhosts.bucket_of(req.headers.get("host")))
-            return self.root, ""  # V2 names no region: the server's own applies
-        # The verifier words its errors per service family (S3 vs query vs JSON services).
-        scope = await self._verifier.verify(req, s3=service == "s3")
-        return self.root, scope.region
+        s3 = service == "s3"
+        dialect = errs.dialect_for(service, s3=s3)
+        token = session_token(req)
+        grants: dict[str, KeyGrant] = {}
+
+        def lookup(access_key: str) -> str | None:
+            try:
+                grant = self._directory.credential(access_key, token)
+            except CredentialError as exc:
+                raise credential_error(exc, dialect) from exc
+            if grant is None:
+                return None
+            grants[access_key] = grant
+            return grant.secret
+
+        region = ""
+        if s3 and is_sigv2(req):
+            bucket = self._vhosts.bucket_of(req.headers.get("host"))
+            access_key = self._v2.verify(req, vhost_bucket=bucket, secrets=lookup)
+        else:
+            # The verifier words its errors per service family (S3 vs query vs JSON services).
+            scope = await self._verifier.verify(req, s3=s3, secrets=lookup)
+            access_key, region = scope.access_key, scope.region
+        grant = grants[access_key]
+        self._directory.note_use(access_key, service, region, self._clock.now())
+        return grant.principal, region
+
+
+def credential_error(exc: CredentialError, dialect: errs.AuthDialect) -> ServiceError:
+    """A temporary credential's failure, in the request's protocol's words."""
+    if dialect is errs.S3:
+        if exc.code == "ExpiredToken":
+            return ServiceError("ExpiredToken", "The provided token has expired.", 400)
+        if exc.code == "InvalidToken":
+            return ServiceError(
+                "InvalidToken", "The provided token is malformed or otherwise invalid.", 400
+            )
+        return errs.unknown_key(dialect, "")
+    if exc.code == "ExpiredToken":
+        code = "ExpiredTokenException" if dialect is not errs.QUERY else "ExpiredToken"
+        return ServiceError(
+            code,
+            "The security token included in the request is expired",
+            403 if dialect is errs.QUERY else 400,
+        )
+    return ServiceError(dialect.unknown_key_code, dialect.unknown_key_message, dialect.status)

@@ -68,6 +68,7 @@ class Gateway:
         services: Mapping[str, object],
         wires: Mapping[str, ServiceWire],
         auth: Authenticator,
+        account_id: str,
         health: Health,
         region: str,
         s3_hostnames: tuple[str, ...],
@@ -82,7 +83,8 @@ class Gateway:
         self._auth = auth
         self._health = health
         self._region = region
-        self._account = auth.root.account_id
+        self._account = account_id
+        """Anonymous requests start in the default account (the resource's owner decides)."""
         self._anonymous = anonymous_principal(self._account)
         self._vhosts = VirtualHosts(s3_hostnames)
         self._detector = ServiceDetector(self._wires)
@@ -150,6 +152,7 @@ class Gateway:
             ctx.service = service
             if not _unsigned_sns_link(req, ctx.service):
                 ctx.principal, region = await self._auth.authenticate(req, ctx.service)
+                ctx.account_id = ctx.principal.account_id
                 ctx.region = region or self._region
             if ctx.service == "s3":
                 self._to_path_style(req)

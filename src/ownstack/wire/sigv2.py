@@ -71,12 +71,18 @@ class SigV2Verifier:
         self._clock = clock
         self._max_skew = max_skew
 
-    def verify(self, req: Request, *, vhost_bucket: str | None = None) -> str:
+    def verify(
+        self,
+        req: Request,
+        *,
+        vhost_bucket: str | None = None,
+        secrets: SecretLookup | None = None,
+    ) -> str:
         """The verified access key id; raises ServiceError as S3 words it. `vhost_bucket` is
         the bucket a virtual-hosted request's Host names (it leads the signed resource)."""
         pairs = split_query(req.query)
         claim = self._claim(req, pairs)
-        secret = self._secrets(claim.access_key)
+        secret = (secrets or self._secrets)(claim.access_key)
         if secret is None:
             raise errs.unknown_key(errs.S3, claim.access_key)
         self._check_signature(req, pairs, claim, secret, vhost_bucket)

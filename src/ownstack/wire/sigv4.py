@@ -154,13 +154,17 @@ class SigV4Verifier:
         self._max_skew = max_skew
         self._keys: dict[tuple[str, str, str, str], _SigningKey] = {}
 
-    async def verify(self, req: Request, *, s3: bool) -> SigningScope:
-        """The verified scope; raises ServiceError. May replace req.body (see module doc)."""
+    async def verify(
+        self, req: Request, *, s3: bool, secrets: SecretLookup | None = None
+    ) -> SigningScope:
+        """The verified scope; raises ServiceError. May replace req.body (see module doc).
+        `secrets`, when given, replaces the verifier's lookup for this request (a temporary
+        key's secret is known only with the request's session token)."""
         # Split once: presign detection and the canonical query both read these pairs.
         pairs = query_pairs(req.query) if req.query else []
         auth = self._claimed_auth(req, s3, pairs)
         dialect = errs.dialect_for(auth.scope.service, s3=s3)
-        secret = self._secrets(auth.scope.access_key)
+        secret = (secrets or self._secrets)(auth.scope.access_key)
         if secret is None:
             raise errs.unknown_key(dialect, auth.scope.access_key)
         if auth.presigned:

@@ -66,6 +66,7 @@ def build_app(
 
     async def start() -> None:
         await _open_all(stores)
+        await directory.open()
         # Before any request (unlike the sweep): a leftover marker would refuse writes.
         await s3.clear_bucket_deletion_markers()
         sweeper.start()

@@ -9,6 +9,7 @@ from ownstack.policy import Policy
 from ownstack.ports.meta import MetaStore
 
 from .model import AccountBook, IdentityPolicies, KeyGrant, RoleInfo, UserInfo
+from .sessions import SessionSealer
 
 
 class IdentityDirectory:
@@ -16,8 +17,15 @@ class IdentityDirectory:
         self.meta = meta
         self.accounts = accounts
         self.clock = clock
+        self.sessions = SessionSealer(meta, clock)
+
+    async def open(self) -> None:
+        """Before the first request: the sealing key, and the IAM keys index."""
+        await self.sessions.open()
 
     def credential(self, access_key: str, session_token: str | None) -> KeyGrant | None:
+        if access_key.startswith("ASIA"):
+            return self.sessions.credential(access_key, session_token)
         account = self.accounts.by_access_key(access_key)
         if account is None:
             return None

@@ -24,6 +24,7 @@ SERVICE_CLASSES: dict[str, tuple[str, str]] = {
     "sts": ("ownstack.services.sts.service", "StsService"),
     "sqs": ("ownstack.services.sqs.service", "SqsService"),
     "sns": ("ownstack.services.sns.service", "SnsService"),
+    "iam": ("ownstack.services.iam.service", "IamService"),
 }
 
 

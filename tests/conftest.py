@@ -210,3 +210,10 @@ def fresh_server(tmp_path: Path) -> Iterator[ServerFactory]:
     for handle in started:
         with contextlib.suppress(Exception):
             handle.stop()
+
+
+@pytest.fixture(scope="session")
+def launch_server() -> Callable[..., ServerHandle]:
+    """`start_server` for fixtures of any scope (e.g. a module's server with its own config);
+    the caller stops what it starts."""
+    return start_server

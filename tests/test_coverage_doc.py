@@ -25,4 +25,5 @@ def test_coverage_table_marks_unimplemented_operations() -> None:
     assert "| PutObject | yes |" in text
     assert "| GetCallerIdentity | yes |" in text
     assert "| PutBucketVersioning | no |" in text
-    assert "| AssumeRole | no |" in text
+    assert "| AssumeRole | yes |" in text
+    assert "| AssumeRoot | no |" in text

@@ -13,12 +13,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ownstack.config import Config, ConfigError, load_identity
+from ownstack.config import Config, ConfigError, declared_accounts, load_identity
 from ownstack.config.engines import EngineError, engine_for_port
 from ownstack.core.clock import Clock, SystemClock
+from ownstack.gateway.audit import Auditor
 from ownstack.gateway.auth import Authenticator
+from ownstack.gateway.authorize import Authorizer
+from ownstack.gateway.authz import AuthorizationMap
 from ownstack.gateway.dispatch import Gateway
 from ownstack.gateway.internal import Backend, Health
+from ownstack.obs.audit import AuditLog
 from ownstack.obs.metrics import LabelValues, Registry
 from ownstack.ports.engine import EngineContext
 from ownstack.wire.codec import ServiceWire
@@ -46,9 +50,8 @@ def build_app(
     stores = open_stores(config, clock)
     by_port = {s.port: s.store for s in stores}
     from ownstack.events.bus import EventBus
-    from ownstack.identity.accounts import StaticAccountBook
+    from ownstack.identity.accounts import AccountsFile, LiveAccountBook
     from ownstack.identity.directory import IdentityDirectory
-    from ownstack.identity.model import Account
     from ownstack.services.iam.service import IamService
     from ownstack.services.s3.service import S3Service
     from ownstack.services.s3.sweep import SWEEP_SLACK_S
@@ -73,18 +76,24 @@ def build_app(
         await sqs.start()
         await sns.start()
 
-    accounts = StaticAccountBook(
-        [Account("default", identity.account_id, identity.access_key, identity.secret_key)]
+    accounts = LiveAccountBook(
+        declared_accounts(identity, config.accounts), AccountsFile(config.data_dir), clock
     )
     directory = IdentityDirectory(by_port["meta"], accounts, clock)
     iam = IamService(by_port["meta"], directory, clock)
+    sts = StsService(directory, clock, config.region)
+    services: dict[str, object] = {"s3": s3, "sts": sts, "sqs": sqs, "sns": sns, "iam": iam}
+    amap = AuthorizationMap(SERVED)
+    audit = AuditLog(config.data_dir / "audit")
     registry = Registry()
     _expose_engine_stats(registry, stores)
     gateway = Gateway(
         registry=registry,
-        services={"s3": s3, "sts": StsService(), "sqs": sqs, "sns": sns, "iam": iam},
+        services=services,
         wires={name: load_wire(name) for name in SERVED},
         auth=Authenticator(directory, clock, s3_hostnames=config.s3_hostnames),
+        authorizer=Authorizer(amap, directory, services, clock),
+        auditor=Auditor(audit, amap, clock.now),
         account_id=identity.account_id,
         health=Health({s.port: Backend(s.engine, s.store) for s in stores}),
         region=config.region,
@@ -99,6 +108,7 @@ def build_app(
         await sns.stop()
         await sqs.stop()
         await _close_all(stores)
+        audit.close()  # after the last request: what is queued is written and synced
 
     return gateway, close
 

@@ -1,18 +1,19 @@
 """The `ownstack` command: `serve` runs the server, `env` prints the shell exports that point
-the AWS CLI and SDKs at it."""
+the AWS CLI and SDKs at it, `account create|list` manages the accounts of a data dir."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import gc
+import json
 import logging
 import shlex
 import signal
 import sys
 from collections.abc import Sequence
 
-from ownstack.config import Config, ConfigError, load_config, load_identity
+from ownstack.config import Config, ConfigError, declared_accounts, load_config, load_identity
 from ownstack.obs.accesslog import BatchedLineHandler
 from ownstack.ports.errors import PortError
 
@@ -31,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         if args.command == "env":
             return print_env(config)
+        if args.command == "account":
+            return account_command(config, args.account_command, args)
         return serve(config)
     except ConfigError as exc:
         print(f"ownstack: configuration error: {exc}", file=sys.stderr)
@@ -44,7 +47,13 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", help="address to bind (default 127.0.0.1, $OWNSTACK_HOST)")
     serve_cmd.add_argument("--port", type=int, help="port to bind (default 4566, $OWNSTACK_PORT)")
     env_cmd = commands.add_parser("env", help="print shell exports for the AWS CLI and SDKs")
-    for cmd in (serve_cmd, env_cmd):
+    account_cmd = commands.add_parser("account", help="create and list accounts")
+    account_sub = account_cmd.add_subparsers(dest="account_command", required=True)
+    create_cmd = account_sub.add_parser("create", help="create an account (idempotent)")
+    create_cmd.add_argument("name", help="the account's name")
+    create_cmd.add_argument("--id", help="its 12-digit account id (default: generated)")
+    list_cmd = account_sub.add_parser("list", help="list the accounts (no secrets)")
+    for cmd in (serve_cmd, env_cmd, create_cmd, list_cmd):
         cmd.add_argument("--data", help="data directory (default ./.ownstack, $OWNSTACK_DATA)")
         cmd.add_argument("--config", help="config file (default <data>/ownstack.yaml)")
     return parser
@@ -61,6 +70,35 @@ def print_env(config: Config) -> int:
     }
     for name, value in exports.items():
         print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def account_command(config: Config, command: str, args: argparse.Namespace) -> int:
+    """`account create NAME [--id ID]` prints the account with its root's keys (created or as
+    it was); `account list` prints every account without secrets, the default one first."""
+    from ownstack.identity.accounts import AccountConflict, AccountsFile, merge_accounts
+
+    fixed = declared_accounts(load_identity(config.data_dir, config.credentials), config.accounts)
+    accounts_file = AccountsFile(config.data_dir)
+    try:
+        if command == "create":
+            account, _ = accounts_file.create(args.name, args.id, fixed)
+            shown = {
+                "Name": account.name,
+                "AccountId": account.id,
+                "AccessKeyId": account.root_access_key,
+                "SecretAccessKey": account.root_secret_key,
+            }
+            print(json.dumps(shown))
+            return 0
+        listed = merge_accounts(fixed, accounts_file.read())
+    except AccountConflict as exc:
+        print(f"ownstack: account: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"cannot read {accounts_file.path}: {exc}") from exc
+    rows = [{"Name": a.name, "AccountId": a.id, "AccessKeyId": a.root_access_key} for a in listed]
+    print(json.dumps({"Accounts": rows}, indent=2))
     return 0
 
 

@@ -99,7 +99,24 @@ def test_unknown_access_key_is_invalid_client_token_id(server: Any) -> None:
 def test_unimplemented_sts_operation_is_not_implemented(server: Any) -> None:
     sts = server.client("sts")
     with pytest.raises(ClientError) as exc:
-        sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/x", RoleSessionName="sess")
+        sts.assume_root(
+            TargetPrincipal="123456789012",
+            TaskPolicyArn={"arn": "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"},
+        )
+    code, status, _ = _error(exc)
+    assert (code, status) == ("NotImplemented", 501)
+
+
+def test_unsigned_no_auth_operation_reaches_the_service(server: Any) -> None:
+    """STS's web-identity and SAML calls are unsigned on AWS (the token is the credential):
+    they are answered by the operation (here NotImplemented), not MissingAuthenticationToken."""
+    sts = server.client("sts")
+    with pytest.raises(ClientError) as exc:
+        sts.assume_role_with_web_identity(
+            RoleArn="arn:aws:iam::123456789012:role/x",
+            RoleSessionName="sess",
+            WebIdentityToken="x" * 20,
+        )
     code, status, _ = _error(exc)
     assert (code, status) == ("NotImplemented", 501)
 

@@ -174,7 +174,12 @@ def test_message_counts(sqs: Any) -> None:
 
 def test_set_attributes_and_policies_stored(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique())["QueueUrl"]
-    policy = json.dumps({"Version": "2012-10-17", "Statement": []})
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    owner = {"AWS": f"arn:aws:iam::{arn.split(':')[4]}:root"}
+    statement = {"Effect": "Allow", "Principal": owner, "Action": "sqs:*", "Resource": arn}
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     sqs.set_queue_attributes(
         QueueUrl=url, Attributes={"VisibilityTimeout": "7", "Policy": policy, "DelaySeconds": "3"}
     )
@@ -190,6 +195,13 @@ def test_set_attributes_and_policies_stored(sqs: Any) -> None:
     with pytest.raises(ClientError) as exc:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "-5"})
     assert error_of(exc)[0] == "InvalidAttributeValue"
+    # A queue policy is enforced on every request: one IAM cannot read is refused.
+    bad = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Maybe"}]})
+    with pytest.raises(ClientError) as exc:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": bad})
+    assert error_of(exc)[0] == "InvalidAttributeValue"
+    got = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+    assert "Policy" not in got.get("Attributes", {})
 
 
 def test_high_throughput_attributes(sqs: Any) -> None:

@@ -1,6 +1,7 @@
 """Configuration: command line > environment > ownstack.yaml > defaults, plus the root
 credentials and account id a data dir keeps, and engine discovery."""
 
+from .accounts import AccountSpec, declared_accounts
 from .credentials import Identity, load_identity
 from .engines import EngineError, find_engine
 from .settings import (
@@ -13,11 +14,13 @@ from .settings import (
 
 __all__ = [
     "DEFAULT_BACKENDS",
+    "AccountSpec",
     "BackendSpec",
     "Config",
     "ConfigError",
     "EngineError",
     "Identity",
+    "declared_accounts",
     "find_engine",
     "load_config",
     "load_identity",

@@ -15,6 +15,8 @@ ownstack.yaml lives in the data dir (or is named with --config):
       s3: {max_single_put: 5368709120}
       http: {request_timeout: 30}               # seconds a header or body may stall
     credentials: {access_key: ..., secret_key: ..., account_id: "123456789012"}
+    accounts:                                   # more accounts, with fixed root keys
+      - {name: alt, id: "222222222222", root_access_key: AKIA..., root_secret_key: "..."}
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from .accounts import AccountSpec, parse_accounts
 from .errors import ConfigError
 
 __all__ = ["DEFAULT_BACKENDS", "BackendSpec", "Config", "ConfigError", "load_config"]
@@ -39,6 +42,7 @@ DEFAULT_S3_HOSTNAMES = ("localhost", "s3.localhost", "127.0.0.1")
 CONFIG_FILE = "ownstack.yaml"
 _TOP_KEYS = {
     "host", "port", "region", "log_level", "s3_hostnames", "backends", "limits", "credentials",
+    "accounts",
 }  # fmt: skip
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 
@@ -63,6 +67,8 @@ class Config:
     limits: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     credentials: Mapping[str, str] = field(default_factory=dict)
     """Root access_key / secret_key / account_id from the file (environment overrides)."""
+    accounts: tuple[AccountSpec, ...] = ()
+    """Accounts besides the default one, with fixed root keys (ownstack.yaml `accounts`)."""
 
 
 def load_config(
@@ -90,6 +96,7 @@ def load_config(
         backends=_backends(doc.get("backends")),
         limits=_limits(doc.get("limits")),
         credentials=_credentials(doc.get("credentials")),
+        accounts=parse_accounts(doc.get("accounts")),
     )
 
 

@@ -21,7 +21,7 @@ MAX_CLOCK_SKEW = 900.0
 # The configuration's default S3 host names; the composition root passes the configured ones.
 DEFAULT_S3_HOSTNAMES = ("localhost", "s3.localhost", "127.0.0.1")
 _TOKEN_HEADER = "x-amz-security-token"  # noqa: S105 (a header name)
-_TOKEN_QUERY = "X-Amz-Security-Token"  # noqa: S105 (a query name)
+_TOKEN_QUERY = "x-amz-security-token"  # noqa: S105 (a query name, compared lower-cased)
 
 
 def anonymous_principal(account_id: str) -> Principal:
@@ -34,10 +34,11 @@ def session_token(req: Request) -> str | None:
     token = req.headers.get(_TOKEN_HEADER)
     if token:
         return token
-    if _TOKEN_QUERY not in req.query:
+    # SigV4 presigned URLs spell it X-Amz-Security-Token, S3's V2 ones x-amz-security-token.
+    if "security-token" not in req.query.lower():
         return None
     for name, value in parse_qsl(req.query, keep_blank_values=True):
-        if name == _TOKEN_QUERY:
+        if name.lower() == _TOKEN_QUERY:
             return value
     return None
 

@@ -27,7 +27,10 @@ from ownstack.wire.codec import Codec, ServiceWire
 from ownstack.wire.rest import DEFAULT_MAX_BODY
 from ownstack.wire.sigv4 import peek_scope
 
+from .audit import Auditor
 from .auth import Authenticator, anonymous_principal
+from .authorize import Authorizer
+from .authz import Requirement
 from .detect import DEFAULT_SERVICE, ServiceDetector
 from .ids import new_host_id, new_request_id
 from .internal import Health, internal_route, is_signed, metrics_response, sns_certificate
@@ -61,6 +64,33 @@ def _unsigned_sns_link(req: Request, service: str) -> bool:
     return parse_qs(req.query).get("Action", [""])[0] in _SNS_LINK_ACTIONS
 
 
+def _unsigned_operation(codec: Codec, req: Request) -> OperationModel | None:
+    """The operation of an unsigned request when its model says AWS takes it unsigned."""
+    try:
+        op = codec.match(req)
+    except ServiceError:
+        return None  # unsigned and unreadable: authentication says what is missing
+    return op if op.auth_type == "none" else None
+
+
+_SIGNED_QUERY_MARKERS = (
+    "X-Amz-Credential=",
+    "X-Amz-Algorithm=",
+    "X-Amz-Signature=",
+    "AWSAccessKeyId=",
+    "Signature=",
+)
+
+
+def _anonymous_s3(req: Request, service: str) -> bool:
+    """An S3 request that carries no signature at all: it goes on as the anonymous principal,
+    whom only a bucket policy can let in (a public-read bucket)."""
+    if service != "s3" or req.headers.get("authorization"):
+        return False
+    query = req.query
+    return not query or not any(marker in query for marker in _SIGNED_QUERY_MARKERS)
+
+
 class Gateway:
     def __init__(
         self,
@@ -68,6 +98,8 @@ class Gateway:
         services: Mapping[str, object],
         wires: Mapping[str, ServiceWire],
         auth: Authenticator,
+        authorizer: Authorizer,
+        auditor: Auditor,
         account_id: str,
         health: Health,
         region: str,
@@ -81,6 +113,8 @@ class Gateway:
         self._services = dict(services)
         self._wires = dict(wires)
         self._auth = auth
+        self._authorizer = authorizer
+        self._auditor = auditor
         self._health = health
         self._region = region
         self._account = account_id
@@ -144,30 +178,46 @@ class Gateway:
     async def _handle(self, req: Request, ctx: RequestContext) -> tuple[Response, str]:
         codec: Codec | None = None
         op: OperationModel | None = None
+        params: dict[str, object] | None = None
+        checked: tuple[Requirement, ...] = ()
         try:
             service = await self._detect(req)
             # Only a service we can load becomes ctx.service (a metrics label): an arbitrary
             # scope name from a client must not mint new series.
             codec = self._wire(service).codec_for(req)
             ctx.service = service
-            if not _unsigned_sns_link(req, ctx.service):
+            link = _unsigned_sns_link(req, ctx.service)
+            unsigned_op = None
+            buffered = service != "s3" and not is_signed(req)
+            if buffered:
+                req = await _buffered(req, codec)
+                unsigned_op = _unsigned_operation(codec, req)
+                # AWS takes these unsigned (AssumeRoleWithWebIdentity...): the token they carry
+                # is the credential.
+                link = link or unsigned_op is not None
+            if not link and not _anonymous_s3(req, service):
                 ctx.principal, region = await self._auth.authenticate(req, ctx.service)
                 ctx.account_id = ctx.principal.account_id
                 ctx.region = region or self._region
             if ctx.service == "s3":
                 self._to_path_style(req)
-            else:
+            elif not buffered:
                 # Non-S3 bodies are small and the query codec finds `Action` in them.
                 req = await _buffered(req, codec)
-            op = codec.match(req)
+            op = unsigned_op or codec.match(req)
             ctx.operation = op.name
             params = await codec.parse(op, req)
             handler = find_handler(self._services.get(ctx.service), op.name)
             if handler is None:
                 raise not_implemented(op.name)
+            if not link:  # an SNS link's token (or an unsigned operation's) is its credential
+                checked = await self._authorizer.authorize(ctx, req, op.name, params)
             result = await handler(ctx, params)
+            self._auditor.after(ctx, req, params, checked, None)
             return codec.serialize(op, result, ctx), ""
         except ServiceError as err:
+            if ctx.operation:
+                self._auditor.after(ctx, req, params, checked, err)
             return self._render_error(err, req, ctx, codec, op), err.code
         except BodyTimeout:
             timeout = request_timeout()

@@ -2,12 +2,13 @@
 
     parse_policy(text, kind) -> Policy        validated as IAM validates it, compiled once
     evaluate(AccessRequest, ...) -> Decision   AWS's documented evaluation logic
+    policy_size(text) -> int                   what IAM's size quotas count
 
 The gateway, IAM's Simulate* operations and STS's trust checks all call `evaluate`, so what a
 simulation says is what a request gets.
 """
 
-from .document import Policy, PolicyError, PolicyKind, parse_policy
+from .document import Policy, PolicyError, PolicyKind, parse_policy, policy_size
 from .evaluate import AccessRequest, Decision, MatchedStatement, evaluate
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "PolicyKind",
     "evaluate",
     "parse_policy",
+    "policy_size",
 ]

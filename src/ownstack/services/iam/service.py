@@ -1,14 +1,31 @@
-"""IAM. (Skeleton: the IAM helper implements the operations.)"""
+"""IAM: every implemented operation, composed from the per-area mixins. SAML/OIDC providers,
+MFA devices, certificates, login profiles and SSH keys have no method, so they answer
+NotImplemented."""
 
 from __future__ import annotations
 
-from ownstack.core.clock import Clock
-from ownstack.identity.directory import IdentityDirectory
-from ownstack.ports.meta import MetaStore
+from .access_keys import AccessKeyOps
+from .account import AccountOps
+from .attach import AttachOps
+from .groups import GroupOps
+from .inline import InlinePolicyOps
+from .profiles import InstanceProfileOps
+from .roles import RoleOps
+from .simulate import SimulateOps
+from .users import UserOps
+from .versions import PolicyVersionOps
 
 
-class IamService:
-    def __init__(self, meta: MetaStore, directory: IdentityDirectory, clock: Clock) -> None:
-        self.meta = meta
-        self.directory = directory
-        self.clock = clock
+class IamService(
+    UserOps,
+    GroupOps,
+    RoleOps,
+    InlinePolicyOps,
+    AttachOps,
+    AccountOps,
+    PolicyVersionOps,
+    AccessKeyOps,
+    InstanceProfileOps,
+    SimulateOps,
+):
+    """Constructed as IamBase is: IamService(meta, directory, clock)."""

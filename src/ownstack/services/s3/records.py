@@ -60,6 +60,8 @@ class BucketRecord(JsonRecord):
     owner_id: str = ""
     """Canonical user id of the owner (Owner/ID in listings)."""
     owner_name: str = ""
+    policy: str = ""
+    """The bucket policy as PutBucketPolicy stored it (JSON text), empty for none."""
 
 
 @dataclass(slots=True)

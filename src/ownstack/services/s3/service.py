@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .attributes import AttributesOps
+from .bucket_policy import BucketPolicyOps
 from .buckets import BucketOps
 from .copy import CopyOps
 from .delete_objects import DeleteObjectsOps
@@ -18,6 +19,7 @@ class S3Service(
     ObjectOps,
     CopyOps,
     TaggingOps,
+    BucketPolicyOps,
     AttributesOps,
     ListingOps,
     DeleteObjectsOps,

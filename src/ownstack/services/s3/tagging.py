@@ -13,9 +13,9 @@ from ownstack.core.service import STATUS, Params, Result
 from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import Put
 
-from .access import check_owner, owned_bucket
-from .base import S3Base, no_such_bucket, no_such_key
-from .records import BUCKETS, BucketRecord, objects_ns
+from .access import conflict, owned_bucket, update_bucket
+from .base import S3Base, no_such_key
+from .records import BucketRecord, objects_ns
 
 MAX_OBJECT_TAGS = 10
 MAX_BUCKET_TAGS = 50
@@ -152,7 +152,7 @@ class TaggingOps(S3Base):
                 return
             except ConditionFailed:
                 continue
-        raise _conflict()
+        raise conflict()
 
     async def put_bucket_tagging(self, ctx: RequestContext, params: Params) -> Result:
         tags = check_tags(_pairs(params.get("Tagging")), bucket=True)
@@ -177,28 +177,7 @@ class TaggingOps(S3Base):
     async def _set_bucket_tags(
         self, ctx: RequestContext, params: Params, tags: dict[str, str]
     ) -> None:
-        name = params["Bucket"]
-        for _ in range(_RETRIES):
-            raw = await self.meta.get(BUCKETS, name)
-            if raw is None:
-                raise no_such_bucket(name)
-            bucket = BucketRecord.decode(raw.value)
-            check_owner(ctx, bucket, params)
+        def change(bucket: BucketRecord) -> None:
             bucket.tags = tags
-            try:
-                await self.meta.commit(
-                    [Put(BUCKETS, bucket.name, bucket.encode(), expect=raw.version)]
-                )
-                return
-            except ConditionFailed:
-                continue
-        raise _conflict()
 
-
-def _conflict() -> ServiceError:
-    return ServiceError(
-        "OperationAborted",
-        "A conflicting conditional operation is currently in progress against this resource."
-        " Please try again.",
-        409,
-    )
+        await update_bucket(self, ctx, params, change)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from ownstack.core.access import ResourceFacts
 from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
 from ownstack.core.tokens import token_text
@@ -50,9 +51,17 @@ class SnsBase:
         """The caller's topic `arn`; InvalidParameter for a malformed ARN, NotFound otherwise."""
         parsed = parse_topic_arn(arn, parameter)
         raw = await self.meta.get(TOPICS, arn)
-        if raw is None or parsed.account_id != ctx.account_id or parsed.region != ctx.region:
+        if raw is None or not ctx.may_use(parsed.account_id) or parsed.region != ctx.region:
             raise topic_not_found()
         return TopicRecord.decode(raw.value)
+
+    async def resource_facts(self, ctx: RequestContext, arn: str) -> ResourceFacts | None:
+        """Owner, topic policy and tags of the topic `arn` names, for the gateway's checks."""
+        raw = await self.meta.get(TOPICS, arn)
+        if raw is None:
+            return None
+        topic = TopicRecord.decode(raw.value)
+        return ResourceFacts(topic.account_id, topic.attributes.get("Policy", ""), topic.tags)
 
     async def subscription(self, ctx: RequestContext, arn: str) -> SubscriptionRecord:
         raw = await self.meta.get(SUBSCRIPTIONS, arn)

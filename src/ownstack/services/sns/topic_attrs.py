@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ownstack.policy import PolicyError, parse_policy
+
 from .delivery_policy import check_topic_policy
 from .errors import invalid_parameter
 from .records import SubscriptionRecord, TopicRecord
@@ -80,7 +82,17 @@ def check_attribute(name: str, value: str, *, fifo: bool, creating: bool) -> str
         _check_json_object(name, value)
     if name == "DeliveryPolicy" and value:
         check_topic_policy(value)
+    if name == "Policy" and value:
+        _check_access_policy(value)
     return value
+
+
+def _check_access_policy(value: str) -> None:
+    """A topic policy is enforced on every request, so it must be one IAM can read."""
+    try:
+        parse_policy(value, "resource")
+    except PolicyError as exc:
+        raise invalid_parameter(f"Invalid parameter: Policy Error: {exc.message}") from exc
 
 
 def _check_json_object(name: str, value: str) -> None:

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Mapping
 
 from ownstack.core.errors import ServiceError
+from ownstack.policy import PolicyError, parse_policy
 from ownstack.ports.queues import DEDUP_WINDOW, QueueSpec
 
 from .errors import invalid_attribute_name, invalid_attribute_value
@@ -129,7 +130,17 @@ def _json_object(name: str, value: str) -> str:
         doc = None
     if not isinstance(doc, dict):
         raise invalid_attribute_value(name)
+    if name == "Policy" and value:
+        _access_policy(value)
     return value
+
+
+def _access_policy(value: str) -> None:
+    """A queue policy is enforced on every request, so it must be one IAM can read."""
+    try:
+        parse_policy(value, "resource")
+    except PolicyError as exc:
+        raise invalid_attribute_value("Policy", exc.message) from exc
 
 
 _CHECKS: dict[str, Callable[[str, str], str]] = {

@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+from ownstack.core.access import ResourceFacts
 from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
 from ownstack.ports.errors import ConditionFailed
@@ -48,7 +49,7 @@ class SqsBase:
         """The queue a QueueUrl names, in the caller's region. Raises InvalidAddress,
         AccessDenied (another account's queue) or QueueDoesNotExist."""
         account_id, name = locate(ctx, url)
-        if account_id != ctx.account_id:
+        if not ctx.may_use(account_id):
             raise access_denied(url)
         found = await self.find(ctx.region, account_id, name)
         if found is None:
@@ -60,7 +61,7 @@ class SqsBase:
         one else did meanwhile (else start over). Returns the record as written."""
         for _ in range(UPDATE_ATTEMPTS):
             account_id, name = locate(ctx, url)
-            if account_id != ctx.account_id:
+            if not ctx.may_use(account_id):
                 raise access_denied(url)
             key = queue_key(ctx.region, account_id, name)
             current = await self.meta.get(QUEUES, key)
@@ -78,6 +79,13 @@ class SqsBase:
     async def find(self, region: str, account_id: str, name: str) -> QueueRecord | None:
         record = await self.meta.get(QUEUES, queue_key(region, account_id, name))
         return None if record is None else QueueRecord.decode(record.value)
+
+    async def resource_facts(self, ctx: RequestContext, arn: str) -> ResourceFacts | None:
+        """Owner, queue policy and tags of the queue `arn` names, for the gateway's checks."""
+        queue = await self.find_arn(arn)
+        if queue is None:
+            return None
+        return ResourceFacts(queue.account_id, queue.attributes.get("Policy", ""), queue.tags)
 
     async def find_arn(self, arn: str) -> QueueRecord | None:
         parsed = parse_queue_arn(arn)

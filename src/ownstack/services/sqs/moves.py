@@ -137,7 +137,7 @@ class MoveOps(MoveSteps, SqsBase):
 
     async def _own_queue(self, ctx: RequestContext, arn: str, member: str) -> QueueRecord:
         queue = await self.find_arn(arn)
-        if queue is None or queue.account_id != ctx.account_id:
+        if queue is None or not ctx.may_use(queue.account_id):
             raise resource_not_found(
                 f"The resource that you specified for the {member} parameter doesn't exist."
             )

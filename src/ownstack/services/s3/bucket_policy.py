@@ -1,0 +1,170 @@
+"""Bucket policies: Put/Get/DeleteBucketPolicy, GetBucketPolicyStatus, and the facts the
+gateway authorises a request with (owner, policy, tags: `resource_facts`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ownstack.core.access import ResourceFacts
+from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
+from ownstack.core.service import STATUS, Params, Result
+from ownstack.policy import PolicyError, parse_policy
+
+from .access import owned_bucket, update_bucket
+from .base import S3Base
+from .records import BUCKETS, BucketRecord
+
+MAX_POLICY_BYTES = 20 * 1024
+"""S3's bucket policy size limit."""
+_BUCKET_ARN = "arn:aws:s3:::"
+_NOT_JSON = "Policies must be valid JSON and the first byte must be '{'"
+# Condition keys that pin a statement to known callers: a statement constrained by one of them
+# (with a value that is not a wildcard) does not make the bucket public (S3's "The meaning of
+# public" in the Block Public Access documentation).
+_PINNING_KEYS = frozenset(
+    {
+        "aws:sourcearn",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceaccount",
+        "aws:sourceowner",
+        "aws:principalorgid",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:userid",
+        "aws:sourceip",
+        "s3:dataaccesspointarn",
+        "s3:dataaccesspointaccount",
+    }
+)
+
+
+def malformed_policy(message: str) -> ServiceError:
+    return ServiceError("MalformedPolicy", message, 400)
+
+
+def no_such_policy(bucket: str) -> ServiceError:
+    return ServiceError(
+        "NoSuchBucketPolicy", "The bucket policy does not exist", 404, fields={"BucketName": bucket}
+    )
+
+
+class BucketPolicyOps(S3Base):
+    async def put_bucket_policy(self, ctx: RequestContext, params: Params) -> Result:
+        text = _policy_text(params.get("Policy"))
+        _validate(text, params["Bucket"])
+
+        def change(bucket: BucketRecord) -> None:
+            bucket.policy = text
+
+        await update_bucket(self, ctx, params, change)
+        return {STATUS: 204}  # S3 answers 204 No Content
+
+    async def get_bucket_policy(self, ctx: RequestContext, params: Params) -> Result:
+        bucket = await owned_bucket(self, ctx, params)
+        if not bucket.policy:
+            raise no_such_policy(bucket.name)
+        return {"Policy": bucket.policy}
+
+    async def delete_bucket_policy(self, ctx: RequestContext, params: Params) -> Result:
+        def change(bucket: BucketRecord) -> None:
+            bucket.policy = ""
+
+        await update_bucket(self, ctx, params, change)
+        return {STATUS: 204}
+
+    async def get_bucket_policy_status(self, ctx: RequestContext, params: Params) -> Result:
+        bucket = await owned_bucket(self, ctx, params)
+        if not bucket.policy:
+            raise no_such_policy(bucket.name)
+        return {"PolicyStatus": {"IsPublic": is_public(bucket.policy)}}
+
+    async def resource_facts(self, ctx: RequestContext, arn: str) -> ResourceFacts | None:
+        """The bucket an S3 ARN names (an object's ARN: its bucket, whose policy covers it)."""
+        if not arn.startswith(_BUCKET_ARN):
+            return None
+        name = arn[len(_BUCKET_ARN) :].split("/", 1)[0]
+        raw = await self.meta.get(BUCKETS, name)
+        if raw is None:
+            return None
+        bucket = self._buckets.decoded(name, raw)
+        return ResourceFacts(owner=bucket.account_id, policy=bucket.policy, tags=bucket.tags)
+
+
+def _policy_text(value: Any) -> str:
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+    if len(text.encode()) > MAX_POLICY_BYTES:
+        raise malformed_policy("Policy exceeds the maximum allowed document size.")
+    if not text.lstrip().startswith("{"):
+        raise malformed_policy(_NOT_JSON)
+    return text
+
+
+def _validate(text: str, bucket: str) -> None:
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise malformed_policy(_NOT_JSON) from exc
+    try:
+        parse_policy(text, "resource")
+    except PolicyError as exc:
+        raise malformed_policy(exc.message) from exc
+    for statement in _statements(doc):
+        for resource in _as_list(statement.get("Resource", statement.get("NotResource"))):
+            if not _in_bucket(str(resource), bucket):
+                raise malformed_policy("Policy has invalid resource")
+
+
+def _in_bucket(resource: str, bucket: str) -> bool:
+    """A bucket policy may only name this bucket and its objects (wildcards allowed)."""
+    if resource == "*":
+        return True
+    if not resource.startswith(_BUCKET_ARN):
+        return False
+    named = resource[len(_BUCKET_ARN) :].split("/", 1)[0]
+    if "*" in named or "?" in named:
+        return True
+    return named == bucket
+
+
+def is_public(text: str) -> bool:
+    """Whether the policy grants access to everyone: an Allow statement whose principal is
+    `*` and whose conditions pin no caller (see _PINNING_KEYS)."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return False
+    return any(_public_statement(s) for s in _statements(doc))
+
+
+def _public_statement(statement: dict[str, Any]) -> bool:
+    if statement.get("Effect") != "Allow" or "NotPrincipal" in statement:
+        return False
+    principal = statement.get("Principal")
+    if isinstance(principal, dict):
+        principal = principal.get("AWS")
+    if "*" not in _as_list(principal):
+        return False
+    conditions = statement.get("Condition") or {}
+    for operator, keys in conditions.items():
+        if not isinstance(keys, dict):
+            continue
+        for key, values in keys.items():
+            wild = any("*" in str(v) or "?" in str(v) for v in _as_list(values))
+            if key.lower() in _PINNING_KEYS and not wild and "IfExists" not in operator:
+                return False
+    return True
+
+
+def _statements(doc: Any) -> list[dict[str, Any]]:
+    statements = doc.get("Statement", []) if isinstance(doc, dict) else []
+    listed = statements if isinstance(statements, list) else [statements]
+    return [s for s in listed if isinstance(s, dict)]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

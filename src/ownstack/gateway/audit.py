@@ -22,6 +22,7 @@ class Auditor:
         self._log = log
         self._map = amap
         self._now = now
+        self._read_only: dict[str, bool] = {}
 
     def after(
         self,
@@ -33,12 +34,29 @@ class Auditor:
     ) -> None:
         if self._log is None:
             return
-        denied = isinstance(error, Denial)
-        actions = [error.action] if isinstance(error, Denial) else [r.action for r in checked]
-        read_only = all(self._map.access_level(a) in _READ_LEVELS for a in actions)
-        if not denied and (read_only or not actions):
-            return
-        resources = [error.resource] if isinstance(error, Denial) else [r.resource for r in checked]
+        if isinstance(error, Denial):
+            self._record(ctx, req, params, error, self._reads(error.action), [error.resource])
+        elif checked and not all(self._reads(r.action) for r in checked):
+            self._record(ctx, req, params, error, False, [r.resource for r in checked])
+
+    def _reads(self, action: str) -> bool:
+        """Whether `action` only reads (Read or List in AWS's reference); remembered, since
+        it is asked on every request."""
+        known = self._read_only.get(action)
+        if known is None:
+            known = self._read_only[action] = self._map.access_level(action) in _READ_LEVELS
+        return known
+
+    def _record(
+        self,
+        ctx: RequestContext,
+        req: Request,
+        params: Mapping[str, Any] | None,
+        error: ServiceError | None,
+        read_only: bool,
+        resources: list[str],
+    ) -> None:
+        assert self._log is not None
         self._log.record(
             AuditEvent(
                 event_time=self._now(),

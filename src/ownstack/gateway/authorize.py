@@ -105,7 +105,7 @@ class Authorizer:
         if resource is None and _missing_is_the_handlers_answer(ctx, requirement):
             return  # an anonymous request for a bucket that does not exist: NoSuchBucket
         owner = resource.owner if resource is not None else _arn_account(requirement.resource)
-        if _root_keeps(ctx, requirement, owner):
+        if _root_at_home(ctx, owner, resource) or _root_keeps(ctx, requirement, owner):
             return
         decision = self._decide(ctx, requirement, policies, facts, resource, owner)
         if not decision.allowed:
@@ -186,6 +186,15 @@ def _arn_account(arn: str) -> str | None:
     if len(parts) < 5 or parts[4] in ("", "aws"):
         return None
     return parts[4]
+
+
+def _root_at_home(ctx: RequestContext, owner: str | None, resource: ResourceFacts | None) -> bool:
+    """The account's root, on its own resource, with no resource policy that could deny it:
+    allowed without evaluating anything (root pays nothing for authorisation)."""
+    principal = ctx.principal
+    if not principal.is_root or (owner is not None and owner != principal.account_id):
+        return False
+    return resource is None or not resource.policy
 
 
 def _root_keeps(ctx: RequestContext, requirement: Requirement, owner: str | None) -> bool:

@@ -54,7 +54,7 @@ def create(data: Path, name: str, *extra: str, env: dict[str, str] | None = None
 def listed(data: Path, env: dict[str, str] | None = None) -> list[dict[str, str]]:
     proc = run_cli("account", "list", "--data", str(data), env=env)
     assert proc.returncode == 0, proc.stderr
-    rows: list[dict[str, str]] = json.loads(proc.stdout)["Accounts"]
+    rows: list[dict[str, str]] = json.loads(proc.stdout)
     return rows
 
 

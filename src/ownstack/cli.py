@@ -98,7 +98,7 @@ def account_command(config: Config, command: str, args: argparse.Namespace) -> i
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"cannot read {accounts_file.path}: {exc}") from exc
     rows = [{"Name": a.name, "AccountId": a.id, "AccessKeyId": a.root_access_key} for a in listed]
-    print(json.dumps({"Accounts": rows}, indent=2))
+    print(json.dumps(rows, indent=2))  # a JSON array, default account first
     return 0
 
 

@@ -22,6 +22,9 @@ class ResourceFacts:
     """The resource-based policy (JSON text); empty when it has none."""
     tags: Mapping[str, str] = field(default_factory=dict)
     """The resource's tags (aws:ResourceTag/<key>)."""
+    arn: str = ""
+    """The resource's ARN as policies name it, when the request named it otherwise (an IAM
+    user by name, whose ARN holds its path); empty: the ARN asked about."""
 
 
 class ResourceFactsSource(Protocol):

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from ownstack.core.access import ResourceFacts
 from ownstack.core.clock import Clock
 from ownstack.core.context import ANONYMOUS, ROOT, SERVICE, USER, RequestContext
-from ownstack.core.errors import ServiceError
 from ownstack.core.http import Request
 from ownstack.identity.model import Directory, IdentityPolicies
 from ownstack.policy import AccessRequest, Decision, Policy, PolicyError, parse_policy
@@ -32,18 +31,11 @@ from .denials import access_denied
 log = logging.getLogger("ownstack.gateway")
 _NO_POLICIES = IdentityPolicies()
 _POLICY_CACHE_MAX = 4096
+_S3_OBJECT = "arn:aws:s3:::"
+_EXISTING_TAG = "s3:existingobjecttag/"
 _ROOT_KEEPS = frozenset({"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"})
 """What the owning account's root may always do, whatever the bucket policy says: S3 lets it
 undo a policy that locks everyone out."""
-
-
-@dataclass(frozen=True, slots=True)
-class Denied:
-    """A denial the gateway answers, kept for the audit log."""
-
-    error: ServiceError
-    action: str
-    resource: str
 
 
 class Authorizer:
@@ -107,7 +99,9 @@ class Authorizer:
         owner = resource.owner if resource is not None else _arn_account(requirement.resource)
         if _root_at_home(ctx, owner, resource) or _root_keeps(ctx, requirement, owner):
             return
-        decision = self._decide(ctx, requirement, policies, facts, resource, owner)
+        if resource is not None and resource.arn and resource.arn != requirement.resource:
+            requirement = replace(requirement, resource=resource.arn)
+        decision = await self._decide(ctx, requirement, policies, facts, resource, owner)
         if not decision.allowed:
             cross = owner is not None and owner != ctx.principal.account_id
             raise access_denied(
@@ -116,7 +110,7 @@ class Authorizer:
         if owner and owner != ctx.account_id:
             ctx.granted_accounts = ctx.granted_accounts | {owner}
 
-    def _decide(
+    async def _decide(
         self,
         ctx: RequestContext,
         requirement: Requirement,
@@ -129,16 +123,43 @@ class Authorizer:
             action = requirement.action
             return Decision(False, f"because no identity-based policy allows the {action} action")
         tags = resource.tags if resource is not None else {}
-        context = ConditionContext(facts, requirement.context, tags, owner)
+        resource_policy = self._compile(resource.policy) if resource is not None else None
+        own = await self._with_object_tags(ctx, requirement, policies, resource_policy)
+        context = ConditionContext(facts, own, tags, owner)
         request = AccessRequest(ctx.principal, requirement.action, requirement.resource, context)
         return self.decisions.decide(
             request,
             identity=policies.identity,
             boundary=policies.boundary,
             session=policies.session,
-            resource_policy=self._compile(resource.policy) if resource is not None else None,
+            resource_policy=resource_policy,
             resource_account=owner,
         )
+
+    async def _with_object_tags(
+        self,
+        ctx: RequestContext,
+        requirement: Requirement,
+        policies: IdentityPolicies,
+        resource_policy: Policy | None,
+    ) -> Mapping[str, tuple[str, ...]]:
+        """The requirement's own keys, plus s3:ExistingObjectTag/<key> when a policy reads
+        one: the object's tags are fetched only then (it costs a read of the object)."""
+        own = requirement.context
+        if not requirement.resource.startswith(_S3_OBJECT) or "/" not in requirement.resource:
+            return own
+        applicable = (*policies.identity, *(policies.session or ()), policies.boundary)
+        if not any(
+            key.startswith(_EXISTING_TAG)
+            for policy in (*applicable, resource_policy)
+            if policy is not None
+            for key in policy.context_keys
+        ):
+            return own
+        hook = getattr(self._services.get("s3"), "existing_object_tags", None)
+        found = await hook(ctx, requirement.resource) if hook is not None else None
+        tags = {f"{_EXISTING_TAG}{k.lower()}": (v,) for k, v in (found or {}).items()}
+        return {**own, **tags}
 
     async def _resource(
         self, ctx: RequestContext, arn: str, seen: dict[str, ResourceFacts | None]

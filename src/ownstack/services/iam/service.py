@@ -7,6 +7,7 @@ from __future__ import annotations
 from .access_keys import AccessKeyOps
 from .account import AccountOps
 from .attach import AttachOps
+from .facts import ResourceFactsOps
 from .groups import GroupOps
 from .inline import InlinePolicyOps
 from .profiles import InstanceProfileOps
@@ -27,5 +28,6 @@ class IamService(
     AccessKeyOps,
     InstanceProfileOps,
     SimulateOps,
+    ResourceFactsOps,
 ):
     """Constructed as IamBase is: IamService(meta, directory, clock)."""

@@ -14,7 +14,7 @@ from ownstack.policy import PolicyError, parse_policy
 
 from .access import owned_bucket, update_bucket
 from .base import S3Base
-from .records import BUCKETS, BucketRecord
+from .records import BUCKETS, BucketRecord, ObjectRecord, objects_ns
 
 MAX_POLICY_BYTES = 20 * 1024
 """S3's bucket policy size limit."""
@@ -91,6 +91,18 @@ class BucketPolicyOps(S3Base):
             return None
         bucket = self._buckets.decoded(name, raw)
         return ResourceFacts(owner=bucket.account_id, policy=bucket.policy, tags=bucket.tags)
+
+    async def existing_object_tags(self, ctx: RequestContext, arn: str) -> dict[str, str] | None:
+        """The tags of the object an S3 object ARN names (s3:ExistingObjectTag/<key>); None
+        when there is no such object."""
+        if not arn.startswith(_BUCKET_ARN):
+            return None
+        name, _, key = arn[len(_BUCKET_ARN) :].partition("/")
+        raw = await self.meta.get(BUCKETS, name)
+        if raw is None or not key:
+            return None
+        found = await self.meta.get(objects_ns(self._buckets.decoded(name, raw).id), key)
+        return dict(ObjectRecord.decode(found.value).tags) if found is not None else None
 
 
 def _policy_text(value: Any) -> str:

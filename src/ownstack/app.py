@@ -9,8 +9,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from ownstack.config import Config, ConfigError, declared_accounts, load_identity
@@ -25,6 +29,9 @@ from ownstack.gateway.internal import Backend, Health
 from ownstack.obs.audit import AuditLog
 from ownstack.obs.metrics import LabelValues, Registry
 from ownstack.ports.engine import EngineContext
+from ownstack.ports.errors import BackendUnavailable, PortError
+from ownstack.ports.leases import Lease, LeasedLoop
+from ownstack.ports.meta import MetaStore
 from ownstack.wire.codec import ServiceWire
 
 Closer = Callable[[], Awaitable[None]]
@@ -40,51 +47,82 @@ class OpenStore:
 
 
 def build_app(
-    config: Config, *, clock: Clock | None = None, env: Mapping[str, str] | None = None
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    env: Mapping[str, str] | None = None,
+    audit_dir: Path | None = None,
 ) -> tuple[Gateway, Closer]:
     """The App for the HTTP server and the coroutine that closes its stores. Raises ConfigError
-    for anything misconfigured (unknown engine or port, bad limits, bad credentials)."""
+    for anything misconfigured (unknown engine or port, bad limits, bad credentials).
+    `audit_dir`: where this process's audit log goes (default <data>/audit; each worker of
+    `serve --workers` has its own, as one file cannot be rotated by several processes)."""
     clock = clock or SystemClock()
     started = clock.now()  # before any request: every put of this process begins later
     identity = load_identity(config.data_dir, config.credentials, env)
     stores = open_stores(config, clock)
     by_port = {s.port: s.store for s in stores}
     from ownstack.events.bus import EventBus
-    from ownstack.identity.accounts import AccountsFile, LiveAccountBook
+    from ownstack.identity.accounts import AccountsFile
     from ownstack.identity.directory import IdentityDirectory
+    from ownstack.identity.shared_accounts import SharedAccountBook, explicit_root_credentials
+    from ownstack.identity.watcher import IdentityWatcher
     from ownstack.services.iam.service import IamService
     from ownstack.services.s3.service import S3Service
-    from ownstack.services.s3.sweep import SWEEP_SLACK_S
+    from ownstack.services.s3.sweep import sweep_cutoff
     from ownstack.services.sns.service import SnsService
     from ownstack.services.sqs.service import SqsService
     from ownstack.services.sts.service import StsService
     from ownstack.wire.services import load_wire
 
     s3 = S3Service(by_port["meta"], by_port["blobs"], clock, **_s3_limits(config))
-    sweeper = OrphanSweeper(s3.sweep_orphan_blobs, started - SWEEP_SLACK_S)
+    holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    s3.process_id = holder_id  # named in its bucket-deletion markers
+    shared_meta = _shared(config, "meta")
+    liveness = _liveness(by_port["meta"], holder_id, clock) if shared_meta else None
+    sweep_lease = Lease(by_port["meta"], "s3:orphan-sweep", holder_id, clock)
+    sweeper = OrphanSweeper(
+        lambda cutoff: s3.sweep_orphans_unless_covered(cutoff, lambda: sweep_lease.held),
+        sweep_cutoff(
+            started,
+            shared=shared_meta and _shared(config, "blobs"),
+            max_write_bytes=s3.limits.max_single_put,
+        ),
+        sweep_lease,
+    )
     bus = EventBus()
     sqs = SqsService(by_port["meta"], by_port["queue"], clock, config.region)
     bus.register("sqs", sqs.deliver)
-    sns = SnsService(by_port["meta"], bus, clock, config.region)
+    sns = SnsService(by_port["meta"], bus, clock, config.region, egress=config.egress)
 
     async def start() -> None:
         await _open_all(stores)
+        await accounts.open()
         await directory.open()
+        watcher.start()
+        if liveness is not None:  # held before any marker of ours can exist
+            await liveness.lease.try_acquire()
+            liveness.start()
         # Before any request (unlike the sweep): a leftover marker would refuse writes.
-        await s3.clear_bucket_deletion_markers()
+        await s3.clear_bucket_deletion_markers(shared_meta=shared_meta)
         sweeper.start()
         await sqs.start()
         await sns.start()
 
-    accounts = LiveAccountBook(
-        declared_accounts(identity, config.accounts), AccountsFile(config.data_dir), clock
+    accounts = SharedAccountBook(
+        declared_accounts(identity, config.accounts),
+        AccountsFile(config.data_dir),
+        by_port["meta"],
+        clock,
+        pinned_default=explicit_root_credentials(config.credentials, env),
     )
     directory = IdentityDirectory(by_port["meta"], accounts, clock)
+    watcher = IdentityWatcher(directory, accounts)
     iam = IamService(by_port["meta"], directory, clock)
     sts = StsService(directory, clock, config.region)
     services: dict[str, object] = {"s3": s3, "sts": sts, "sqs": sqs, "sns": sns, "iam": iam}
     amap = AuthorizationMap(SERVED)
-    audit = AuditLog(config.data_dir / "audit")
+    audit = AuditLog(audit_dir or config.data_dir / "audit")
     registry = Registry()
     _expose_engine_stats(registry, stores)
     gateway = Gateway(
@@ -94,7 +132,7 @@ def build_app(
         auth=Authenticator(directory, clock, s3_hostnames=config.s3_hostnames),
         authorizer=Authorizer(amap, directory, services, clock),
         auditor=Auditor(audit, amap, clock.now),
-        account_id=identity.account_id,
+        default_account=lambda: accounts.default.id,
         health=Health({s.port: Backend(s.engine, s.store) for s in stores}),
         region=config.region,
         s3_hostnames=config.s3_hostnames,
@@ -104,9 +142,12 @@ def build_app(
     )
 
     async def close() -> None:
+        await watcher.stop()
         await sweeper.stop()
         await sns.stop()
         await sqs.stop()
+        if liveness is not None:  # after the last request: our markers' maker is gone
+            await liveness.stop()
         await _close_all(stores)
         audit.close()  # after the last request: what is queued is written and synced
 
@@ -115,18 +156,30 @@ def build_app(
 
 class OrphanSweeper:
     """Runs the S3 orphan-blob sweep once, in the background, so starting stays fast. Its
-    failure is logged and never stops the server; `stop` cancels it before the stores close."""
+    failure is logged and never stops the server; `stop` cancels it before the stores close.
 
-    def __init__(self, sweep: Callable[[float], Awaitable[int]], cutoff: float) -> None:
+    With a `lease` (N processes on shared engines), the sweep runs only while this process
+    holds it: one process sweeps at a time, and a holder that dies mid-sweep is taken over
+    when its lease expires. The first try is at once, so a single process sweeps as soon as
+    before."""
+
+    def __init__(
+        self, sweep: Callable[[float], Awaitable[int]], cutoff: float, lease: Lease | None = None
+    ) -> None:
         self._sweep = sweep
         self._cutoff = cutoff
         self._task: asyncio.Task[None] | None = None
+        self._leased = None if lease is None else LeasedLoop(lease, self._run, lease.ttl, once=True)
 
     def start(self) -> None:
-        if self._task is None:
+        if self._leased is not None:
+            self._leased.start()
+        elif self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="orphan-sweep")
 
     async def stop(self) -> None:
+        if self._leased is not None:
+            await self._leased.stop()
         if self._task is None:
             return
         self._task.cancel()
@@ -141,6 +194,24 @@ class OrphanSweeper:
         # Quiet when there was nothing to do: a clean start logs nothing extra.
         level = logging.INFO if count else logging.DEBUG
         log.log(level, "orphan blob sweep: deleted %d unreferenced blob(s)", count)
+
+
+def _shared(config: Config, port: str) -> bool:
+    """Whether the engine configured for `port` shares it with other processes."""
+    return port in engine_for_port(config.backends[port].engine, port).shared_ports
+
+
+def _liveness(meta: MetaStore, holder_id: str, clock: Clock) -> LeasedLoop:
+    """This process's liveness lease, renewed while it serves: other processes sharing the
+    meta store keep the bucket-deletion markers it made while it holds it
+    (services/s3/deletions.py)."""
+    from ownstack.services.s3.deletions import process_lease_name
+
+    async def alive() -> None:
+        return None  # holding (and renewing) the lease is the whole job
+
+    lease = Lease(meta, process_lease_name(holder_id), holder_id, clock)
+    return LeasedLoop(lease, alive, lease.ttl)
 
 
 def _expose_engine_stats(registry: Registry, stores: list[OpenStore]) -> None:
@@ -187,9 +258,13 @@ async def _open_all(stores: list[OpenStore]) -> None:
         opener = getattr(s.store, "open", None)
         if opener is None:
             continue
-        result = opener()
-        if inspect.isawaitable(result):
-            await result
+        try:
+            result = opener()
+            if inspect.isawaitable(result):
+                await result
+        except PortError as exc:
+            # Say which port and engine could not open: the message is all a user sees.
+            raise BackendUnavailable(f"backends.{s.port} ({s.engine}): {exc}") from exc
 
 
 async def _close_all(stores: list[OpenStore]) -> None:

@@ -1,5 +1,6 @@
-"""The `ownstack` command: `serve` runs the server, `env` prints the shell exports that point
-the AWS CLI and SDKs at it, `account create|list` manages the accounts of a data dir."""
+"""The `ownstack` command: `serve` runs the server (`--workers N`: N processes on one port),
+`check-config` tests a configuration's backends, `env` prints the shell exports that point the
+AWS CLI and SDKs at it, `account create|list` manages the accounts of a data dir."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import asyncio
 import gc
 import json
 import logging
+import os
 import shlex
 import signal
 import sys
 from collections.abc import Sequence
 
 from ownstack.config import Config, ConfigError, declared_accounts, load_config, load_identity
+from ownstack.config.workers import refuse_exclusive_engines, worker_count
 from ownstack.obs.accesslog import BatchedLineHandler
 from ownstack.ports.errors import PortError
 
@@ -28,12 +31,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             host=getattr(args, "host", None),
             port=getattr(args, "port", None),
             data=args.data,
-            config_file=args.config,
+            config_file=_config_file(args),
         )
         if args.command == "env":
             return print_env(config)
         if args.command == "account":
             return account_command(config, args.account_command, args)
+        if args.command == "check-config":
+            return check_config(config)
+        if args.worker_fd is not None:
+            return serve(config, worker_fd=args.worker_fd)
+        workers = worker_count(args.workers, os.environ, config.workers)
+        if workers > 1:
+            return serve_workers(config, workers, _config_file(args))
         return serve(config)
     except ConfigError as exc:
         print(f"ownstack: configuration error: {exc}", file=sys.stderr)
@@ -46,6 +56,18 @@ def _parser() -> argparse.ArgumentParser:
     serve_cmd = commands.add_parser("serve", help="run the server")
     serve_cmd.add_argument("--host", help="address to bind (default 127.0.0.1, $OWNSTACK_HOST)")
     serve_cmd.add_argument("--port", type=int, help="port to bind (default 4566, $OWNSTACK_PORT)")
+    serve_cmd.add_argument(
+        "--workers",
+        type=int,
+        help="processes serving the port (default 1, $OWNSTACK_WORKERS); needs shared engines",
+    )
+    # Internal: how the supervisor starts a worker (workers.py: the descriptor it reports on).
+    serve_cmd.add_argument("--worker-fd", type=int, help=argparse.SUPPRESS)
+    check_cmd = commands.add_parser(
+        "check-config", help="check a configuration and test each backend's connection"
+    )
+    check_cmd.add_argument("file", nargs="?", help="config file (default <data>/ownstack.yaml)")
+    check_cmd.add_argument("--data", help="data directory (default ./.ownstack, $OWNSTACK_DATA)")
     env_cmd = commands.add_parser("env", help="print shell exports for the AWS CLI and SDKs")
     account_cmd = commands.add_parser("account", help="create and list accounts")
     account_sub = account_cmd.add_subparsers(dest="account_command", required=True)
@@ -57,6 +79,24 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--data", help="data directory (default ./.ownstack, $OWNSTACK_DATA)")
         cmd.add_argument("--config", help="config file (default <data>/ownstack.yaml)")
     return parser
+
+
+def _config_file(args: argparse.Namespace) -> str | None:
+    file: str | None = getattr(args, "file", None) or getattr(args, "config", None)
+    return file
+
+
+def check_config(config: Config) -> int:
+    """One line per port (`meta: sqlite ok`, `queue: postgres FAILED: ...`), and one for the
+    workers when more than one is configured; 0 when everything is usable, 2 otherwise."""
+    from ownstack.config.check import check_all
+
+    _request_timeout(config)
+    workers = worker_count(None, os.environ, config.workers)
+    lines, ok = asyncio.run(check_all(config, workers))
+    for line in lines:
+        print(line)
+    return 0 if ok else EXIT_CONFIG
 
 
 def print_env(config: Config) -> int:
@@ -109,13 +149,14 @@ def _client_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def serve(config: Config) -> int:
+def serve(config: Config, *, worker_fd: int | None = None) -> int:
+    """Serve until SIGTERM/SIGINT. `worker_fd`: run as one of `serve_workers`' workers."""
     _configure_logging(config.log_level)
     from ownstack.gateway.server import install_event_loop
 
     install_event_loop()
     try:
-        asyncio.run(_serve(config))
+        asyncio.run(_serve(config, worker_fd))
     except (OSError, PortError) as exc:  # port in use, data dir held by another server, ...
         print(f"ownstack: cannot start: {exc}", file=sys.stderr)
         return EXIT_STARTUP
@@ -142,26 +183,64 @@ def _request_timeout(config: Config) -> float:
     return float(timeout)
 
 
-async def _serve(config: Config) -> None:
+def serve_workers(config: Config, workers: int, config_file: str | None) -> int:
+    """`workers` processes serving config.port (SO_REUSEPORT), supervised from here. Refused
+    (ConfigError) when an engine does not share its port across processes."""
+    from ownstack.workers import Supervisor, reserve_port
+
+    _request_timeout(config)
+    refuse_exclusive_engines(config, workers)
+    try:
+        reserved = reserve_port(config.host, config.port)
+    except OSError as exc:
+        print(f"ownstack: cannot start: {config.host}:{config.port}: {exc}", file=sys.stderr)
+        return EXIT_STARTUP
+    with reserved:
+        port = int(reserved.getsockname()[1])
+        given = ["--config", config_file] if config_file else []
+
+        def command(fd: int) -> list[str]:
+            return [
+                sys.executable, "-m", "ownstack.cli", "serve", "--host", config.host,
+                "--port", str(port), "--data", str(config.data_dir), *given,
+                "--workers", "1", "--worker-fd", str(fd),
+            ]  # fmt: skip
+
+        def announce() -> None:
+            url = f"http://{_client_host(config.host)}:{port}"
+            print(
+                f"ownstack listening on {url} (data {config.data_dir}, {workers} workers)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        return asyncio.run(Supervisor(command, workers, on_ready=announce).run())
+
+
+async def _serve(config: Config, worker_fd: int | None = None) -> None:
     # Imported here, not at module top, so `ownstack env` starts without loading botocore.
     from ownstack.app import build_app
     from ownstack.gateway.server import HttpServer, ServerConfig
 
     timeout = _request_timeout(config)
-    app, close = build_app(config)
+    # A worker's audit log is its own (one file cannot be rotated by several processes).
+    audit_dir = None if worker_fd is None else config.data_dir / "audit" / f"worker-{os.getpid()}"
+    app, close = build_app(config, audit_dir=audit_dir)
     try:
         await app.start()
         _freeze_startup_heap()
-        server = HttpServer(
-            app, ServerConfig(host=config.host, port=config.port, header_timeout=timeout)
+        settings = ServerConfig(
+            host=config.host,
+            port=config.port,
+            header_timeout=timeout,
+            reuse_port=worker_fd is not None,
         )
+        server = HttpServer(app, settings)
         await server.start()
         flusher = asyncio.create_task(_flush_access_log_every(BatchedLineHandler.FLUSH_INTERVAL))
         try:
-            url = f"http://{_client_host(config.host)}:{server.port}"
-            print(f"ownstack listening on {url} (data {config.data_dir})", file=sys.stderr)
-            sys.stderr.flush()
-            await _until_signalled()
+            _announce(config, server.port, worker_fd)
+            await _until_signalled(worker_fd)
         finally:
             app.drain()  # long polls answer now instead of holding the stop up
             await server.stop()
@@ -172,11 +251,31 @@ async def _serve(config: Config) -> None:
         await close()
 
 
-async def _until_signalled() -> None:
+def _announce(config: Config, port: int, worker_fd: int | None) -> None:
+    if worker_fd is not None:  # the supervisor announces the port once, for all its workers
+        from ownstack.workers import READY
+
+        os.write(worker_fd, READY)
+        return
+    url = f"http://{_client_host(config.host)}:{port}"
+    print(f"ownstack listening on {url} (data {config.data_dir})", file=sys.stderr)
+    sys.stderr.flush()
+
+
+async def _until_signalled(supervisor_fd: int | None = None) -> None:
+    """Until SIGTERM/SIGINT, or (a worker) until the supervisor's end of `supervisor_fd` closes:
+    a supervisor killed outright leaves no worker behind."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if supervisor_fd is not None:
+
+        def supervisor_gone() -> None:
+            loop.remove_reader(supervisor_fd)  # EOF stays readable: once is enough
+            stop.set()
+
+        loop.add_reader(supervisor_fd, supervisor_gone)
     await stop.wait()
 
 

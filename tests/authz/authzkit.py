@@ -7,24 +7,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-ALT_ACCOUNT = "222222222222"
-ALT_ACCESS_KEY = "AKIAOWNSTACKALT00001"
-ALT_SECRET_KEY = "ownstack-alt-secret-key-00000000000000000"
-THIRD_ACCOUNT = "333333333333"
-THIRD_ACCESS_KEY = "AKIAOWNSTACKTHIRD001"
-THIRD_SECRET_KEY = "ownstack-third-secret-key-0000000000000000"
-
-ACCOUNTS_YAML = f"""
-accounts:
-  - name: alt
-    id: "{ALT_ACCOUNT}"
-    root_access_key: {ALT_ACCESS_KEY}
-    root_secret_key: "{ALT_SECRET_KEY}"
-  - name: third
-    id: "{THIRD_ACCOUNT}"
-    root_access_key: {THIRD_ACCESS_KEY}
-    root_secret_key: "{THIRD_SECRET_KEY}"
-"""
+from accountskit import (  # noqa: F401 (the tests here import them from this kit)
+    ACCOUNTS_YAML,
+    ALT_ACCESS_KEY,
+    ALT_ACCOUNT,
+    ALT_SECRET_KEY,
+    THIRD_ACCESS_KEY,
+    THIRD_ACCOUNT,
+    THIRD_SECRET_KEY,
+)
 
 
 def unique(prefix: str = "t") -> str:

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from authzkit import (
-    ACCOUNTS_YAML,
     ALT_ACCESS_KEY,
     ALT_SECRET_KEY,
     THIRD_ACCESS_KEY,
@@ -16,19 +15,14 @@ from authzkit import (
     Keys,
 )
 
+from accountskit import server_with_accounts
+
 
 @pytest.fixture(scope="module")
 def authz_server(
     tmp_path_factory: pytest.TempPathFactory, launch_server: Callable[..., Any]
 ) -> Iterator[Any]:
-    data = tmp_path_factory.mktemp("authz") / "data"
-    data.mkdir(parents=True)
-    (data / "ownstack.yaml").write_text(ACCOUNTS_YAML)
-    handle = launch_server(data)
-    try:
-        yield handle
-    finally:
-        handle.stop()
+    yield from server_with_accounts(tmp_path_factory, launch_server, "authz")
 
 
 @pytest.fixture(scope="module")

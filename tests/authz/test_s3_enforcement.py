@@ -234,3 +234,19 @@ def test_bucket_policy_operations_and_errors(s3: Any, bucket: str) -> None:
     assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is False
     s3.delete_bucket_policy(Bucket=bucket)
     _denied(lambda: s3.get_bucket_policy(Bucket=bucket), "NoSuchBucketPolicy")
+
+
+def test_delete_objects_answers_a_denied_key_in_its_result(
+    authz_server: Any, iam: Any, bucket: str
+) -> None:
+    """S3 authorises DeleteObjects key by key: a denied key is an AccessDenied entry."""
+    user = make_user(iam, inline=doc(allow("s3:DeleteObject", f"arn:aws:s3:::{bucket}/public/*")))
+    result = user.client(authz_server, "s3").delete_objects(
+        Bucket=bucket, Delete={"Objects": [{"Key": "public/a.txt"}, {"Key": "private/b.txt"}]}
+    )
+    assert [d["Key"] for d in result["Deleted"]] == ["public/a.txt"]
+    assert result["Errors"] == [
+        {"Key": "private/b.txt", "Code": "AccessDenied", "Message": "Access Denied"}
+    ]
+    s3 = authz_server.client("s3")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["private/b.txt"]

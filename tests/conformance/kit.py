@@ -7,6 +7,8 @@ import atexit
 import functools
 import hashlib
 import os
+import shutil
+import tempfile
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,14 +17,14 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 
-from ownstack.backends import fs, memory, postgres, sqlite
+from ownstack.backends import fs, memory, postgres, s3, sqlite
 from ownstack.core.clock import Clock, ManualClock
 from ownstack.ports.engine import Engine, EngineContext
 
 ENGINES: dict[str, Engine] = {
-    e.name: e for e in (memory.engine, sqlite.engine, fs.engine, postgres.engine)
+    e.name: e for e in (memory.engine, sqlite.engine, fs.engine, postgres.engine, s3.engine)
 }
-PERSISTENT = {"sqlite", "fs", "postgres"}
+PERSISTENT = {"sqlite", "fs", "postgres", "s3"}
 """Engines whose stores survive close + reopen on the same data dir."""
 EXCLUSIVE = {"sqlite"}
 """Persistent engines that hold their data for one open store (one process) at a time."""
@@ -50,7 +52,7 @@ class Backend:
 
     def open(self, clock: Clock | None = None) -> Any:
         """A store on a ManualClock of its own unless given `clock` (tests that move time)."""
-        options = postgres_options(self.data_dir) if self.name == "postgres" else {}
+        options = engine_options(self.name, self.data_dir)
         ctx = EngineContext(data_dir=self.data_dir, options=options, clock=clock or ManualClock())
         return self.engine.factories[self.port](ctx)
 
@@ -65,6 +67,16 @@ def _param(name: str) -> Any:
     if name == "postgres" and (why := postgres_unreachable()) is not None:
         return pytest.param(name, marks=pytest.mark.skip(reason=why))
     return name
+
+
+def engine_options(name: str, data_dir: Path) -> dict[str, Any]:
+    """The options a store of `name` needs in tests (engines on a server get their own
+    namespace there per data dir, so reopening on the same data dir finds the same data)."""
+    if name == "postgres":
+        return postgres_options(data_dir)
+    if name == "s3":
+        return s3_options(data_dir)
+    return {}
 
 
 # -- postgres: a server at $OWNSTACK_POSTGRES_DSN (default: the local one), a schema per store --
@@ -116,3 +128,45 @@ T = TypeVar("T")
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Tests drive the async stores with asyncio.run (no pytest-asyncio)."""
     return asyncio.run(coro)
+
+
+# -- s3: a second ownstack process as the upstream store, started once, on first use ---------
+
+S3_BUCKET = "ownstack-upstream-blobs"
+
+
+@functools.cache
+def s3_upstream() -> Any:
+    """The upstream server (a tests/conftest.py ServerHandle) with S3_BUCKET created; stopped
+    (and its data dir removed) when the test process exits."""
+    from ownserver import start_server  # tests/ is on sys.path
+
+    root = Path(tempfile.mkdtemp(prefix="ownstack-s3-upstream-"))
+    handle = start_server(root / "data")
+    atexit.register(shutil.rmtree, root, True)
+    atexit.register(handle.stop)  # atexit runs last-registered first: stop, then remove
+    handle.client("s3").create_bucket(Bucket=S3_BUCKET)
+    return handle
+
+
+def s3_options(data_dir: Path, **extra: Any) -> dict[str, Any]:
+    """Options for a store on the upstream: a key prefix of its own per data dir."""
+    upstream = s3_upstream()
+    prefix = "t-" + hashlib.sha256(str(data_dir).encode()).hexdigest()[:20] + "/"
+    return {
+        "endpoint": upstream.endpoint,
+        "bucket": S3_BUCKET,
+        "access_key": upstream.access_key,
+        "secret_key": upstream.secret_key,
+        "region": upstream.region,
+        "prefix": prefix,
+        **extra,
+    }
+
+
+def s3_upstream_keys(prefix: str) -> tuple[list[str], list[str]]:
+    """(object keys, keys of multipart uploads in progress) under `prefix` upstream."""
+    client = s3_upstream().client("s3")
+    objects = client.list_objects_v2(Bucket=S3_BUCKET, Prefix=prefix).get("Contents", [])
+    uploads = client.list_multipart_uploads(Bucket=S3_BUCKET, Prefix=prefix).get("Uploads", [])
+    return [o["Key"] for o in objects], [u["Key"] for u in uploads]

@@ -21,21 +21,33 @@ EXPECTED = {
     "memory": {"meta", "blobs", "queue"},
     "sqlite": {"meta", "queue"},
     "fs": {"blobs"},
-    "postgres": {"queue"},
+    "postgres": {"meta", "queue"},
+    "s3": {"blobs"},
 }
 FILE_ENGINES = {"sqlite", "fs"}
 """Engines whose stores live in the data dir (the "path" option names where)."""
 
 
 def options_for(name: str, data_dir: Path) -> dict[str, Any]:
-    # postgres takes a dsn and schema, not a path; building its store connects to nothing.
-    return postgres_options(data_dir) if name == "postgres" else {"path": "custom"}
+    # postgres takes a dsn and schema, s3 an upstream, not a path; building either store
+    # connects to nothing.
+    if name == "postgres":
+        return postgres_options(data_dir)
+    if name == "s3":
+        return {
+            "endpoint": "http://127.0.0.1:9",
+            "bucket": "b",
+            "access_key": "a",
+            "secret_key": "s",
+        }
+    return {"path": "custom"}
 
 
 PROTOCOLS: dict[str, type] = {"meta": MetaStore, "blobs": BlobStore, "queue": QueueStore}
 OPTIONAL: dict[str, dict[str, set[type]]] = {
     "memory": {"blobs": {ListableBlobs}},
     "fs": {"blobs": {ListableBlobs}},
+    "s3": {"blobs": {ListableBlobs}},
 }
 """Optional capability protocols each engine's store implements, by port."""
 CAPABILITIES: dict[str, set[type]] = {"meta": set(), "blobs": {ListableBlobs}, "queue": set()}

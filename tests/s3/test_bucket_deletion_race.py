@@ -1,10 +1,12 @@
 """DeleteBucket racing the writes that create things in the bucket, against a real server.
 
 What must hold (as on AWS): a write answered 200 is never lost. If DeleteBucket succeeded, no
-PutObject or CreateMultipartUpload answered 200 may have committed: one that committed before
-it would have made it fail (BucketNotEmpty), and one that looked the bucket up before it must
-fail rather than commit into the deleted bucket. So after a round, either the bucket exists
-and holds every key (and upload) answered 200, or it is gone and nothing was answered 200.
+PutObject answered 200 may have committed: one that committed before it would have made it fail
+(BucketNotEmpty), and one that looked the bucket up before it must fail rather than commit into
+the deleted bucket. In-progress multipart uploads do not keep a bucket (S3 deletes a bucket with
+no objects, and its uploads with it), so a CreateMultipartUpload answered 200 may be gone with
+the bucket. So after a round, either the bucket exists and holds every key and upload answered
+200, or it is gone and no PutObject was answered 200.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def _run_round(s3: Any, clients: list[Any], head_start: float) -> Round:
 def _check_round(s3: Any, state: Round) -> None:
     assert not state.unexpected, state.unexpected
     if state.deleted:
-        assert (state.acked_keys, state.acked_uploads) == ([], [])
+        assert state.acked_keys == []  # acked uploads went with the bucket
         with pytest.raises(ClientError) as gone:
             s3.head_bucket(Bucket=state.bucket)
         assert code_of(gone)[1] == 404

@@ -263,8 +263,12 @@ def test_unsupported_encryption_is_refused_not_ignored(s3: Any, bucket: str) -> 
         assert code_of(exc) == ("NotImplemented", 501)
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
-    # SSE-S3 is what S3 applies anyway: asking for it is accepted.
-    s3.put_object(Bucket=bucket, Key="enc", Body=b"plain", ServerSideEncryption="AES256")
+    # SSE-S3 is refused too until objects are really encrypted (issue 16; encryption.py).
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=bucket, Key="enc", Body=b"plain", ServerSideEncryption="AES256")
+    assert code_of(exc) == ("NotImplemented", 501)
+    assert exc.value.response["Error"]["Header"] == "x-amz-server-side-encryption"
+    s3.put_object(Bucket=bucket, Key="enc", Body=b"plain")
     with pytest.raises(ClientError) as exc:  # a read with a customer key: refused too
         s3.get_object(Bucket=bucket, Key="enc", **customer_key)
     assert code_of(exc) == ("NotImplemented", 501)

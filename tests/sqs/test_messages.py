@@ -168,7 +168,7 @@ def test_reserved_and_malformed_attribute_names(sqs: Any, name: str) -> None:
 
 
 def test_message_size_limits(sqs: Any) -> None:
-    url = new_queue(sqs)
+    url = new_queue(sqs, MaximumMessageSize="262144")  # the default before 2025-08-04
     sqs.send_message(QueueUrl=url, MessageBody="x" * 262_144)
     with pytest.raises(ClientError) as exc:
         sqs.send_message(QueueUrl=url, MessageBody="x" * 262_145)

@@ -126,7 +126,7 @@ def test_get_attributes_all_with_defaults(sqs: Any) -> None:
         "ApproximateNumberOfMessagesNotVisible": "0",
         "ApproximateNumberOfMessagesDelayed": "0",
         "DelaySeconds": "0",
-        "MaximumMessageSize": "262144",
+        "MaximumMessageSize": "1048576",
         "MessageRetentionPeriod": "345600",
         "QueueArn": f"arn:aws:sqs:us-east-1:123456789012:{name}",
         "ReceiveMessageWaitTimeSeconds": "0",

@@ -137,7 +137,7 @@ def test_bad_input_loses_nothing(sqs: Any) -> None:
     for body in good:
         sqs.send_message(QueueUrl=url, MessageBody=body)
     bad_calls: list[tuple[str, dict[str, Any], str]] = [
-        ("send_message", {"MessageBody": "x" * 262_145}, "InvalidParameterValue"),
+        ("send_message", {"MessageBody": "x" * 1_048_577}, "InvalidParameterValue"),
         ("send_message", {"MessageBody": "bad\x01"}, "InvalidMessageContents"),
         (
             "send_message",

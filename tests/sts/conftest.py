@@ -7,21 +7,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from stskit import ACCOUNTS_YAML
+
+from accountskit import server_with_accounts
 
 
 @pytest.fixture(scope="session")
 def sts_server(
     tmp_path_factory: pytest.TempPathFactory, launch_server: Callable[..., Any]
 ) -> Iterator[Any]:
-    data = tmp_path_factory.mktemp("sts") / "data"
-    data.mkdir(parents=True)
-    (data / "ownstack.yaml").write_text(ACCOUNTS_YAML)
-    handle = launch_server(data)
-    try:
-        yield handle
-    finally:
-        handle.stop()
+    yield from server_with_accounts(tmp_path_factory, launch_server, "sts")
 
 
 @pytest.fixture

@@ -14,19 +14,14 @@ from typing import Any
 
 import pytest
 
-ALT_ACCOUNT = "222222222222"
-ALT_ACCESS_KEY = "AKIAALTACCOUNTROOT01"
-ALT_SECRET_KEY = "alt-account-root-secret-0000000000000000"
-THIRD_ACCOUNT = "333333333333"
-THIRD_ACCESS_KEY = "AKIATHIRDACCOUNTRT01"
-THIRD_SECRET_KEY = "third-account-root-secret-00000000000000"
-ACCOUNTS_YAML = f"""
-accounts:
-  - {{name: alt, id: "{ALT_ACCOUNT}", root_access_key: {ALT_ACCESS_KEY},
-      root_secret_key: "{ALT_SECRET_KEY}"}}
-  - {{name: third, id: "{THIRD_ACCOUNT}", root_access_key: {THIRD_ACCESS_KEY},
-      root_secret_key: "{THIRD_SECRET_KEY}"}}
-"""
+from accountskit import (  # noqa: F401 (the tests here import them from this kit)
+    ALT_ACCESS_KEY,
+    ALT_ACCOUNT,
+    ALT_SECRET_KEY,
+    THIRD_ACCESS_KEY,
+    THIRD_ACCOUNT,
+    THIRD_SECRET_KEY,
+)
 
 
 def unique(prefix: str = "t") -> str:

@@ -17,6 +17,8 @@ ownstack.yaml lives in the data dir (or is named with --config):
     credentials: {access_key: ..., secret_key: ..., account_id: "123456789012"}
     accounts:                                   # more accounts, with fixed root keys
       - {name: alt, id: "222222222222", root_access_key: AKIA..., root_secret_key: "..."}
+    egress:                                     # where outbound deliveries may connect
+      deny: [10.0.0.0/8, "*.internal.example"]  # link-local is denied by default
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ownstack.events.egress import EgressConfigError, EgressPolicy
 
 from .accounts import AccountSpec, parse_accounts
 from .errors import ConfigError
@@ -42,9 +46,10 @@ DEFAULT_S3_HOSTNAMES = ("localhost", "s3.localhost", "127.0.0.1")
 CONFIG_FILE = "ownstack.yaml"
 _TOP_KEYS = {
     "host", "port", "region", "log_level", "s3_hostnames", "backends", "limits", "credentials",
-    "accounts",
+    "accounts", "workers", "egress",
 }  # fmt: skip
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+MAX_WORKERS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,11 @@ class Config:
     """Root access_key / secret_key / account_id from the file (environment overrides)."""
     accounts: tuple[AccountSpec, ...] = ()
     """Accounts besides the default one, with fixed root keys (ownstack.yaml `accounts`)."""
+    workers: int | None = None
+    """Server processes on one port (ownstack.yaml `workers`; --workers and
+    OWNSTACK_WORKERS win); None: not set in the file."""
+    egress: EgressPolicy = field(default_factory=EgressPolicy)
+    """Where outbound deliveries (SNS HTTP/S) may connect (ownstack.yaml `egress`)."""
 
 
 def load_config(
@@ -97,6 +107,8 @@ def load_config(
         limits=_limits(doc.get("limits")),
         credentials=_credentials(doc.get("credentials")),
         accounts=parse_accounts(doc.get("accounts")),
+        workers=None if "workers" not in doc else parse_workers(doc["workers"], "ownstack.yaml"),
+        egress=_egress(doc.get("egress")),
     )
 
 
@@ -185,6 +197,13 @@ def _limits(value: object) -> dict[str, dict[str, Any]]:
     return {str(k): dict(v) for k, v in value.items()}
 
 
+def _egress(value: object) -> EgressPolicy:
+    try:
+        return EgressPolicy.parse(value)
+    except EgressConfigError as exc:
+        raise ConfigError(f"ownstack.yaml: {exc}") from None
+
+
 def _credentials(value: object) -> dict[str, str]:
     if value is None:
         return {}
@@ -192,3 +211,17 @@ def _credentials(value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not set(value) <= allowed:
         raise ConfigError(f"ownstack.yaml: credentials may only set {', '.join(sorted(allowed))}")
     return {k: str(v) for k, v in value.items()}
+
+
+def parse_workers(raw: object, source: str) -> int:
+    """A worker count from `source` (the flag, the environment, the file); ConfigError if it is
+    not a whole number between 1 and MAX_WORKERS."""
+    if isinstance(raw, bool):  # YAML's `yes` is not a count
+        raise ConfigError(f"{source}: workers must be a whole number, got {raw!r}")
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{source}: workers must be a whole number, got {raw!r}") from None
+    if not 1 <= value <= MAX_WORKERS:
+        raise ConfigError(f"{source}: workers must be between 1 and {MAX_WORKERS}, got {value}")
+    return value

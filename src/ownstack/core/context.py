@@ -81,6 +81,9 @@ class RequestContext:
     """Accounts other than the caller's whose resources this request may reach: the gateway
     found a resource policy there that allows it. Services check ownership with `may_use`."""
     source_ip: str = ""
+    denied_items: frozenset[str] = frozenset()
+    """Resources of a multi-item operation (S3 DeleteObjects) the gateway found the caller
+    may not touch: the service answers each with its own AccessDenied entry, as S3 does."""
 
     def may_use(self, owner_account: str) -> bool:
         """True when a resource of `owner_account` is the caller's, or reachable through a

@@ -26,11 +26,14 @@ from ownstack.policy import AccessRequest, Decision, Policy, PolicyError, parse_
 from .authz import AuthorizationMap, Requirement
 from .authz_context import ConditionContext, RequestFacts
 from .decisions import DecisionCache
-from .denials import access_denied
+from .denials import Denial, access_denied
 
 log = logging.getLogger("ownstack.gateway")
 _NO_POLICIES = IdentityPolicies()
 _POLICY_CACHE_MAX = 4096
+_PER_ITEM = frozenset({("s3", "DeleteObjects")})
+"""Operations AWS authorises item by item, answering a denied item in the result rather than
+refusing the request."""
 _S3_OBJECT = "arn:aws:s3:::"
 _EXISTING_TAG = "s3:existingobjecttag/"
 _ROOT_KEEPS = frozenset({"s3:GetBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy"})
@@ -75,8 +78,16 @@ class Authorizer:
         policies = await self._policies(ctx)
         facts = RequestFacts(ctx, req, self._clock.now(), policies.principal_tags)
         resources: dict[str, ResourceFacts | None] = {}
+        per_item = (ctx.service, operation) in _PER_ITEM
+        denied: set[str] = set()
         for requirement in found:
-            await self._check(ctx, requirement, policies, facts, resources)
+            try:
+                await self._check(ctx, requirement, policies, facts, resources)
+            except Denial:
+                if not per_item:
+                    raise
+                denied.add(requirement.resource)  # the service answers for this item alone
+        ctx.denied_items = frozenset(denied)
         return found
 
     async def _policies(self, ctx: RequestContext) -> IdentityPolicies:

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 
 from botocore.model import OperationModel
 
-from ownstack.core.context import RequestContext
+from ownstack.core.context import Principal, RequestContext
 from ownstack.core.errors import ServiceError, internal_error, not_implemented, request_timeout
 from ownstack.core.http import Request, Response
 from ownstack.core.service import find_handler
@@ -100,7 +100,7 @@ class Gateway:
         auth: Authenticator,
         authorizer: Authorizer,
         auditor: Auditor,
-        account_id: str,
+        default_account: Callable[[], str],
         health: Health,
         region: str,
         s3_hostnames: tuple[str, ...],
@@ -117,9 +117,10 @@ class Gateway:
         self._auditor = auditor
         self._health = health
         self._region = region
-        self._account = account_id
-        """Anonymous requests start in the default account (the resource's owner decides)."""
-        self._anonymous = anonymous_principal(self._account)
+        self._default_account = default_account
+        """The account anonymous requests start in (the resource's owner decides): the stored
+        default, which a shared store may settle only after start."""
+        self._anonymous = anonymous_principal(default_account())
         self._vhosts = VirtualHosts(s3_hostnames)
         self._detector = ServiceDetector(self._wires)
         self.registry = registry or Registry()
@@ -129,6 +130,14 @@ class Gateway:
         self._on_start = on_start
         self._started = on_start is None
         self._on_drain = on_drain
+
+    def _anonymous_for(self) -> Principal:
+        """The anonymous principal of the current default account (made anew only when a
+        shared store settles on another default)."""
+        account = self._default_account()
+        if self._anonymous.account_id != account:
+            self._anonymous = anonymous_principal(account)
+        return self._anonymous
 
     def drain(self) -> None:
         """The server is about to stop: requests that would wait (long polls) answer now."""
@@ -145,11 +154,12 @@ class Gateway:
         started = perf_counter()
         if not self._started:
             await self.start()
+        anonymous = self._anonymous_for()
         ctx = RequestContext(
             request_id=new_request_id(),
-            account_id=self._account,
+            account_id=anonymous.account_id,
             region=self._region,
-            principal=self._anonymous,
+            principal=anonymous,
             host=req.headers.get("host") or "",
         )
         route = internal_route(req)

@@ -39,6 +39,9 @@ class ServerConfig:
     max_header_bytes: int = 64 * 1024
     keepalive_timeout: float = 75.0
     header_timeout: float = 30.0
+    reuse_port: bool = False
+    """SO_REUSEPORT: several processes (serve --workers N) listen on one port, and the kernel
+    spreads new connections across them."""
 
 
 def install_event_loop() -> None:
@@ -74,6 +77,7 @@ class HttpServer:
             self._config.host,
             self._config.port,
             reuse_address=True,
+            reuse_port=self._config.reuse_port or None,
             backlog=1024,
         )
         self._port = int(self._server.sockets[0].getsockname()[1])

@@ -5,8 +5,11 @@ Root keys come from the AccountBook, IAM users' active keys from an in-memory in
 temporary keys (ASIA...) from the session sealer. Compiled policies are cached per principal
 until IAM changes anything in its account (`changed` bumps the account's generation).
 
-The index and caches live in this process: a second ownstack process sharing the same meta
-store sees another's IAM writes only when it restarts.
+The index and caches live in this process, and other processes may share the meta store: every
+IAM commit also moves its account's generation record (generations.py), and the watcher
+(watcher.py) calls `catch_up` on a timer, which drops the caches of the accounts whose record
+moved and reloads their keys. The request path (`credential`, a cached `policies`) reads
+nothing from the store.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ownstack.policy import Policy
 from ownstack.ports.meta import MetaStore, Put
 
 from .compiled import PolicyCompiler, name_of
+from .generations import ALL_ACCOUNTS, GenerationTracker
 from .managed import AwsManagedPolicies
 from .model import AccountBook, IdentityPolicies, KeyGrant, RoleInfo, UserInfo
 from .records import KEY_USE, AccessKeyRecord, KeyUseRecord
@@ -44,22 +48,78 @@ class IdentityDirectory:
         self.compiler = PolicyCompiler(self.store, self.aws_policies)
         self._keys: dict[str, KeyGrant] = {}
         self._generations: dict[str, int] = {}
-        self._cache: dict[tuple[str, str], tuple[int, IdentityPolicies]] = {}
+        self._epoch = 0
+        """Moved when every account's cached policies are stale at once."""
+        self._cache: dict[tuple[str, str], tuple[tuple[int, int], IdentityPolicies]] = {}
         self._uses: dict[str, KeyUseRecord] = {}
         self._use_written: dict[str, float] = {}
         self._writes: set[asyncio.Task[None]] = set()
+        self.generations = GenerationTracker(meta)
+        self._touched: set[str] | None = None
+        """Key ids this process wrote while `catch_up` was reading (its scan may predate them)."""
 
     async def open(self) -> None:
         """Before the first request: the sealing key, and the IAM keys index."""
         await self.sessions.open()
+        # Generations first: a write landing during the key scan moves one, caught up later.
+        self.generations.accept(await self.generations.read())
         for stored in await self.store.all_keys():
             self.key_written(stored.record)
+
+    async def catch_up(self) -> set[str]:
+        """Act on the IAM writes other processes made since the last call: drop the cached
+        policies of each account whose generation moved and reload its keys. Returns those
+        accounts (ALL_ACCOUNTS among them: every account)."""
+        current = await self.generations.read()
+        moved = self.generations.moved(current)
+        if not moved:
+            return moved
+        everyone = ALL_ACCOUNTS in moved
+        self._drop_cached(moved, everyone)
+        self._touched = set()
+        try:
+            scanned = [s.record for s in await self.store.all_keys()]
+            self._reindex(scanned, moved, everyone, self._touched)
+        finally:
+            self._touched = None
+        self.generations.accept(current)
+        return moved
+
+    def _drop_cached(self, accounts: set[str], everyone: bool) -> None:
+        if everyone:
+            # Not just clear(): a lookup in flight would put its stale answer back.
+            self._epoch += 1
+            self._cache.clear()
+            return
+        for account_id in accounts:
+            self.changed(account_id)
+
+    def _reindex(
+        self, scanned: list[AccessKeyRecord], accounts: set[str], everyone: bool, keep: set[str]
+    ) -> None:
+        """Replace the index entries of `accounts` with `scanned`, except the keys in `keep`
+        (written here after the scan began: this process's own word is newer)."""
+
+        def ours(account_id: str) -> bool:
+            return everyone or account_id in accounts
+
+        for key_id, grant in list(self._keys.items()):
+            if ours(grant.principal.account_id) and key_id not in keep:
+                del self._keys[key_id]
+        for key in scanned:
+            if ours(key.account_id) and key.id not in keep:
+                self._index(key)
 
     # -- what IAM's writes tell the directory
 
     def key_written(self, key: AccessKeyRecord) -> None:
+        if self._touched is not None:
+            self._touched.add(key.id)
+        self._index(key)
+
+    def _index(self, key: AccessKeyRecord) -> None:
         if not key.active:
-            self.key_removed(key.id)
+            self._keys.pop(key.id, None)
             return
         principal = Principal(
             account_id=key.account_id,
@@ -72,6 +132,8 @@ class IdentityDirectory:
         self._keys[key.id] = KeyGrant(key.secret, principal)
 
     def key_removed(self, key_id: str) -> None:
+        if self._touched is not None:
+            self._touched.add(key_id)
         self._keys.pop(key_id, None)
 
     def changed(self, account_id: str) -> None:
@@ -101,7 +163,7 @@ class IdentityDirectory:
     async def policies(self, principal: Principal) -> IdentityPolicies:
         if principal.kind not in (USER, ASSUMED_ROLE, FEDERATED_USER):
             return IdentityPolicies()
-        generation = self._generations.get(principal.account_id, 0)
+        generation = (self._epoch, self._generations.get(principal.account_id, 0))
         cache_key = (principal.arn, principal.access_key)
         cached = self._cache.get(cache_key)
         if cached is not None and cached[0] == generation:

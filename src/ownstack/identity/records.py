@@ -11,6 +11,9 @@ without regard to case, as IAM's are, so keys hold the lower-cased name):
   KEY_USE     <access key id>   -> KeyUseRecord (written lazily, apart from the key itself)
   ACCOUNTS    <acct>            -> AccountRecord (aliases)
   ALIASES     <alias>           -> AliasRecord (aliases are unique across all accounts)
+  PASSWORD_POLICIES <acct>      -> PasswordPolicyRecord (the account's password policy)
+  CREDENTIAL_REPORTS <acct>     -> CredentialReportRecord (the last credential report made)
+  ROLE_DELETIONS <acct>/<task>  -> RoleDeletionRecord (DeleteServiceLinkedRole's task status)
 
 Membership and attachments are kept on both sides where IAM needs both directions (a user's
 groups and a group's members; an entity's attached ARNs and a policy's attachment count) and
@@ -32,6 +35,9 @@ KEYS = "iam:keys"
 KEY_USE = "iam:keyuse"
 ACCOUNTS = "iam:accounts"
 ALIASES = "iam:aliases"
+PASSWORD_POLICIES = "iam:passwordpolicies"  # noqa: S105 (a namespace, not a password)
+CREDENTIAL_REPORTS = "iam:credentialreports"
+ROLE_DELETIONS = "iam:roledeletions"
 
 
 def entity_key(account_id: str, name: str) -> str:
@@ -159,3 +165,36 @@ class AccountRecord(JsonRecord):
 @dataclass(slots=True)
 class AliasRecord(JsonRecord):
     account_id: str
+
+
+@dataclass(slots=True)
+class PasswordPolicyRecord(JsonRecord):
+    """UpdateAccountPasswordPolicy's members; 0 stands for a member not given (no expiry, no
+    reuse prevention), None for a HardExpiry not given."""
+
+    minimum_length: int = 6
+    require_symbols: bool = False
+    require_numbers: bool = False
+    require_uppercase: bool = False
+    require_lowercase: bool = False
+    allow_users_to_change: bool = False
+    max_age: int = 0
+    reuse_prevention: int = 0
+    hard_expiry: bool | None = None
+
+
+@dataclass(slots=True)
+class CredentialReportRecord(JsonRecord):
+    generated: float
+    content: str
+    """The CSV text, as GetCredentialReport returns it."""
+
+
+@dataclass(slots=True)
+class RoleDeletionRecord(JsonRecord):
+    """A DeleteServiceLinkedRole task. The deletion is done when the call commits, so a task
+    that exists has succeeded."""
+
+    role_name: str
+    status: str
+    started: float

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import os
 import secrets
@@ -41,13 +40,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ownstack.core.clock import Clock
 from ownstack.core.context import Principal, Session
-from ownstack.ports.errors import ConditionFailed
-from ownstack.ports.meta import ABSENT, MetaStore, Put
+from ownstack.ports.meta import MetaStore
+from ownstack.ports.sealing_keys import FIRST_KEY_ID, load_keys
 
 from .model import CredentialError, KeyGrant
 
 KEYS_NS = "sts:keys"
-FIRST_KEY_ID = "0001"
 _VERSION = b"S1"
 _HEADER_LEN = len(_VERSION) + len(FIRST_KEY_ID)
 _NONCE_LEN = 12
@@ -103,13 +101,8 @@ class SessionSealer:
 
     async def open(self) -> None:
         """Load (or create, once) the sealing key kept in the meta port."""
-        records = await self.meta.scan(KEYS_NS)
-        if not records:
-            # Another process may write it first: then its key is the one both use.
-            with contextlib.suppress(ConditionFailed):
-                await self.meta.commit([Put(KEYS_NS, FIRST_KEY_ID, os.urandom(32), ABSENT)])
-            records = await self.meta.scan(KEYS_NS)
-        self._keys = {r.key: AESGCM(r.value) for r in records}
+        keys = await load_keys(self.meta, KEYS_NS)
+        self._keys = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self._current = max(self._keys)
 
     def issue(self, principal: Principal) -> TemporaryCredential:

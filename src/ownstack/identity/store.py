@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ownstack.core.records import JsonRecord
 from ownstack.ports.meta import MetaStore, Op, prefix_end
 
+from .generations import bump_ops, touched_accounts
 from .records import (
     ACCOUNTS,
     GROUPS,
@@ -58,8 +59,12 @@ class IamStore:
                 return out
             cursor = page[-1].key + "\x00"
 
-    async def commit(self, ops: Sequence[Op]) -> None:
-        await self.meta.commit(ops)
+    async def commit(self, ops: Sequence[Op], accounts: Iterable[str] | None = None) -> None:
+        """Commit `ops` together with the generation bump of every account they change (see
+        generations.py: how other processes sharing the store learn of the write). `accounts`
+        names them; None reads them off the ops."""
+        changed = touched_accounts(ops) if accounts is None else set(accounts)
+        await self.meta.commit([*ops, *bump_ops(changed)])
 
     async def user(self, account_id: str, name: str) -> Stored[UserRecord] | None:
         return await self.read(USERS, entity_key(account_id, name), UserRecord)

@@ -30,6 +30,11 @@ class Engine:
     name: str
     factories: Mapping[str, Factory] = field(default_factory=dict)
     """port name ("meta", "blobs", "queue", ...) -> factory."""
+    shared_ports: frozenset[str] = frozenset()
+    """Ports whose stores several ownstack processes may open at once on one configuration
+    (postgres: the database is the shared state; fs: files on one host). A port left out is
+    exclusive to one process (sqlite's lock, memory's process-local state), so `serve --workers
+    N` refuses N > 1 while it is configured."""
 
     def provides(self, port: str) -> bool:
         return port in self.factories

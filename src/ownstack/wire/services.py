@@ -101,7 +101,20 @@ def _speaks_json(req: Request) -> bool:
     return content_type.startswith("application/x-amz-json")
 
 
+SQS_MAX_BODY = 4 * 1024 * 1024
+"""SQS's request cap. A message may be 1,048,576 bytes (body plus attributes, since 2025-08-04),
+and a batch as much in total; on the wire each byte may take up to three (query: `%XX`; JSON:
+a non-ASCII character as `\\uXXXX` escapes), plus the other members. So a request of any
+message SQS would take fits, and SQS's own size check answers (400 InvalidParameterValue), not
+this cap (413)."""
+
+
+def max_body_of(name: str) -> int:
+    """The largest request body the codecs of service `name` buffer."""
+    return SQS_MAX_BODY if name == "sqs" else DEFAULT_MAX_BODY
+
+
 @cache
 def load_wire(name: str) -> ModelWire:
     """The (process-wide cached) wire of service `name` ("s3", "sts", "sqs", ...)."""
-    return ModelWire(load_model(name))
+    return ModelWire(load_model(name), max_body_of(name))

@@ -10,6 +10,12 @@ def open_blobs(ctx: EngineContext) -> FsBlobs:
     return FsBlobs(ctx.data_dir / str(ctx.options.get("path", "blobs")))
 
 
-engine = Engine(name="fs", factories={"blobs": open_blobs})
+engine = Engine(
+    name="fs",
+    factories={"blobs": open_blobs},
+    # Several processes on one host may share a blob directory: blobs are written to temp
+    # files and renamed, so no process ever sees another's half-written blob.
+    shared_ports=frozenset({"blobs"}),
+)
 
 __all__ = ["FsBlobs", "engine", "open_blobs"]

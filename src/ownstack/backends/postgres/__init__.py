@@ -1,7 +1,8 @@
-"""The postgres engine: the queue port on a PostgreSQL server shared by any number of ownstack
-processes (SELECT ... FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups).
+"""The postgres engine: the queue and meta ports on a PostgreSQL server shared by any number of
+ownstack processes (queue: SELECT ... FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups; meta: one
+statement per commit under per-key advisory locks, versioned migrations).
 
-Options (ownstack.yaml `backends: {queue: {engine: postgres, dsn: ..., schema: ...}}`):
+Options (ownstack.yaml `backends: {queue|meta: {engine: postgres, dsn: ..., schema: ...}}`):
 `dsn` (default $OWNSTACK_POSTGRES_DSN, else postgresql://postgres@127.0.0.1:5432/test),
 `schema` (default "ownstack"), `pool_size` (connections per process, default 10).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+from ownstack.backends.postgres.meta import PostgresMeta
 from ownstack.backends.postgres.store import PostgresQueues
 from ownstack.ports.engine import Engine, EngineContext
 
@@ -18,15 +20,30 @@ DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_SCHEMA = "ownstack"
 
 
-def open_queues(ctx: EngineContext) -> PostgresQueues:
+def _options(ctx: EngineContext) -> tuple[str, str, int]:
+    """dsn, schema and pool size, as every store of this engine takes them."""
     dsn = str(ctx.options.get("dsn") or os.environ.get(DSN_ENV) or DEFAULT_DSN)
     schema = str(ctx.options.get("schema", DEFAULT_SCHEMA))
     pool_size = int(ctx.options.get("pool_size", 10))
     if pool_size < 1:
         raise ValueError(f"pool_size must be at least 1, not {pool_size}")
+    return dsn, schema, pool_size
+
+
+def open_queues(ctx: EngineContext) -> PostgresQueues:
+    dsn, schema, pool_size = _options(ctx)
     return PostgresQueues(dsn, schema, ctx.clock, pool_size)
 
 
-engine = Engine(name="postgres", factories={"queue": open_queues})
+def open_meta(ctx: EngineContext) -> PostgresMeta:
+    dsn, schema, pool_size = _options(ctx)
+    return PostgresMeta(dsn, schema, ctx.clock, pool_size)
 
-__all__ = ["PostgresQueues", "engine", "open_queues"]
+
+engine = Engine(
+    name="postgres",
+    factories={"queue": open_queues, "meta": open_meta},
+    shared_ports=frozenset({"meta", "queue"}),
+)
+
+__all__ = ["PostgresMeta", "PostgresQueues", "engine", "open_meta", "open_queues"]

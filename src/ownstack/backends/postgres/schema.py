@@ -1,4 +1,5 @@
-"""The queue tables, created on open (idempotently, by any number of processes at once).
+"""The queue tables, as versioned migrations (migrations.py) applied when the store opens, also
+by several processes at once.
 
 Every connection's search_path is the store's schema, so the statements name bare tables and
 tests isolate themselves in a fresh schema each.
@@ -12,17 +13,21 @@ tests isolate themselves in a fresh schema each.
 - `dedup`: FIFO deduplication ids, kept past their message's delete for the window.
 - `attempts`: FIFO receive-request attempts, so a retry returns the same messages.
 - `settings`: the key receipts are signed with, shared by every process.
+
+Step 1 is the schema releases before the ledger created (with CREATE ... IF NOT EXISTS, kept as
+it was): a schema they made, with its tables and no ledger row, is adopted as version 1.
 """
 
 from __future__ import annotations
 
 import os
-import re
 
 from ownstack.backends.postgres.driver import Connection
+from ownstack.backends.postgres.migrations import Migration, check_schema_name, migrate
 
-SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+__all__ = ["COMPONENT", "MIGRATIONS", "check_schema_name", "open_schema"]
 
+COMPONENT = "queue"
 _TABLES = (
     "CREATE SEQUENCE IF NOT EXISTS message_seq",
     """CREATE TABLE IF NOT EXISTS settings(
@@ -70,28 +75,22 @@ _TABLES = (
         visible_ats float8[] NOT NULL,
         PRIMARY KEY (queue, attempt_id))""",
 )
-_SCHEMA_LOCK = 0x6F776E737461636B
-"""Advisory lock key ("ownstack"): concurrent CREATE ... IF NOT EXISTS can still collide."""
+MIGRATIONS = (Migration(1, "queues, messages, dedup, attempts, settings", _TABLES),)
+_ADOPTED_TABLE = "messages"
+"""Created last but for its indexes by step 1, in the same transaction: its presence means the
+whole step was applied by a release before the ledger."""
 _KEY_NAME = "receipt_key"
+_GET_KEY = "SELECT value FROM settings WHERE name = $1"
+_ADD_KEY = "INSERT INTO settings(name, value) VALUES($1, $2) ON CONFLICT (name) DO NOTHING"
 
 
-def check_schema_name(name: str) -> str:
-    if not SCHEMA_RE.match(name):
-        raise ValueError(f"schema {name!r}: lower-case letters, digits and _ (at most 63)")
-    return name
-
-
-async def create_schema(conn: Connection, schema: str) -> bytes:
-    """Creates what is missing; returns the receipt-signing key (made by the first opener)."""
-    async with conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_LOCK)
-        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{check_schema_name(schema)}"')
-        for statement in _TABLES:
-            await conn.execute(statement)
-        await conn.execute(
-            "INSERT INTO settings(name, value) VALUES($1, $2) ON CONFLICT (name) DO NOTHING",
-            _KEY_NAME,
-            os.urandom(32),
-        )
-        key: bytes = await conn.fetchval("SELECT value FROM settings WHERE name = $1", _KEY_NAME)
+async def open_schema(conn: Connection, schema: str) -> bytes:
+    """Migrates the queue tables; returns the receipt-signing key (made by the first opener:
+    of several racing, the first insert wins and every one reads it back)."""
+    await migrate(conn, schema, COMPONENT, MIGRATIONS, adopt=_ADOPTED_TABLE)
+    key: bytes | None = await conn.fetchval(_GET_KEY, _KEY_NAME)
+    if key is None:
+        await conn.execute(_ADD_KEY, _KEY_NAME, os.urandom(32))
+        key = await conn.fetchval(_GET_KEY, _KEY_NAME)
+    assert key is not None  # inserted above, and never deleted
     return key

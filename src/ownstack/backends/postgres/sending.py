@@ -1,6 +1,7 @@
 """send: a standard queue's messages go in with one INSERT (one commit, no lock but the foreign
-key's share lock on the queue row); a FIFO queue's lock that row, so sequence numbers follow
-commit order, and resolve deduplication ids against `dedup` in the same transaction."""
+key's share lock on the queue row; grouped with other sends: grouped.py); a FIFO queue's lock
+that row, so sequence numbers follow commit order, and resolve deduplication ids against
+`dedup` in the same transaction."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 
 from ownstack.backends.postgres import sql
 from ownstack.backends.postgres.driver import Connection, ForeignKeyViolation, Row
+from ownstack.backends.postgres.grouped import Outgoing, send_args
 from ownstack.backends.postgres.rows import Stored, encode_body, insert_args
 from ownstack.ports.queues import NewMessage, QueueNotFound, Sent
 
@@ -16,13 +18,12 @@ from ownstack.ports.queues import NewMessage, QueueNotFound, Sent
 async def send(
     conn: Connection, queue: str, messages: Sequence[NewMessage], now: float
 ) -> list[Sent]:
+    """What a standard send (grouped.py, tried first) did not send: none, or to a FIFO queue, or
+    to a missing one."""
     if not messages:
         if await conn.fetchrow(sql.SPEC, queue) is None:
             raise QueueNotFound(queue)
         return []
-    sent = await send_standard(conn, queue, messages, now)
-    if sent is not None:
-        return sent
     async with conn.transaction():
         spec: Row | None = await conn.fetchrow(sql.SPEC_LOCKED, queue)
         if spec is None:
@@ -40,24 +41,14 @@ async def send_standard(
     conn: Connection, queue: str, messages: Sequence[NewMessage], now: float
 ) -> list[Sent] | None:
     """None (nothing sent) when the queue is FIFO or missing."""
-    ids = [str(uuid.uuid4()) for _ in messages]
+    outgoing = Outgoing.of(messages, now)
     try:
-        count: int = await conn.fetchval(
-            sql.SEND,
-            queue,
-            now,
-            ids,
-            [encode_body(m.body) for m in messages],
-            [m.attributes for m in messages],
-            [m.delay for m in messages],
-            [m.group for m in messages],
-            [m.dedup_id for m in messages],
-        )
+        count: int = await conn.fetchval(sql.SEND, *send_args(queue, [outgoing]))
     except ForeignKeyViolation as exc:  # dropped while we sent
         raise QueueNotFound(queue) from exc
     if count == 0:
         return None
-    return [Sent(message_id, None) for message_id in ids]
+    return [Sent(message_id, None) for message_id in outgoing.ids]
 
 
 async def send_fifo(

@@ -9,7 +9,9 @@ import asyncio
 import contextlib
 import logging
 
-from ownstack.backends.postgres import driver, sql
+from ownstack.backends.postgres import driver
+from ownstack.backends.postgres.grouped import GroupedWrites
+from ownstack.backends.postgres.notifier import Notifier
 from ownstack.backends.postgres.wake import Wakeups
 
 log = logging.getLogger("ownstack.postgres")
@@ -20,10 +22,15 @@ class Session:
     def __init__(self, dsn: str, schema: str, channel: str, pool: driver.Pool) -> None:
         self.pool = pool
         self.wakeups = Wakeups()
+        self.writes = GroupedWrites(pool, self.notify)
+        self._notifier = Notifier(pool, channel)
         self._dsn = dsn
         self._schema = schema
         self._channel = channel
         self._listener: driver.Connection | None = None
+        self._listener_pid: int | None = None
+        """Its backend: a notification from it is the echo of our own NOTIFY (notify woke a
+        receiver here already; another would look for the message the first one takes)."""
         self._listening: asyncio.Task[None] | None = None
         self._keeper = asyncio.get_running_loop().create_task(self._keep())
 
@@ -41,17 +48,13 @@ class Session:
             self._listening = asyncio.get_running_loop().create_task(self._connect_listener())
         await asyncio.shield(self._listening)
 
-    async def notify(self, queue: str) -> None:
-        """Wakes the queue's receivers here at once and, through NOTIFY, in every process. Called
-        after the change committed, in a transaction of its own: a transaction that notifies
-        holds a database-wide lock through its commit, which would serialize every durable
-        send; this one commits without waiting for a flush (sql.NOTIFY). A failure here is
-        logged, not raised: the change is committed, and a lost wake-up costs latency only."""
+    def notify(self, queue: str) -> None:
+        """Wakes the queue's receivers here at once and, through NOTIFY (notifier.py), in every
+        process. Called after the change committed, and sent in a transaction of its own: a
+        transaction that notifies holds a database-wide lock through its commit, which would
+        serialize every durable write; this one commits without waiting for a flush."""
         self.wakeups.wake(queue)
-        try:
-            await self.pool.execute(sql.NOTIFY, self._channel, queue)
-        except Exception as exc:
-            log.warning("postgres: NOTIFY failed (%s); waiters elsewhere look again later", exc)
+        self._notifier.notify(queue)
 
     async def close(self) -> None:
         self._keeper.cancel()
@@ -63,14 +66,16 @@ class Session:
         conn = await driver.connect(self._dsn, self._schema, application_name=name)
         await conn.add_listener(self._channel, self._on_notification)
         conn.add_termination_listener(self._on_listener_lost)
-        self._listener = conn
+        self._listener = self._notifier.connection = conn
+        self._listener_pid = conn.get_server_pid()
 
     def _on_notification(self, conn: object, pid: int, channel: str, payload: str) -> None:
-        self.wakeups.wake(payload)
+        if pid != self._listener_pid:
+            self.wakeups.wake(payload)
 
     def _on_listener_lost(self, conn: object) -> None:
         # Notifications may have been missed: every waiter looks again (and listens again).
-        self._listener = None
+        self._listener = self._notifier.connection = self._listener_pid = None
         self.wakeups.wake_all()
 
     async def _keep(self) -> None:
@@ -82,7 +87,9 @@ class Session:
     async def _release(self) -> None:
         if self._listening is not None and not self._listening.done():
             self._listening.cancel()
+        await self._notifier.close()
         listener, self._listener = self._listener, None
+        self._notifier.connection = None
         if listener is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(listener.close(), _CLOSE_TIMEOUT)

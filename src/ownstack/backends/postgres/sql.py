@@ -18,7 +18,9 @@ ASYNC_COMMIT = "SELECT set_config('synchronous_commit', 'off', true)"
 """For a receive's transaction only: its commit need not wait for the WAL flush (~2.5 ms here).
 Losing it in a crash only makes its messages visible again early (at-least-once holds), and a
 delete or visibility change with its receipt, itself durable, flushes it first (WAL order)."""
-NOTIFY = "SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)"
+NOTIFY = """SELECT pg_notify($1, q)
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async, unnest($2::text[]) AS q"""
+"""One NOTIFY per queue named, in one transaction committed without waiting for a flush."""
 FIFO_LOCK = """SELECT pg_advisory_xact_lock(hashtextextended($1, 0)),
     set_config('synchronous_commit', 'off', true)"""
 """One FIFO receiver per queue at a time (group heads depend on what the others took); the
@@ -27,16 +29,17 @@ NEXT_SEQS = "SELECT nextval('message_seq') FROM generate_series(1, $1)"
 
 SEND = """WITH sent AS (
         INSERT INTO messages(queue, seq, id, body, attributes, sent_at, visible_at, grp, dedup_id)
-        SELECT $1, nextval('message_seq'), m.id, m.body, m.attributes, $2, $2 + m.delay, m.grp,
-            m.dedup_id
-        FROM unnest($3::text[], $4::bytea[], $5::bytea[], $6::float8[], $7::text[], $8::text[])
-            WITH ORDINALITY AS m(id, body, attributes, delay, grp, dedup_id, n)
+        SELECT $1, nextval('message_seq'), m.id, m.body, m.attributes, m.sent_at,
+            m.sent_at + m.delay, m.grp, m.dedup_id
+        FROM unnest($2::float8[], $3::text[], $4::bytea[], $5::bytea[], $6::float8[], $7::text[],
+            $8::text[]) WITH ORDINALITY AS m(sent_at, id, body, attributes, delay, grp, dedup_id, n)
         WHERE EXISTS(SELECT 1 FROM queues WHERE id = $1 AND NOT fifo)
         ORDER BY m.n
         RETURNING 1)
     SELECT count(*) FROM sent"""
 """A standard send: one statement, so one commit, with no lock but the foreign key's. Inserts
-nothing when the queue is missing or FIFO."""
+nothing when the queue is missing or FIFO. One row per message, each with its own sent_at: the
+messages of a group commit (batching.py) are those of several calls."""
 INSERT = """INSERT INTO messages(queue, seq, id, body, attributes, sent_at, visible_at, grp,
         dedup_id, dead_letter_source)
     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::bytea[], $5::bytea[], $6::float8[],
@@ -89,6 +92,25 @@ TAKE_READY = """UPDATE messages m SET visible_at = $5, receive_count = m.receive
     m.first_received_at, m.receipt, m.grp, m.dedup_id, m.dead_letter_source"""
 """A standard receive without redrive: pick and take in one statement (one commit, as
 ASYNC_COMMIT says)."""
+RECEIVE = """WITH q AS (SELECT fifo, $2 - retention AS cutoff FROM queues WHERE id = $1),
+    taken AS (
+        UPDATE messages m SET visible_at = $4, receive_count = m.receive_count + 1,
+            first_received_at = coalesce(m.first_received_at, $2), receipt = gen_random_uuid()
+        FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async
+        WHERE m.seq = ANY(ARRAY(SELECT seq FROM messages
+            WHERE queue = $1 AND visible_at <= $2 AND sent_at > (SELECT cutoff FROM q)
+                AND NOT (SELECT fifo FROM q)
+            ORDER BY visible_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED))
+        RETURNING m.seq, m.id, m.body, m.attributes, m.sent_at, m.visible_at, m.receive_count,
+            m.first_received_at, m.receipt, m.grp, m.dedup_id, m.dead_letter_source)
+    SELECT q.fifo, t.*, CASE WHEN t.seq IS NULL AND NOT q.fifo THEN (SELECT min(visible_at)
+            FROM messages WHERE queue = $1 AND visible_at > $2 AND sent_at > q.cutoff) END
+        AS wake_at
+    FROM q LEFT JOIN taken t ON true"""
+"""A standard receive without redrive in one statement (one round trip, one commit, as
+ASYNC_COMMIT says): the queue's spec, the messages taken in flight, and when none, when the next
+one becomes visible (NEXT_VISIBLE). No row: no queue. One row with a null seq: nothing taken.
+On a FIFO queue it takes nothing and says `fifo` (that receive goes the FIFO way)."""
 REMOVE = """DELETE FROM messages WHERE seq = ANY($1::bigint[])
     RETURNING seq, id, body, attributes, sent_at, grp, dedup_id"""
 NEXT_VISIBLE = """SELECT min(visible_at) FROM messages

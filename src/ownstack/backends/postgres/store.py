@@ -1,7 +1,8 @@
 """PostgresQueues: the queue port on PostgreSQL, for any number of ownstack processes sharing
 one database. Each call is one transaction, durable at COMMIT (synchronous_commit on), but for
-a receive's (sql.ASYNC_COMMIT says why); long polls wake on LISTEN/NOTIFY from any process, and
-on a timer for delayed and in-flight messages."""
+a receive's (sql.ASYNC_COMMIT says why); concurrent standard sends, and deletes, of one queue
+share one (grouped.py); long polls wake on LISTEN/NOTIFY from any process, and on a timer for
+delayed and in-flight messages."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ import hashlib
 from collections.abc import Sequence
 
 from ownstack.backends.postgres import sql
-from ownstack.backends.postgres.driver import Connection, Row, unavailable_as_port_error
+from ownstack.backends.postgres.driver import (
+    Connection,
+    Row,
+    migrating,
+    unavailable_as_port_error,
+)
+from ownstack.backends.postgres.grouped import Outgoing
 from ownstack.backends.postgres.moving import move_oldest
 from ownstack.backends.postgres.receipts import Receipts, Ticket
 from ownstack.backends.postgres.receiving import Ask, next_visible, take_fifo, take_standard
 from ownstack.backends.postgres.rows import received
-from ownstack.backends.postgres.schema import check_schema_name, create_schema
+from ownstack.backends.postgres.schema import COMPONENT, check_schema_name, open_schema
 from ownstack.backends.postgres.sending import send
 from ownstack.backends.postgres.session import Session
 from ownstack.core.clock import Clock
@@ -66,15 +73,19 @@ class PostgresQueues:
             await s.pool.execute(sql.DROP, queue)
         self._swept.pop(queue, None)
         s.wakeups.wake_all(queue)  # its waiting receives raise QueueNotFound
-        await s.notify(queue)
+        s.notify(queue)
 
     async def send(self, queue: str, messages: Sequence[NewMessage]) -> list[Sent]:
         s = await self._session()
         now = self._clock.now()
         with unavailable_as_port_error():
+            if messages:  # a standard queue's: group-committed with concurrent sends
+                outgoing = Outgoing.of(messages, now)
+                if await s.writes.sends.submit(queue, outgoing):
+                    return [Sent(message_id, None) for message_id in outgoing.ids]
             async with s.pool.acquire() as conn:
                 sent = await send(conn, queue, messages, now)
-        await s.notify(queue)
+        s.notify(queue)
         return sent
 
     async def receive(
@@ -113,13 +124,9 @@ class PostgresQueues:
         tickets, errors = self._tickets(queue, receipts)
         valid = [t for t in tickets if t is not None]
         with unavailable_as_port_error():
-            row: Row | None = await s.pool.fetchrow(
-                sql.DELETE, queue, [t.seq for t in valid], [t.nonce for t in valid]
-            )
-        if row is None:
+            deleted = await s.writes.deletes.submit(queue, valid)  # group-committed
+        if not deleted.found:
             raise QueueNotFound(queue)
-        if row["fifo"] and row["deleted"]:
-            await s.notify(queue)  # the group behind a deleted message may be free now
         return errors
 
     async def change_visibility(
@@ -147,7 +154,7 @@ class PostgresQueues:
                     f"message of receipt {changes[i][0]!r} not in flight"
                 )
         if changed:  # waiting receives re-arm their timers (a message may be due sooner)
-            await s.notify(queue)
+            s.notify(queue)
         return errors
 
     async def purge(self, queue: str) -> None:
@@ -172,7 +179,7 @@ class PostgresQueues:
             async with s.pool.acquire() as conn:
                 moved = await move_oldest(conn, source, target, limit, now)
         if moved:
-            await s.notify(target)
+            s.notify(target)
         return moved
 
     async def health(self) -> None:
@@ -211,7 +218,8 @@ class PostgresQueues:
         if self._receipts is None:
             try:
                 async with s.pool.acquire() as conn:
-                    self._receipts = Receipts(await create_schema(conn, self._schema))
+                    with migrating(self._schema, COMPONENT):
+                        self._receipts = Receipts(await open_schema(conn, self._schema))
             except BaseException:
                 await s.close()
                 raise
@@ -223,15 +231,25 @@ class PostgresQueues:
         """What one look hands out, and (when nothing) when a message next becomes visible."""
         receipts = self._receipts
         assert receipts is not None
+        await self._sweep(s, queue, ask.now)
+        if ask.redrive is None:  # the common case: one statement (sql.RECEIVE)
+            rows: list[Row] = await s.pool.fetch(
+                sql.RECEIVE, queue, ask.now, ask.max_messages, ask.now + ask.visibility
+            )
+            if not rows:
+                raise QueueNotFound(queue)
+            if not rows[0]["fifo"]:
+                taken_rows = sorted((r for r in rows if r["seq"] is not None), key=_seq)
+                got = [received(r, queue, False, receipts) for r in taken_rows]
+                return got, None if got else rows[0]["wake_at"]
         async with s.pool.acquire() as conn:
             spec = await self._spec(conn, queue)
-            await self._sweep(conn, queue, ask.now)
             take = take_fifo if spec["fifo"] else take_standard
             taken = await take(conn, queue, spec, ask)
             got = [received(r, queue, spec["fifo"], receipts) for r in taken.rows]
             wake_at = None if got else await next_visible(conn, queue, spec, ask.now)
         if taken.redriven and ask.redrive is not None:
-            await s.notify(ask.redrive.target)
+            s.notify(ask.redrive.target)
         return got, wake_at
 
     async def _spec(self, conn: Connection, queue: str) -> Row:
@@ -240,15 +258,20 @@ class PostgresQueues:
             raise QueueNotFound(queue)
         return spec
 
-    async def _sweep(self, conn: Connection, queue: str, now: float) -> None:
+    async def _sweep(self, s: Session, queue: str, now: float) -> None:
         tick = self._clock.monotonic()
         if tick - self._swept.get(queue, -SWEEP_EVERY) < SWEEP_EVERY:
             return
         self._swept[queue] = tick
-        await conn.execute(sql.SWEEP, queue, now)
+        await s.pool.execute(sql.SWEEP, queue, now)
 
     def _tickets(
         self, queue: str, receipts: Sequence[str]
     ) -> tuple[list[Ticket | None], list[PortError | None]]:
         assert self._receipts is not None  # set by the session every call opens first
         return self._receipts.read_all(queue, receipts)
+
+
+def _seq(row: Row) -> int:
+    seq: int = row["seq"]
+    return seq

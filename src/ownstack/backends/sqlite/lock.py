@@ -54,3 +54,6 @@ def open_locked(path: Path, what: str, open_: Callable[[Path], T]) -> tuple[File
     except (OSError, sqlite3.Error) as exc:
         lock.release()
         raise BackendUnavailable(f"cannot open {what} database {path}: {exc}") from exc
+    except BaseException:  # e.g. migrations.SchemaTooNew, already a port error
+        lock.release()
+        raise

@@ -12,6 +12,8 @@
   group's messages is in flight) so a receive finds ready groups with one index range.
 - `dedup` and `attempts` remember FIFO deduplication ids and receive attempts until
   `expires_at` (indexed, for the sweep).
+
+The schema is versioned (migrations.py): MIGRATIONS, applied when the write connection opens.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from ownstack.backends.sqlite.migrations import Migration
 from ownstack.backends.sqlite.schema import open_wal
 
-SCHEMA = (
+COMPONENT = "queue"
+_TABLES = (
     """CREATE TABLE IF NOT EXISTS queues(
         qn INTEGER PRIMARY KEY,
         name TEXT NOT NULL UNIQUE,
@@ -82,11 +86,13 @@ SCHEMA = (
         value BLOB NOT NULL
     ) WITHOUT ROWID""",
 )
+MIGRATIONS = (Migration(1, "queues, messages, groups, dedup, attempts, settings", _TABLES),)
+"""Step 1 is what releases before versioning made (migrations.py: how their files are adopted)."""
 
 
 def open_writer(path: Path) -> sqlite3.Connection:
     """The write connection (WAL, synchronous=FULL: a COMMIT is durable when it returns)."""
-    return open_wal(path, SCHEMA)
+    return open_wal(path, COMPONENT, MIGRATIONS)
 
 
 def load_setting(conn: sqlite3.Connection, name: str, default: bytes) -> bytes:

@@ -5,6 +5,8 @@ B-tree ordered by the keys' UTF-8 bytes: exactly the order the meta port promise
 a range walk of that tree. `counters` keeps the last commit version: max(records.version) alone
 would go back after the newest record is deleted, and a reused version would let a stale
 compare-and-set succeed.
+
+The schema is versioned (migrations.py): MIGRATIONS, applied when the write connection opens.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-SCHEMA = (
+from ownstack.backends.sqlite.migrations import Migration, migrate
+
+COMPONENT = "meta"
+_RECORDS_AND_COUNTERS = (
     """CREATE TABLE IF NOT EXISTS records(
         ns TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -26,6 +31,8 @@ SCHEMA = (
         value INTEGER NOT NULL
     ) WITHOUT ROWID""",
 )
+MIGRATIONS = (Migration(1, "records and the version counter", _RECORDS_AND_COUNTERS),)
+"""Step 1 is what releases before versioning made (migrations.py: how their files are adopted)."""
 
 GET = "SELECT value, version FROM records WHERE ns = ? AND key = ?"
 VERSION_OF = "SELECT version FROM records WHERE ns = ? AND key = ?"
@@ -65,10 +72,10 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def open_wal(path: Path, statements: Sequence[str]) -> sqlite3.Connection:
+def open_wal(path: Path, component: str, steps: Sequence[Migration]) -> sqlite3.Connection:
     """A write connection in WAL mode with synchronous=FULL (the WAL is fsynced at every
-    COMMIT, so a commit is durable on return), after running the `statements` that create the
-    schema."""
+    COMMIT, so a commit is durable on return), with the schema migrated to the last of `steps`
+    (migrations.SchemaTooNew if the file is newer)."""
     conn = connect(path)
     try:
         # Only takes effect on a new file (existing ones keep theirs). A 1 KiB object's record
@@ -80,8 +87,7 @@ def open_wal(path: Path, statements: Sequence[str]) -> sqlite3.Connection:
         if str(mode).lower() != "wal":
             raise sqlite3.OperationalError(f"cannot enable WAL (journal_mode is {mode})")
         conn.execute("PRAGMA synchronous = FULL")
-        for statement in statements:
-            conn.execute(statement)
+        migrate(conn, path, component, steps)
     except BaseException:
         conn.close()
         raise
@@ -90,7 +96,7 @@ def open_wal(path: Path, statements: Sequence[str]) -> sqlite3.Connection:
 
 def open_writer(path: Path) -> tuple[sqlite3.Connection, int]:
     """The write connection, with the schema in place, and the last committed version."""
-    conn = open_wal(path, SCHEMA)
+    conn = open_wal(path, COMPONENT, MIGRATIONS)
     try:
         version = int(conn.execute(LOAD_VERSION).fetchone()[0])
     except BaseException:

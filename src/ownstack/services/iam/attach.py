@@ -40,7 +40,7 @@ class AttachOps(PolicyRefs):
         split_policy_arn(arn)
 
         async def build() -> tuple[list[Op], None]:
-            stored = await self.entity(ctx, kind, params[kind.param])
+            stored = await self.modifiable(ctx, kind, params[kind.param])
             entity = stored.record
             if arn in entity.attached:
                 await self.count_use(ctx, arn, attachments=0)  # still must exist
@@ -61,7 +61,7 @@ class AttachOps(PolicyRefs):
         split_policy_arn(arn)
 
         async def build() -> tuple[list[Op], None]:
-            stored = await self.entity(ctx, kind, params[kind.param])
+            stored = await self.modifiable(ctx, kind, params[kind.param])
             entity = stored.record
             if arn not in entity.attached:
                 raise policy_not_found(arn)

@@ -25,7 +25,14 @@ from ownstack.identity.store import Stored
 from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import MetaStore, Op, Put
 
-from .errors import concurrent_modification, no_such_entity, not_found, policy_not_found
+from .errors import (
+    concurrent_modification,
+    no_such_entity,
+    not_found,
+    policy_not_found,
+    protected_role,
+)
+from .linked_services import is_service_linked
 
 T = TypeVar("T")
 E = TypeVar("E", bound="UserRecord | GroupRecord | RoleRecord")
@@ -100,6 +107,15 @@ class IamBase:
             return [Put(ns, key, stored.record.encode(), expect=stored.version)], stored.record
 
         return await self.write(ctx, build)
+
+    async def modifiable(self, ctx: RequestContext, kind: EntityKind[E], name: str) -> Stored[E]:
+        """`entity`, for a change: a service-linked role is changed only by its service
+        (UnmodifiableEntity, as IAM answers)."""
+        stored = await self.entity(ctx, kind, name)
+        record = stored.record
+        if isinstance(record, RoleRecord) and is_service_linked(record.path):
+            raise protected_role(record.name)
+        return stored
 
     async def entity(self, ctx: RequestContext, kind: EntityKind[E], name: str) -> Stored[E]:
         found = await self.store.read(kind.ns, entity_key(ctx.account_id, name), kind.cls)

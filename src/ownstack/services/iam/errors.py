@@ -53,3 +53,14 @@ def policy_not_found(arn: str) -> ServiceError:
 
 def policy_not_attachable(arn: str) -> ServiceError:
     return no_such_entity(f"Policy {arn} does not exist or is not attachable.")
+
+
+def protected_role(name: str) -> ServiceError:
+    """A service-linked role changed other than through its service (DeleteRole,
+    UpdateAssumeRolePolicy...)."""
+    return ServiceError(
+        "UnmodifiableEntity",
+        f"Cannot perform the operation on the protected role '{name}' - this role is only"
+        " modifiable by AWS",
+        400,
+    )

@@ -24,7 +24,7 @@ class InlinePolicyOps(IamBase):
         check_document(text, "identity", f"{kind.label}/{owner}/{name}")
 
         async def build() -> tuple[list[Op], None]:
-            stored = await self.entity(ctx, kind, owner)
+            stored = await self.modifiable(ctx, kind, owner)
             entity = stored.record
             others = sum(policy_size(t) for n, t in entity.inline.items() if n != name)
             if others + policy_size(text) > kind.inline_quota:
@@ -56,7 +56,7 @@ class InlinePolicyOps(IamBase):
         name = params["PolicyName"]
 
         async def build() -> tuple[list[Op], None]:
-            stored = await self.entity(ctx, kind, params[kind.param])
+            stored = await self.modifiable(ctx, kind, params[kind.param])
             entity = stored.record
             if entity.inline.pop(name, None) is None:
                 raise no_such_entity(f"The {kind.label} policy with name {name} cannot be found.")

@@ -11,7 +11,15 @@ from ownstack.identity.keys import ROLE_ID, unique_id
 from ownstack.identity.records import ROLES, RoleRecord, entity_key
 from ownstack.ports.meta import ABSENT, Delete, Op, Put
 
-from .errors import already_exists, delete_conflict, malformed_policy, validation_error
+from .base import ROLE_KIND
+from .errors import (
+    already_exists,
+    delete_conflict,
+    malformed_policy,
+    protected_role,
+    validation_error,
+)
+from .linked_services import is_service_linked
 from .paging import page
 from .refs import PolicyRefs
 from .shapes import role_shape, tag_list
@@ -122,6 +130,8 @@ class RoleOps(PolicyRefs):
             check_duration(duration)
 
         def change(role: RoleRecord) -> None:
+            if duration is not None and is_service_linked(role.path):
+                raise protected_role(role.name)  # its service sets how long sessions last
             if description is not None:
                 role.description = description
             if duration is not None:
@@ -143,6 +153,8 @@ class RoleOps(PolicyRefs):
         trust = await self.check_trust(params["PolicyDocument"])
 
         def change(role: RoleRecord) -> None:
+            if is_service_linked(role.path):
+                raise protected_role(role.name)
             role.trust = trust
 
         await self._change(ctx, params["RoleName"], change)
@@ -155,6 +167,8 @@ class RoleOps(PolicyRefs):
         async def build() -> tuple[list[Op], None]:
             stored = await self.role(ctx, params["RoleName"])
             role = stored.record
+            if is_service_linked(role.path):
+                raise protected_role(role.name)
             if role.profiles:
                 raise delete_conflict(
                     "Cannot delete entity, must remove roles from instance profile first."
@@ -203,7 +217,7 @@ class RoleOps(PolicyRefs):
 
     async def _set_role_boundary(self, ctx: RequestContext, name: str, arn: str) -> None:
         async def build() -> tuple[list[Op], None]:
-            stored = await self.role(ctx, name)
+            stored = await self.modifiable(ctx, ROLE_KIND, name)
             ops = await self.change_boundary(ctx, stored.record.boundary, arn)
             stored.record.boundary = arn
             key = entity_key(ctx.account_id, stored.record.name)

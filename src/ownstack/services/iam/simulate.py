@@ -14,6 +14,7 @@ from ownstack.identity.managed import AWS_POLICY_PREFIX
 from ownstack.policy import AccessRequest, Decision, MatchedStatement, Policy, evaluate
 
 from .base import IamBase
+from .context_keys import context_keys
 from .errors import invalid_input
 from .paging import page
 from .validate import check_document
@@ -125,47 +126,76 @@ class SimulateOps(IamBase):
         identity = list(stored)
         for i, text in enumerate(params.get("PolicyInputList") or (), start=1):
             identity.append(check_document(text, "identity", f"PolicyInputList.{i}"))
-        boundaries = params.get("PermissionsBoundaryPolicyInputList") or ()
-        if boundaries:
-            boundary = check_document(
-                boundaries[0], "boundary", "PermissionsBoundaryPolicyInputList.1"
-            )
+        boundaries: list[Policy | None] = [boundary] if boundary is not None else []
+        given = params.get("PermissionsBoundaryPolicyInputList") or ()
+        if given:  # the boundaries given replace the entity's own
+            boundaries = [
+                check_document(text, "boundary", f"PermissionsBoundaryPolicyInputList.{i}")
+                for i, text in enumerate(given, start=1)
+            ]
         resource_policy = None
         resource_account = None
         if params.get("ResourcePolicy"):
             resource_policy = check_document(params["ResourcePolicy"], "resource", "ResourcePolicy")
             resource_account = _account_of(params.get("ResourceOwner") or "") or ctx.account_id
         context = _context(params.get("ContextEntries"))
+        read = [*identity, *boundaries, resource_policy]
+        missing = missing_context_values(read, context)
         results = []
         for action in params["ActionNames"]:
             for resource in params.get("ResourceArns") or ["*"]:
-                decision = evaluate(
-                    AccessRequest(principal, action, resource, context),
-                    identity=identity,
-                    boundary=boundary,
-                    resource_policy=resource_policy,
-                    resource_account=resource_account,
-                )
-                results.append(_result(action, resource, decision))
+                decisions = [
+                    evaluate(
+                        AccessRequest(principal, action, resource, context),
+                        identity=identity,
+                        boundary=one,
+                        resource_policy=resource_policy,
+                        resource_account=resource_account,
+                    )
+                    for one in boundaries or [None]
+                ]
+                results.append(_result(action, resource, _all_of(decisions), missing))
         ordered = [(f"{i:06d}", r) for i, r in enumerate(results)]
         chosen, more = page(ordered, params, lambda item: item[0])
         return {"EvaluationResults": [r for _, r in chosen], **more}
 
 
-def _result(action: str, resource: str, decision: Decision) -> Shape:
+def missing_context_values(
+    policies: Sequence[Policy | None], context: dict[str, list[str]]
+) -> list[str]:
+    """The keys the policies read that ContextEntries did not give, as the policies spell
+    them."""
+    texts = (p.text for p in policies if p is not None)
+    return [k for k in context_keys(texts) if k.lower() not in context]
+
+
+def _all_of(decisions: Sequence[Decision]) -> Decision:
+    """Each permissions boundary limits on its own: allowed only if every one allows, and an
+    explicit deny is the answer when any has one."""
+    denied = [d for d in decisions if not d.allowed]
+    if not denied:
+        return decisions[0]
+    explicit = [d for d in denied if any(m.effect == "Deny" for m in d.matched)]
+    return (explicit or denied)[0]
+
+
+def _result(action: str, resource: str, decision: Decision, missing: list[str]) -> Shape:
+    """AWS lists missing context values at the top for the resource "*" and, for named
+    resources, in ResourceSpecificResults instead."""
     verdict, matched = _outcome(decision)
+    wildcard = resource == "*"
     return {
         "EvalActionName": action,
         "EvalResourceName": resource,
         "EvalDecision": verdict,
         "MatchedStatements": matched,
-        "MissingContextValues": [],
+        "MissingContextValues": list(missing) if wildcard else [],
         "ResourceSpecificResults": [
             {
                 "EvalResourceName": resource,
                 "EvalResourceDecision": verdict,
                 "MatchedStatements": matched,
-                "MissingContextValues": [],
+                "MissingContextValues": [] if wildcard else list(missing),
             }
         ],
     }

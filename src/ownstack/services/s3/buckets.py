@@ -13,14 +13,16 @@ from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params, Result
 from ownstack.core.tokens import opaque_token, token_text
 from ownstack.ports.errors import ConditionFailed, PortError
-from ownstack.ports.meta import ABSENT, Delete, Put, prefix_end
+from ownstack.ports.meta import ABSENT, Check, Delete, Put, prefix_end
 
 from .access import check_owner
 from .base import S3Base, canonical_user_id, no_such_bucket
-from .deletions import BUCKET_DELETIONS, deletion_conflict, operation_aborted
+from .deletions import BUCKET_DELETIONS, deletion_conflict, deletion_marker, operation_aborted
 from .headers import timestamp
+from .multipart_store import purge_uploads
 from .names import check_bucket_name
-from .records import BUCKETS, BucketRecord, objects_ns, uploads_ns
+from .records import BUCKETS, BucketRecord, objects_ns
+from .settings import refuse_unsupported_bucket_settings
 from .tagging import check_tags, tag_pairs
 
 US_EAST_1 = "us-east-1"
@@ -31,9 +33,14 @@ _DELETE_ATTEMPTS = 10
 
 
 class BucketOps(S3Base):
+    process_id = ""
+    """Who this process is, named in the deletion markers it writes so that other processes
+    sharing the meta store know whether it is alive (deletions.py); set by app.py."""
+
     async def create_bucket(self, ctx: RequestContext, params: Params) -> Result:
         name = params["Bucket"]
         check_bucket_name(name)
+        refuse_unsupported_bucket_settings(params)
         config = params.get("CreateBucketConfiguration")
         region = bucket_region(ctx.region, config)
         rec = BucketRecord(
@@ -79,13 +86,13 @@ class BucketOps(S3Base):
         check_owner(ctx, bucket, params)
         # Two phases (deletions.py says why): mark, so no new object or upload can commit,
         # then scan and delete. A write committed before the marker is seen by the scan.
-        marker = Put(BUCKET_DELETIONS, bucket.id, b"", expect=ABSENT)
+        marker = deletion_marker(bucket, self.process_id, self.clock.now())
         try:
-            await self.meta.commit([marker])
+            marked = await self.meta.commit([marker])
         except ConditionFailed as exc:  # another DeleteBucket is under way, or done
             raise await deletion_conflict(self.meta, bucket) from exc
         try:
-            empty = not await self._has_contents(bucket)
+            empty = not await self._has_objects(bucket)
         except BaseException:
             await self._unmark(bucket.id)
             raise
@@ -97,18 +104,29 @@ class BucketOps(S3Base):
                 409,
                 fields={"BucketName": name},
             )
-        await self._delete_marked(name, raw.version, bucket.id)
+        await self._delete_marked(name, raw.version, bucket.id, marked)
+        # In-progress uploads do not keep a bucket ("All objects (including all object versions
+        # and delete markers) in the bucket must be deleted before the bucket itself can be
+        # deleted", S3 API Reference, DeleteBucket: only directory buckets also wait for their
+        # uploads). They go with it, parts' bytes included. A crash before this ends leaves
+        # records of a bucket that no longer exists: the orphan sweep reclaims their blobs.
+        await purge_uploads(self.meta, self.blobs, bucket)
         return {}
 
-    async def _delete_marked(self, name: str, version: int, bucket_id: str) -> None:
+    async def _delete_marked(self, name: str, version: int, bucket_id: str, marked: int) -> None:
         """Delete the marked bucket's record. Its marker stays, as a tombstone: a write that
-        looked the bucket up before this delete must still fail its guard afterwards."""
+        looked the bucket up before this delete must still fail its guard afterwards. The
+        delete is fenced on our marker (version `marked`): if another process's start cleared
+        it meanwhile (this one stalled past its liveness lease), writes may have been
+        acknowledged since, and deleting the bucket would lose them."""
+        fence = Check(BUCKET_DELETIONS, bucket_id, marked)
         for _ in range(_DELETE_ATTEMPTS):
             try:
-                await self.meta.commit([Delete(BUCKETS, name, expect=version)])
+                await self.meta.commit([Delete(BUCKETS, name, expect=version), fence])
                 return
-            except ConditionFailed:
-                pass
+            except ConditionFailed as failed:
+                if failed.index == 1:
+                    raise operation_aborted() from failed
             # Rewritten meanwhile (its tags), or gone: go on with what is there now.
             raw = await self.meta.get(BUCKETS, name)
             if raw is None or BucketRecord.decode(raw.value).id != bucket_id:
@@ -123,11 +141,9 @@ class BucketOps(S3Base):
         with contextlib.suppress(PortError):
             await self.meta.commit([Delete(BUCKET_DELETIONS, bucket_id)])
 
-    async def _has_contents(self, bucket: BucketRecord) -> bool:
-        """Any object or in-progress multipart upload keeps a bucket from being deleted."""
-        if await self.meta.scan(objects_ns(bucket.id), limit=1):
-            return True
-        return bool(await self.meta.scan(uploads_ns(bucket.id), limit=1))
+    async def _has_objects(self, bucket: BucketRecord) -> bool:
+        """Any object keeps a bucket from being deleted (in-progress uploads do not)."""
+        return bool(await self.meta.scan(objects_ns(bucket.id), limit=1))
 
     async def head_bucket(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await self.bucket(ctx, params["Bucket"])

@@ -19,6 +19,7 @@ from .headers import stored_headers, timestamp
 from .names import check_key, check_metadata, storage_class
 from .reads import check_version_id
 from .records import ObjectRecord
+from .settings import refuse_unsupported_object_settings
 from .tagging import tags_from_header
 from .writes import check_condition_headers, commit_object, discard_segments, store_bytes
 
@@ -29,6 +30,7 @@ _DIRECTIVES = ("COPY", "REPLACE")
 class CopyOps(S3Base):
     async def copy_object(self, ctx: RequestContext, params: Params) -> Result:
         refuse_unsupported_encryption(params)
+        refuse_unsupported_object_settings(params)
         key = params["Key"]
         check_key(key, self.limits.max_key_bytes)
         bucket = await owned_bucket(self, ctx, params)

@@ -40,7 +40,7 @@ class DeleteObjectsOps(S3Base):
         if not objects or len(objects) > self.limits.max_delete_keys:
             raise malformed_xml()
         bucket = await owned_bucket(self, ctx, params)
-        outcomes = [self._delobj_outcome(obj) for obj in objects]
+        outcomes = [self._delobj_outcome(ctx, bucket.name, obj) for obj in objects]
         await self._delobj_remove([o["Key"] for o in outcomes if "Code" not in o], bucket)
         result: Result = {}
         deleted = [o for o in outcomes if "Code" not in o]
@@ -51,12 +51,16 @@ class DeleteObjectsOps(S3Base):
             result["Errors"] = errors
         return result
 
-    def _delobj_outcome(self, obj: dict[str, Any]) -> dict[str, Any]:
+    def _delobj_outcome(
+        self, ctx: RequestContext, bucket: str, obj: dict[str, Any]
+    ) -> dict[str, Any]:
         """The Deleted entry for one requested key, or its Errors entry (it has a Code)."""
         key = obj.get("Key")
         if not isinstance(key, str) or not key:
             raise malformed_xml()
         version_id = obj.get("VersionId")
+        if f"arn:aws:s3:::{bucket}/{key}" in ctx.denied_items:
+            return {"Key": key, "Code": "AccessDenied", "Message": "Access Denied"}
         if version_id is not None and version_id != "null":
             return {
                 "Key": key,

@@ -59,6 +59,7 @@ from .records import (
     upload_key,
     uploads_ns,
 )
+from .settings import refuse_unsupported_object_settings
 from .tagging import tags_from_header
 
 _RETRIES = 50
@@ -67,6 +68,7 @@ _RETRIES = 50
 class MultipartOps(MultipartCompleteOps, MultipartListOps):
     async def create_multipart_upload(self, ctx: RequestContext, params: Params) -> Result:
         refuse_unsupported_encryption(params)
+        refuse_unsupported_object_settings(params)
         bucket = await owned_bucket(self, ctx, params)
         key: str = params["Key"]
         check_key(key, self.limits.max_key_bytes)

@@ -24,6 +24,7 @@ from .base import S3Base, header_not_implemented, no_such_key
 from .checksums import DEFAULT_CHECKSUM, member
 from .conditions import etag_matches, precondition_failed
 from .delete_objects import delete_segments, malformed_xml
+from .deletions import deletion_conflict, guard
 from .multipart_checksums import (
     FULL_OBJECT,
     check_sent_object_checksum,
@@ -80,7 +81,9 @@ class MultipartCompleteOps(S3Base):
             ops = _commit_ops(bucket, key, obj, existing, loaded, part_records)
             try:
                 await self.meta.commit(ops)
-            except ConditionFailed:
+            except ConditionFailed as exc:
+                if exc.index == len(ops) - 1:  # the guard: the bucket is being deleted
+                    raise await deletion_conflict(self.meta, bucket) from exc
                 continue
             await self._mpu_cleanup(existing, chosen, part_records)
             await purge_parts(self.meta, self.blobs, bucket, loaded.upload.upload_id)
@@ -302,6 +305,9 @@ def _commit_ops(
         ),
         Delete(uploads_ns(bucket.id), loaded.record.key, expect=loaded.record.version),
         *(Delete(pns, r.key, expect=r.version) for r in part_records),
+        # Last, so its index is known: no object may appear in a bucket being deleted (which
+        # would otherwise take this upload's records with it, deletions.py).
+        guard(bucket.id),
     ]
 
 

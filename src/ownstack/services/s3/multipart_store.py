@@ -98,3 +98,19 @@ async def purge_parts(
             return
         await meta.commit([Delete(ns, r.key) for r in leftovers])
         await delete_blobs(blobs, [p.blob_id for p in decode_parts(leftovers)])
+
+
+async def purge_uploads(meta: MetaStore, blobs: BlobStore, bucket: BucketRecord) -> None:
+    """After DeleteBucket deleted `bucket`'s record: remove its in-progress uploads, their parts
+    and the parts' blobs. No upload can be created meanwhile (the bucket's deletion marker
+    stays); a part committing meanwhile either lands before its upload's record is deleted (and
+    `purge_parts` takes it) or fails its upload check (and its writer discards its blob)."""
+    ns = uploads_ns(bucket.id)
+    while uploads := await meta.scan(ns, limit=_SCAN):
+        for rec in uploads:
+            upload_id = UploadRecord.decode(rec.value).upload_id
+            parts = await all_parts(meta, bucket, upload_id)
+            pns = parts_ns(bucket.id, upload_id)
+            await meta.commit([Delete(ns, rec.key), *(Delete(pns, p.key) for p in parts)])
+            await delete_blobs(blobs, [p.blob_id for p in decode_parts(parts)])
+            await purge_parts(meta, blobs, bucket, upload_id)

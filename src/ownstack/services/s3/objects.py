@@ -25,6 +25,7 @@ from .headers import stored_headers
 from .names import check_key, check_metadata, storage_class
 from .reads import ObjectReadOps, check_version_id
 from .records import ObjectRecord, objects_ns
+from .settings import refuse_unsupported_object_settings
 from .tagging import tags_from_header
 from .writes import (
     StoredBytes,
@@ -39,6 +40,7 @@ from .writes import (
 class ObjectOps(ObjectReadOps):
     async def put_object(self, ctx: RequestContext, params: Params) -> Result:
         refuse_unsupported_encryption(params)
+        refuse_unsupported_object_settings(params)
         key = params["Key"]
         check_key(key, self.limits.max_key_bytes)
         bucket = await owned_bucket(self, ctx, params)

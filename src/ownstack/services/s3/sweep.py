@@ -30,20 +30,39 @@ With no bucket at all, nothing is deleted: an empty bucket list more likely mean
 store that is not this blob store's partner (a changed `path` option) than one whose every
 bucket is gone, and leaked space is recoverable where deleted data is not.
 
-Assumptions, stated because the argument needs them: this process is the only writer of its
-blob store (the embedded default: one server per data dir), and the wall clock does not step
-back by more than SWEEP_SLACK_S while the sweep runs (file timestamps come from the same clock).
+Point 1 needs every blob another writer may still reference to be younger than the cutoff.
+Alone on its engines (the embedded default: one server per data dir), this process is the only
+writer, so its start time will do (`sweep_cutoff`: minus SWEEP_SLACK_S). Sharing them with other
+processes (a blob engine and a meta engine that both declare their port shared: Engine.
+shared_ports), a blob of another process may be written long before the record naming it
+commits: a long single PUT (5 GiB over a slow link), and the `s3` blob engine dates a blob
+stored by a multipart upload from that upload's start. No start time bounds those, so the cutoff
+is then SHARED_SWEEP_AGE_S (24 h) back, or more when the configured largest write
+(`max_write_bytes`) could take longer at SLOWEST_WRITE_BPS: a crash's orphan is reclaimed at a
+start a day after it. (A blob store shared by processes with different meta stores is outside
+what the sweep can serve at any cutoff: each would delete the other's blobs, so only a shared
+meta makes the blob store's other writers ones the sweep must wait for.)
+
+Assumptions, stated because the argument needs them: no write stays in flight longer than the
+cutoff's distance from the start (always true alone; on shared engines, no request lasts over
+24 h nor goes slower than SLOWEST_WRITE_BPS), and the wall clock does not step back by more than
+SWEEP_SLACK_S while the sweep runs (file timestamps come from the same clock).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
+from ownstack.core.records import JsonRecord
 from ownstack.ports.blobs import ListableBlobs
+from ownstack.ports.errors import ConditionFailed
+from ownstack.ports.meta import ABSENT, Put
 
 from .base import S3Base
-from .deletions import clear_markers
+from .deletions import clear_gone_markers, clear_markers
 from .records import (
     BUCKETS,
     BucketRecord,
@@ -58,20 +77,72 @@ from .records import (
 SWEEP_SLACK_S = 2.0
 """Subtracted from the start time: file systems stamp files with a coarse clock that may read
 a little earlier than the precise clock the start time was taken with."""
+SHARED_SWEEP_AGE_S = 24 * 3600.0
+"""On engines shared with other processes: how old a blob must be to be a candidate at least
+(module docstring: longer than any write stays in flight)."""
+SLOWEST_WRITE_BPS = 64 * 1024
+"""The slowest body rate a write is assumed to keep up (bytes/s): with the largest write
+allowed, how long a write may be in flight (5 GiB at 64 KiB/s: 22.8 h, within the 24 h)."""
 SCAN_PAGE = 1000
 DELETE_BATCH = 64
+SWEEPS = "s3:sweeps"
+"""Namespace: "orphans" -> SweepRecord of the last completed orphan sweep (any process's)."""
+_ORPHANS = "orphans"
+
+
+@dataclass(slots=True)
+class SweepRecord(JsonRecord):
+    cutoff: float
+
+
+def sweep_cutoff(started: float, *, shared: bool, max_write_bytes: int) -> float:
+    """The orphan sweep's cutoff for a process started at `started`: `shared` when both its
+    blob and its meta engine are shared with other processes (module docstring, point 1)."""
+    if not shared:
+        return started - SWEEP_SLACK_S
+    return started - max(SHARED_SWEEP_AGE_S, max_write_bytes / SLOWEST_WRITE_BPS)
+
+
+def _always() -> bool:
+    return True
 
 
 class SweepOps(S3Base):
-    async def clear_bucket_deletion_markers(self) -> int:
+    async def clear_bucket_deletion_markers(self, *, shared_meta: bool = False) -> int:
         """Start-up work that must finish before the first request: drop the markers of
-        DeleteBuckets a previous process died in the middle of (deletions.py)."""
+        DeleteBuckets a previous process died in the middle of, and tombstones no write can
+        need any more; return how many. `shared_meta`: other processes use the meta store, so
+        only the markers of gone processes go (deletions.py); else every marker goes."""
+        if shared_meta:
+            return await clear_gone_markers(self.meta, self.clock.now())
         return await clear_markers(self.meta)
 
-    async def sweep_orphan_blobs(self, cutoff: float) -> int:
+    async def sweep_orphans_unless_covered(
+        self, cutoff: float, still_held: Callable[[], bool]
+    ) -> int:
+        """The sweep N processes share (under a lease; `still_held` says whether it still is):
+        skipped when a completed sweep, of any process, had a cutoff no earlier than `cutoff`
+        (it deleted everything this one would); else run, and recorded once complete."""
+        done = await self.meta.get(SWEEPS, _ORPHANS)
+        if done is not None and SweepRecord.decode(done.value).cutoff >= cutoff:
+            return 0
+        deleted = await self.sweep_orphan_blobs(cutoff, still_held)
+        if still_held():
+            expect = ABSENT if done is None else done.version
+            # A sweep recorded meanwhile (a stale holder's) is kept.
+            with contextlib.suppress(ConditionFailed):
+                await self.meta.commit(
+                    [Put(SWEEPS, _ORPHANS, SweepRecord(cutoff).encode(), expect=expect)]
+                )
+        return deleted
+
+    async def sweep_orphan_blobs(
+        self, cutoff: float, still_held: Callable[[], bool] = _always
+    ) -> int:
         """Delete the blobs created before `cutoff` that no record references; return how many
         were deleted. 0 when the blob store cannot list its blobs. See the module docstring for
-        why `cutoff` must be no later than this process's start."""
+        why `cutoff` must be no later than this process's start. Stops early (between delete
+        batches) once `still_held` turns False: another process has taken the sweep over."""
         blobs = self.blobs
         if not isinstance(blobs, ListableBlobs):
             return 0
@@ -85,9 +156,11 @@ class SweepOps(S3Base):
                 continue
             batch.append(blob_id)
             if len(batch) >= DELETE_BATCH:
+                if not still_held():
+                    return deleted
                 deleted += await self._delete_all(batch)
                 batch = []
-        return deleted + await self._delete_all(batch)
+        return deleted + (await self._delete_all(batch) if still_held() else 0)
 
     async def _referenced_blob_ids(self) -> set[str] | None:
         """Every blob id a record references; None when there is no bucket at all."""

@@ -10,6 +10,7 @@ from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
 from ownstack.core.tokens import token_text
 from ownstack.events.bus import EventBus
+from ownstack.events.egress import EgressPolicy
 from ownstack.ports.meta import MetaStore, prefix_end
 
 from .errors import invalid_parameter, subscription_not_found, topic_not_found
@@ -26,13 +27,23 @@ _SCAN_CHUNK = 1000
 
 
 class SnsBase:
-    def __init__(self, meta: MetaStore, bus: EventBus, clock: Clock, region: str) -> None:
+    def __init__(
+        self,
+        meta: MetaStore,
+        bus: EventBus,
+        clock: Clock,
+        region: str,
+        egress: EgressPolicy | None = None,
+    ) -> None:
         self.meta = meta
         self.bus = bus
         self.clock = clock
         self.region = region
         self.signer = Signer(meta)
-        self.http = HttpDispatcher(bus, meta)
+        self.egress = egress or EgressPolicy()
+        """Where HTTP/S deliveries may connect (ownstack.yaml `egress`; default: not to
+        link-local addresses)."""
+        self.http = HttpDispatcher(bus, meta, clock, self.egress)
         self.fanout = Fanout(bus, self.signer, self.http)
         self.sweeper = Sweeper(meta, clock)
         self.fifo_locks: dict[str, asyncio.Lock] = {}

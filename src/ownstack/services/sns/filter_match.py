@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .filter_numbers import comparable
 from .filter_policy import Condition, Policy
 
 Lookup = Callable[[tuple[str, ...]], list[Any] | None]
@@ -38,7 +39,7 @@ def _value_matches(cond: Condition, value: Any) -> bool:
     if kind == "exact":
         return isinstance(value, str) and value == cond.value
     if kind == "number":
-        return _is_number(value) and float(value) == cond.value
+        return _is_number(value) and comparable(value) == cond.value
     if kind == "bool":
         return isinstance(value, bool) and value == cond.value
     if kind == "null":
@@ -50,7 +51,7 @@ def _value_matches(cond: Condition, value: Any) -> bool:
     if kind == "ignore_case":
         return isinstance(value, str) and value.casefold() == cond.value.casefold()
     if kind == "numeric":
-        return _is_number(value) and _in_range(float(value), cond.value)
+        return _is_number(value) and _in_range(comparable(value), cond.value)
     if kind == "anything_but":
         return _anything_but(cond.value, value)
     if kind == "cidr":

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import invalid_parameter
+from .filter_numbers import comparable
 
 MAX_KEYS = 5
 MAX_COMBINATIONS = 150
@@ -107,7 +108,7 @@ def _parse_condition(value: Any) -> Condition:
     if isinstance(value, str):
         return Condition("exact", value)
     if isinstance(value, int | float):
-        return Condition("number", _number(value, "number"))
+        return Condition("number", comparable(_number(value, "number")))
     if isinstance(value, dict) and len(value) == 1:
         ((kind, operand),) = value.items()
         return _parse_operator(kind, operand)
@@ -146,7 +147,7 @@ def _parse_numeric(operand: Any) -> tuple[float, bool, float, bool]:
         raise _bad("Value of numeric must be an array of 2 or 4 elements")
     op = operand[0]
     if op == "=" and len(operand) == 2:
-        n = _number(operand[1], op)
+        n = comparable(_number(operand[1], op))
         return (n, True, n, True)
     if op not in _RANGE_OPERATORS:
         raise _bad(f"Unrecognized numeric range operator: {op}")
@@ -163,7 +164,8 @@ def _parse_numeric(operand: Any) -> tuple[float, bool, float, bool]:
         high, high_incl = _number(operand[3], second), _RANGE_OPERATORS[second][1]
         if low >= high:
             raise _bad("Bottom must be less than top")
-    return (low, low_incl, high, high_incl)
+    # Compared to five digits after the decimal point, as message values are (filter_numbers).
+    return (comparable(low), low_incl, comparable(high), high_incl)
 
 
 def _parse_anything_but(operand: Any) -> Condition:

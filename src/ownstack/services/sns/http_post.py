@@ -1,5 +1,9 @@
 """A small HTTP/1.1 client for SNS's HTTP/S deliveries: one POST per connection, on asyncio
-streams, never blocking the event loop. Only the status line of the answer matters."""
+streams, never blocking the event loop. Only the status line of the answer matters.
+
+The egress policy (events/egress.py) resolves the host and says which of its addresses may be
+reached; the connection goes to one of those addresses (TLS still verifies the host name), so
+DNS is asked once and what was checked is what is used."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ import ssl
 from collections.abc import Sequence
 from urllib.parse import unquote, urlsplit
 
+from ownstack.events.egress import EgressDenied, EgressPolicy
+
 TIMEOUT = 15.0
 """Seconds SNS waits for an endpoint (connect + send + status line)."""
 MAX_STATUS_LINE = 8192
@@ -19,22 +25,49 @@ class PostFailed(Exception):
     """The endpoint could not be reached or did not answer with an HTTP status line."""
 
 
-async def post(url: str, body: bytes, headers: Sequence[tuple[str, str]]) -> int:
-    """The status code the endpoint answered with; raises PostFailed."""
+class EgressRefused(PostFailed):
+    """The egress policy refused every address of the endpoint: nothing was sent."""
+
+
+async def post(
+    url: str, body: bytes, headers: Sequence[tuple[str, str]], egress: EgressPolicy
+) -> int:
+    """The status code the endpoint answered with; raises PostFailed (EgressRefused)."""
     try:
-        return await asyncio.wait_for(_post(url, body, headers), TIMEOUT)
+        return await asyncio.wait_for(_post(url, body, headers, egress), TIMEOUT)
+    except EgressDenied as exc:
+        raise EgressRefused(str(exc)) from exc
     except (TimeoutError, OSError, ssl.SSLError, ValueError) as exc:
         raise PostFailed(f"{type(exc).__name__}: {exc}") from exc
 
 
-async def _post(url: str, body: bytes, headers: Sequence[tuple[str, str]]) -> int:
+async def _connect(
+    host: str, port: int, secure: bool, egress: EgressPolicy
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the first allowed address of `host` that accepts one."""
+    addresses = await egress.check(host, port)
+    context = ssl.create_default_context() if secure else None
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return await asyncio.open_connection(
+                address, port, ssl=context, server_hostname=host if secure else None
+            )
+        except OSError as exc:
+            failure = exc
+    assert failure is not None  # check() returns at least one address
+    raise failure
+
+
+async def _post(
+    url: str, body: bytes, headers: Sequence[tuple[str, str]], egress: EgressPolicy
+) -> int:
     parts = urlsplit(url)
     secure = parts.scheme == "https"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"not an http(s) URL: {url!r}")
     port = parts.port or (443 if secure else 80)
-    context = ssl.create_default_context() if secure else None
-    reader, writer = await asyncio.open_connection(parts.hostname, port, ssl=context)
+    reader, writer = await _connect(parts.hostname, port, secure, egress)
     try:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         host = parts.netloc.rpartition("@")[2]

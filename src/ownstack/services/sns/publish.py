@@ -28,6 +28,7 @@ from .messages import (
 )
 from .records import DedupRecord, SubscriptionRecord, TopicRecord, dedup_ns
 from .sweep import DEDUP_WINDOW
+from .topic_attrs import kms_key_error
 
 MAX_BATCH = 10
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,80}")
@@ -37,6 +38,7 @@ class PublishOps(SnsBase):
     async def publish(self, ctx: RequestContext, params: Params) -> Result:
         topic = await self.topic(ctx, *_destination(params))
         note = self._notification(ctx, topic, params)
+        _check_key(topic)
         subs = await self.topic_subscriptions(topic.arn)
         return await self._publish_one(topic, subs, note)
 
@@ -47,6 +49,7 @@ class PublishOps(SnsBase):
         # AWS refuses the whole batch when an entry is invalid (no group id, bad attributes,
         # ...), so every entry is checked before any is published.
         notes = [(entry["Id"], self._notification(ctx, topic, entry)) for entry in entries]
+        _check_key(topic)
         subs = await self.topic_subscriptions(topic.arn)
         if topic.fifo:  # in order: sequence numbers follow the entries
             outcomes = [await self._entry(topic, subs, id_, note) for id_, note in notes]
@@ -140,6 +143,13 @@ class PublishOps(SnsBase):
         self.last_sequence = max(self.last_sequence + 1, int(now * 1_000_000))
         sequence = self.last_sequence
         return f"{sequence:020d}"
+
+
+def _check_key(topic: TopicRecord) -> None:
+    """A topic encrypted with a KMS key that does not exist takes no message."""
+    error = kms_key_error(topic)
+    if error is not None:
+        raise error
 
 
 def _destination(params: Params) -> tuple[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from .permissions import PermissionOps
 from .publish import PublishOps
 from .sub_ops import SubscriptionAttributeOps
 from .subscriptions import SubscriptionOps
@@ -13,7 +14,9 @@ from .topics import TopicOps
 log = logging.getLogger("ownstack.sns")
 
 
-class SnsService(TopicOps, SubscriptionOps, SubscriptionAttributeOps, PublishOps, TaggingOps):
+class SnsService(
+    TopicOps, SubscriptionOps, SubscriptionAttributeOps, PublishOps, TaggingOps, PermissionOps
+):
     """Constructed as SnsBase is: SnsService(meta, bus, clock, region)."""
 
     async def start(self) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
 from ownstack.core.tokens import opaque_token
+from ownstack.events.egress import EgressPolicy
 from ownstack.ports.meta import Op, Put
 
 from .base import PAGE_SIZE, decode_token
@@ -49,12 +51,26 @@ def check_endpoint(protocol: str, endpoint: str, topic: TopicRecord) -> None:
         )
 
 
+def check_egress(protocol: str, endpoint: str, egress: EgressPolicy) -> None:
+    """An http(s) endpoint the egress policy refuses without asking DNS (a denied literal
+    address, a denied name) is refused at once; other names are checked at each delivery."""
+    if protocol not in ("http", "https"):
+        return
+    try:
+        host = urlsplit(endpoint).hostname
+    except ValueError:
+        host = None
+    if not host or egress.refuses_name(host):
+        raise invalid_parameter("Invalid parameter: Endpoint")
+
+
 class SubscriptionOps(ConfirmationOps):
     async def subscribe(self, ctx: RequestContext, params: Params) -> Result:
         topic = await self.topic(ctx, params["TopicArn"])
         protocol = params["Protocol"].lower()
         endpoint = params.get("Endpoint") or ""
         check_endpoint(protocol, endpoint, topic)
+        check_egress(protocol, endpoint, self.egress)
         given = dict(params.get("Attributes") or {})
         fifo_pair = topic.fifo and endpoint.endswith(".fifo")
         attrs = apply_attributes(

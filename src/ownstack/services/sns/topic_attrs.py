@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from ownstack.core.errors import ServiceError
 from ownstack.policy import PolicyError, parse_policy
 
 from .delivery_policy import check_topic_policy
@@ -39,6 +41,16 @@ DEFAULTS = {
     "TracingConfig": "PassThrough",
 }
 """What a topic that never set these attributes has (CreateTopic compares against them)."""
+MANAGED_KEY_ALIAS = "alias/aws/sns"
+"""The AWS managed key for SNS, which always exists on AWS; ownstack has no KMS and honours only
+this one (SNS keeps no message at rest but pending HTTP deliveries: see http_jobs.py)."""
+_UNSUPPORTED = {
+    "ArchivePolicy": "message archiving and replay are not supported",
+    "DataProtectionPolicy": "message data protection is not supported",
+}
+"""Settings ownstack would otherwise accept and ignore: it neither archives nor masks messages.
+Clearing them (an empty value) is fine."""
+_KEY_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DEFAULT_EFFECTIVE_DELIVERY_POLICY = {
     "http": {
         "defaultHealthyRetryPolicy": {
@@ -60,6 +72,8 @@ def check_attribute(name: str, value: str, *, fifo: bool, creating: bool) -> str
     """The value to store for attribute `name` (booleans lower-cased); InvalidParameter."""
     if name not in SETTABLE and not (creating and name in CREATE_ONLY):
         raise invalid_parameter("Invalid parameter: AttributeName")
+    if name in _UNSUPPORTED and value:
+        raise invalid_parameter(f"Invalid parameter: {name} Reason: {_UNSUPPORTED[name]}")
     if name in _BOOLEAN:
         if value.lower() not in ("true", "false"):
             raise invalid_parameter(f"Invalid parameter: {name}")
@@ -102,6 +116,29 @@ def _check_json_object(name: str, value: str) -> None:
         raise invalid_parameter(f"Invalid parameter: {name}: failed to parse JSON") from None
     if not isinstance(parsed, dict):
         raise invalid_parameter(f"Invalid parameter: {name}: must be a JSON object")
+
+
+def kms_key_error(topic: TopicRecord) -> ServiceError | None:
+    """Publish's error when the topic's KmsMasterKeyId names a key that does not exist (any
+    key but the AWS managed one): SNS accepts such a key on the topic and fails every Publish
+    with KMSNotFound, passing on KMS's wording (alias, key id and key ARN each have their own;
+    anything else is not a key id)."""
+    key = topic.attributes.get("KmsMasterKeyId", "")
+    region, account_id = topic.arn.split(":")[3:5]
+    arn_base = f"arn:aws:kms:{region}:{account_id}"
+    if not key or key in (MANAGED_KEY_ALIAS, f"{arn_base}:{MANAGED_KEY_ALIAS}"):
+        return None
+    if key.startswith("alias/"):
+        message = f"Alias {arn_base}:{key} is not found."
+    elif key.startswith("arn:aws:kms:") and ":alias/" in key:
+        message = f"Alias {key} is not found."
+    elif _KEY_UUID.fullmatch(key):
+        message = f"Key '{arn_base}:key/{key}' does not exist"
+    elif key.startswith("arn:aws:kms:") and ":key/" in key:
+        message = f"Key '{key}' does not exist"
+    else:
+        message = f"Invalid keyId {key}"
+    return ServiceError("KMSNotFound", message, 400)
 
 
 def default_policy(topic: TopicRecord) -> str:

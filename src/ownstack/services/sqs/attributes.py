@@ -17,7 +17,8 @@ from .errors import invalid_attribute_name, invalid_attribute_value
 
 DEFAULTS = {
     "DelaySeconds": "0",
-    "MaximumMessageSize": "262144",
+    # "The default is 1,048,576 bytes (1 MiB)" since 2025-08-04 (262,144 before).
+    "MaximumMessageSize": "1048576",
     "MessageRetentionPeriod": "345600",
     "ReceiveMessageWaitTimeSeconds": "0",
     "VisibilityTimeout": "30",
@@ -156,9 +157,11 @@ def effective(stored: Mapping[str, str], fifo: bool) -> dict[str, str]:
     out = dict(DEFAULTS)
     if fifo:
         out.update(FIFO_DEFAULTS)
+    if stored.get("KmsMasterKeyId"):
+        # SSE-KMS replaces SSE-SQS: such a queue shows SqsManagedSseEnabled false, as on AWS.
+        out["SqsManagedSseEnabled"] = "false"
+        out["KmsDataKeyReusePeriodSeconds"] = "300"
     out.update(stored)
-    if "KmsMasterKeyId" in stored:
-        out.setdefault("KmsDataKeyReusePeriodSeconds", "300")
     return {name: value for name, value in out.items() if value != ""}
 
 

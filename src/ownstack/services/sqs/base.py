@@ -12,9 +12,10 @@ from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
 from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import MetaStore, Put, prefix_end
-from ownstack.ports.queues import QueueStore
+from ownstack.ports.queues import NewMessage, QueueStore
 
 from .draining import Drain
+from .encryption import MessageSealer, encrypts
 from .errors import access_denied, queue_does_not_exist
 from .records import (
     QUEUES,
@@ -44,10 +45,12 @@ class SqsBase:
         """Engine queue id -> queue ARN, for DeadLetterQueueSourceArn (ids never change)."""
         self.movers: dict[str, asyncio.Task[None]] = {}
         """Message move tasks running in this process, by task key."""
+        self.sealer = MessageSealer(meta)
+        """Server-side encryption of message bodies and attributes (encryption.py)."""
 
     async def queue(self, ctx: RequestContext, url: str) -> QueueRecord:
-        """The queue a QueueUrl names, in the caller's region. Raises InvalidAddress,
-        AccessDenied (another account's queue) or QueueDoesNotExist."""
+        """The queue a QueueUrl names, in the caller's region. Raises AccessDenied (another
+        account's queue) or QueueDoesNotExist (also for a URL that names no queue)."""
         account_id, name = locate(ctx, url)
         if not ctx.may_use(account_id):
             raise access_denied(url)
@@ -55,6 +58,29 @@ class SqsBase:
         if found is None:
             raise queue_does_not_exist()
         return found
+
+    async def message_sealer(self) -> MessageSealer:
+        """The sealer, its key loaded (created on first use in a new data dir)."""
+        if not self.sealer.ready:
+            await self.sealer.open()
+        return self.sealer
+
+    async def seal(self, queue: QueueRecord, messages: list[NewMessage]) -> list[NewMessage]:
+        """`messages` as the queue engine is to keep them: encrypted when the queue has SSE.
+        Raises KMS.NotFoundException for a KMS key ownstack cannot honour."""
+        if not encrypts(queue.attributes, queue.region, queue.account_id):
+            return messages
+        sealer = await self.message_sealer()
+        return [
+            NewMessage(
+                sealer.seal_body(m.body),
+                sealer.seal_attributes(m.attributes),
+                m.delay,
+                m.group,
+                m.dedup_id,
+            )
+            for m in messages
+        ]
 
     async def update(self, ctx: RequestContext, url: str, change: Change) -> QueueRecord:
         """Read the queue, let `change` modify the record (it may raise), write it back if no
@@ -124,7 +150,7 @@ class SqsBase:
 
 def locate(ctx: RequestContext, url: str) -> tuple[str, str]:
     """(account id, queue name) a QueueUrl names. SQS also takes a bare queue name there,
-    meaning the caller's own queue. Raises InvalidAddress."""
+    meaning the caller's own queue. Raises QueueDoesNotExist."""
     if "/" not in url and valid_queue_name(url, url.endswith(".fifo")):
         return ctx.account_id, url
     return parse_queue_url(url)

@@ -41,10 +41,6 @@ def receipt_handle_invalid(handle: str) -> ServiceError:
     )
 
 
-def invalid_address(url: str) -> ServiceError:
-    return ServiceError("InvalidAddress", f"The address {url} is not valid for this endpoint.", 404)
-
-
 def access_denied(url: str) -> ServiceError:
     return ServiceError("AccessDenied", f"Access to the resource {url} is denied.", 403)
 

@@ -93,7 +93,10 @@ def prepare(sender_id: str, queue: QueueRecord, entry: Mapping[str, Any]) -> Pre
 
 
 def _delay(queue: QueueRecord, given: int | None) -> int:
-    if given is None:
+    # A FIFO queue has no per-message delay, but SQS refuses only a non-zero one there: an
+    # explicit 0 (which SDKs and frameworks send by default) means "no per-message delay", so
+    # the queue's own DelaySeconds applies, as when the member is absent.
+    if given is None or (queue.fifo and given == 0):
         return int_attribute(queue.attributes, "DelaySeconds")
     if queue.fifo:
         raise invalid_value("DelaySeconds", given, _NOT_FOR_QUEUE_TYPE)

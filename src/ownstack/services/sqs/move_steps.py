@@ -1,10 +1,12 @@
 """One message move task's work loop: a step of at most MaxNumberOfMessagesPerSecond messages
-a second, progress saved after each step, a cancel seen at the next one."""
+a second, progress saved after each step, a cancel seen at the next one; the runner stops
+before a step once it no longer holds the task's lease (another process has taken it over)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Callable
 
 from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import Put
@@ -19,14 +21,20 @@ DEFAULT_RATE = 500
 _FALLBACK_VISIBILITY = 30.0
 
 
+def _always() -> bool:
+    return True
+
+
 class MoveSteps(SqsBase):
-    async def run_move(self, task: MoveTaskRecord) -> None:
+    async def run_move(
+        self, task: MoveTaskRecord, still_held: Callable[[], bool] = _always
+    ) -> None:
         source = await self.find_arn(task.source_arn)
         if source is None:
             raise RuntimeError("The source queue was deleted.")
         rate = task.rate or DEFAULT_RATE
         loop = asyncio.get_running_loop()
-        while True:
+        while still_held():
             current = await self.meta.get(MOVES, task.key)
             if current is None:
                 return

@@ -1,9 +1,12 @@
 """StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask: moving messages out of a
 dead-letter queue, in the background, at most MaxNumberOfMessagesPerSecond.
 
-Each task runs as an asyncio task of this process and keeps its progress in its record after
-every step, so a restarted server resumes it (start) and a cancel from any process is seen at
-the next step.
+Each task runs as an asyncio task of the one process holding its lease ("sqs:move:<task key>",
+ports/leases.py) and keeps its progress in its record after every step, so a restarted server
+resumes it and a cancel from any process is seen at the next step. A resume scan (one process
+of N at a time, under the lease "sqs:move-resume", every RESUME_EVERY seconds) launches every
+active task; a launch whose lease another live process holds ends at once, so a task whose
+runner died is taken over within the lease's ttl + RESUME_EVERY.
 """
 
 from __future__ import annotations
@@ -11,10 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from typing import Any
 
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
+from ownstack.ports.errors import ConditionFailed
+from ownstack.ports.leases import DEFAULT_TTL_S, Lease, LeasedLoop, holder_alive, run_renewed
+from ownstack.ports.leases import try_acquire as acquired
 from ownstack.ports.meta import ABSENT, Put, prefix_end
 
 from .base import SqsBase
@@ -37,9 +44,18 @@ from .records import QueueRecord
 log = logging.getLogger("ownstack.sqs")
 MAX_RATE = 500
 MAX_LISTED = 10
+RESUME_EVERY = DEFAULT_TTL_S
+
+
+def move_lease_name(task_key: str) -> str:
+    return f"sqs:move:{task_key}"
 
 
 class MoveOps(MoveSteps, SqsBase):
+    move_holder = ""
+    """This instance's lease holder id (made on first use)."""
+    move_resumer: LeasedLoop | None = None
+
     async def start_message_move_task(self, ctx: RequestContext, params: Params) -> Result:
         source = await self._own_queue(ctx, params["SourceArn"], "SourceArn")
         destination_arn: str = params.get("DestinationArn") or ""
@@ -91,15 +107,32 @@ class MoveOps(MoveSteps, SqsBase):
         if task.status != RUNNING:
             raise resource_not_found("Task does not exist or is not running.")
         task.status = CANCELLING
-        await self.meta.commit([Put(MOVES, key, task.encode(), expect=found.version)])
+        version = await self.meta.commit([Put(MOVES, key, task.encode(), expect=found.version)])
         runner = self.movers.get(key)
-        if runner is None or runner.done():
-            # No runner here (another process's, or none since a crash): settle it now.
+        if runner is not None and not runner.done():
+            return {"ApproximateNumberOfMessagesMoved": task.moved}
+        if not await holder_alive(self.meta, move_lease_name(key), self.clock.now()):
+            # No live runner anywhere (none since a crash): settle it now. Else its runner
+            # sees CANCELLING at its next step and settles it.
             task.status = CANCELLED
-            await self.meta.commit([Put(MOVES, key, task.encode())])
+            with contextlib.suppress(ConditionFailed):  # the runner settled it meanwhile
+                await self.meta.commit([Put(MOVES, key, task.encode(), expect=version)])
         return {"ApproximateNumberOfMessagesMoved": task.moved}
 
     async def resume_moves(self) -> None:
+        """Start the periodic resume scan (its first round at once)."""
+        if self.move_resumer is None:
+            lease = Lease(self.meta, "sqs:move-resume", self._move_holder(), self.clock)
+            self.move_resumer = LeasedLoop(lease, self._resume_round, RESUME_EVERY)
+        self.move_resumer.start()
+
+    async def _resume_round(self) -> None:
+        try:
+            await self._launch_active()
+        except Exception:  # retried next round
+            log.exception("resuming message move tasks failed")
+
+    async def _launch_active(self) -> None:
         start = ""
         while True:
             page = await self.meta.scan(MOVES, start=start, limit=500)
@@ -112,6 +145,8 @@ class MoveOps(MoveSteps, SqsBase):
             start = page[-1].key + "\x00"
 
     async def stop_moves(self) -> None:
+        if self.move_resumer is not None:
+            await self.move_resumer.stop()
         runners = list(self.movers.values())
         for runner in runners:
             runner.cancel()
@@ -125,13 +160,33 @@ class MoveOps(MoveSteps, SqsBase):
         self.movers[task.key] = runner
         runner.add_done_callback(lambda _: self.movers.pop(task.key, None))
 
+    def _move_holder(self) -> str:
+        if not self.move_holder:
+            self.move_holder = uuid.uuid4().hex
+        return self.move_holder
+
     async def _run(self, task: MoveTaskRecord) -> None:
+        """Run `task` if its lease can be had (else another live process runs it)."""
+        lease = Lease(self.meta, move_lease_name(task.key), self._move_holder(), self.clock)
+        if not await acquired(lease):
+            return
+        found = await self.meta.get(MOVES, task.key)
+        if found is None:
+            return await lease.release()
+        current = MoveTaskRecord.decode(found.value)  # progress a previous runner saved
+        if current.status not in ACTIVE:
+            return await lease.release()
+        await run_renewed(lease, lambda: self._run_held(current, lease))
+
+    async def _run_held(self, task: MoveTaskRecord, lease: Lease) -> None:
         try:
-            await self.run_move(task)
+            await self.run_move(task, lambda: lease.held)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             log.exception("message move task %s failed", task.key)
+            if not lease.held:
+                return  # its successor runs it (and finds out for itself)
             task.status, task.failure_reason = FAILED, str(exc) or type(exc).__name__
             await self.meta.commit([Put(MOVES, task.key, task.encode())])
 

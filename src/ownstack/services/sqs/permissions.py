@@ -8,6 +8,7 @@ from typing import Any
 
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
+from ownstack.policy.grants import account_grant, with_statement_list
 
 from .base import SqsBase
 from .errors import invalid_value
@@ -90,22 +91,10 @@ def _policy(queue: QueueRecord) -> dict[str, Any]:
     policy: dict[str, Any] = json.loads(raw) if raw else {}
     policy.setdefault("Version", "2008-10-17")  # what AddPermission writes on AWS
     policy.setdefault("Id", f"{queue.arn}/SQSDefaultPolicy")
-    statements = policy.get("Statement")
-    if isinstance(statements, dict):
-        statements = [statements]
-    policy["Statement"] = statements if isinstance(statements, list) else []
-    return policy
+    return with_statement_list(policy)
 
 
 def _statement(
     queue: QueueRecord, label: str, accounts: list[str], actions: list[str]
 ) -> dict[str, Any]:
-    principals = [f"arn:aws:iam::{account}:root" for account in accounts]
-    names = [f"SQS:{action}" for action in actions]
-    return {
-        "Sid": label,
-        "Effect": "Allow",
-        "Principal": {"AWS": principals[0] if len(principals) == 1 else principals},
-        "Action": names[0] if len(names) == 1 else names,
-        "Resource": queue.arn,
-    }
+    return account_grant(label, accounts, [f"SQS:{action}" for action in actions], queue.arn)

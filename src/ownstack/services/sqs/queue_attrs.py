@@ -11,7 +11,7 @@ from .attributes import COMPUTED, READABLE, effective, normalize, queue_spec
 from .base import dead_letter_target
 from .errors import invalid_attribute_name, invalid_value
 from .queues import MAX_LIST, QueueOps, decode_token
-from .records import QueueRecord, queue_key, queue_url
+from .records import CURRENT_FORMAT, QueueRecord, queue_key, queue_url
 
 PURGE_INTERVAL = 60.0
 
@@ -51,6 +51,7 @@ class QueueAttributeOps(QueueOps):
                 queue.created,
                 now,
                 attributes=normalize(given, queue.fifo, creating=False),
+                format=CURRENT_FORMAT,  # the changes only: no legacy default filled in
             )
             await self.check_policies(changes)
             merged = {**queue.attributes, **changes.attributes}

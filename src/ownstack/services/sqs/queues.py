@@ -15,7 +15,7 @@ from ownstack.ports.meta import ABSENT, Delete, Put, Record, prefix_end
 from .attributes import effective, normalize, queue_spec
 from .base import IDS, SqsBase
 from .errors import invalid_parameter, invalid_value, queue_does_not_exist
-from .records import QUEUES, QueueRecord, queue_key, queue_url, valid_queue_name
+from .records import CURRENT_FORMAT, QUEUES, QueueRecord, queue_key, queue_url, valid_queue_name
 from .redrive import check_redrive_allow_policy, check_redrive_policy
 from .tags import check_tags
 
@@ -47,6 +47,7 @@ class QueueOps(SqsBase):
             modified=now,
             attributes=normalize(given, fifo, creating=True),
             tags=check_tags(params.get("tags") or {}, 0),
+            format=CURRENT_FORMAT,
         )
         await self.check_policies(record)
         key = queue_key(ctx.region, ctx.account_id, name)

@@ -10,6 +10,7 @@ from ownstack.ports.queues import QueueNotFound, Received, Redrive
 
 from .attributes import int_attribute
 from .base import SqsBase
+from .encryption import MessageSealer
 from .errors import invalid_value, queue_does_not_exist
 from .msgattrs import decode_stored, md5_of_attributes, md5_of_body, select, to_wire
 from .records import QueueRecord
@@ -67,7 +68,8 @@ class ReceiveOps(SqsBase):
             raise queue_does_not_exist() from exc
         system = _system_names(params)
         user = params.get("MessageAttributeNames")
-        messages = [await self._message(m, system, user) for m in received]
+        sealer = await self.message_sealer() if received else self.sealer
+        messages = [await self._message(sealer, m, system, user) for m in received]
         return {"Messages": messages} if messages else {}
 
     async def _redrive(self, queue: QueueRecord) -> Redrive | None:
@@ -78,14 +80,17 @@ class ReceiveOps(SqsBase):
         return None if target is None else Redrive(target.id, policy.max_receives)
 
     async def _message(
-        self, msg: Received, system: set[str], user: list[str] | None
+        self, sealer: MessageSealer, msg: Received, system: set[str], user: list[str] | None
     ) -> dict[str, Any]:
-        stored = decode_stored(msg.attributes)
+        # Decrypted by what is stored, not by the queue's current setting: a message sent
+        # before SSE was switched on (or moved here from a queue with other settings) reads.
+        stored = decode_stored(sealer.open_attributes(msg.attributes))
+        body = sealer.open_body(msg.body)
         out: dict[str, Any] = {
             "MessageId": msg.message_id,
             "ReceiptHandle": msg.receipt,
-            "MD5OfBody": md5_of_body(msg.body),
-            "Body": msg.body,
+            "MD5OfBody": md5_of_body(body),
+            "Body": body,
         }
         if system:
             values = await self._system_values(msg, stored.sender_id, stored.trace_header)

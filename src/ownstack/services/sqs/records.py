@@ -15,13 +15,18 @@ from urllib.parse import unquote, urlsplit
 from ownstack.core.context import RequestContext
 from ownstack.core.records import JsonRecord
 
-from .errors import invalid_address
+from .errors import queue_does_not_exist
 
 QUEUES = "sqs:queues"
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
 _FIFO_NAME = re.compile(r"[A-Za-z0-9_-]{1,75}\.fifo")
 _ACCOUNT = re.compile(r"\d{12}")
+
+
+LEGACY_FORMAT = 0
+CURRENT_FORMAT = 1
+LEGACY_MAX_MESSAGE_SIZE = "262144"
 
 
 @dataclass(slots=True)
@@ -37,6 +42,15 @@ class QueueRecord(JsonRecord):
     """The settable attributes, as given (normalized); defaults are not stored."""
     tags: dict[str, str] = field(default_factory=dict)
     purged_at: float = 0.0
+    format: int = LEGACY_FORMAT
+    """Records without it were made before SQS's 1 MiB default (2025-08-04): such a queue's
+    MaximumMessageSize, never set, was 262,144 bytes, and stays so (SQS kept existing queues'
+    values). CreateQueue writes CURRENT_FORMAT."""
+
+    def __post_init__(self) -> None:
+        if self.format == LEGACY_FORMAT:
+            self.attributes.setdefault("MaximumMessageSize", LEGACY_MAX_MESSAGE_SIZE)
+            self.format = CURRENT_FORMAT
 
     @property
     def fifo(self) -> bool:
@@ -66,11 +80,13 @@ def valid_queue_name(name: str, fifo: bool) -> bool:
 
 def parse_queue_url(url: str) -> tuple[str, str]:
     """(account id, queue name) from `http://<host>/<account>/<name>` (any host, including
-    `sqs.<region>.<host>`), or from the bare path. Raises InvalidAddress."""
+    `sqs.<region>.<host>`), or from the bare path. Raises QueueDoesNotExist otherwise: SQS
+    answers a QueueUrl that names no queue (`http://whatever-incorrect-queue-address`) so, with
+    400 AWS.SimpleQueueService.NonExistentQueue, not 404 InvalidAddress."""
     path = urlsplit(url).path if "://" in url else url
     parts = [unquote(p) for p in path.split("/") if p]
     if len(parts) != 2 or not _ACCOUNT.fullmatch(parts[0]):
-        raise invalid_address(url)
+        raise queue_does_not_exist()
     return parts[0], parts[1]
 
 

@@ -54,8 +54,9 @@ class SendOps(SqsBase):
         return batch_result(successful, failures)
 
     async def _send(self, queue: QueueRecord, prepared: list[Prepared]) -> list[Any]:
+        messages = await self.seal(queue, [p.message for p in prepared])
         try:
-            return await self.queues.send(queue.id, [p.message for p in prepared])
+            return await self.queues.send(queue.id, messages)
         except QueueNotFound as exc:  # deleted while we were sending
             raise queue_does_not_exist() from exc
 

@@ -50,7 +50,7 @@ class SqsService(QueueAttributeOps, TagOps, PermissionOps, SendOps, ReceiveOps, 
             entry["MessageDeduplicationId"] = delivery.dedup_id
         try:
             prepared = prepare(queue.account_id, queue, entry)
-            await self.queues.send(queue.id, [prepared.message])
+            await self.queues.send(queue.id, await self.seal(queue, [prepared.message]))
         except ServiceError as err:
             raise DeliveryFailed(delivery.target, f"{err.code}: {err.message}") from err
         except QueueNotFound as exc:

@@ -1,0 +1,177 @@
+"""PostgresMeta: the meta port on PostgreSQL, for any number of ownstack processes sharing one
+database (meta_sql.py describes the table and how a commit stays atomic and ordered).
+
+Every call is one statement on a pooled connection, so one round trip: `get` and `scan` are
+plain indexed reads, `commit` and `replace` a call of meta_commit, durable at its COMMIT
+(synchronous_commit on). Nothing is cached in the process: another process's commit is seen by
+the next read here. The schema is created and upgraded (migrations.py) when the store opens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator, Sequence
+
+import asyncpg
+
+from ownstack.backends.postgres import driver, meta_sql
+from ownstack.backends.postgres.loop_pool import LoopPool
+from ownstack.backends.postgres.migrations import check_schema_name, migrate
+from ownstack.core.clock import Clock
+from ownstack.ports.errors import BackendUnavailable, ConditionFailed, PortError
+from ownstack.ports.meta import ABSENT, Check, Delete, Op, Put, Record
+
+_KINDS = {Put: meta_sql.PUT, Delete: meta_sql.DELETE, Check: meta_sql.CHECK}
+
+
+class PostgresMeta:
+    def __init__(self, dsn: str, schema: str, clock: Clock, pool_size: int = 10) -> None:
+        self._dsn = dsn
+        self._schema = check_schema_name(schema)
+        self._clock = clock  # unused: versions come from the database, not from time
+        self._pool_size = pool_size
+        self._pools = LoopPool(self._open_pool)
+        self._migrated = False
+        self._closed = False
+
+    async def open(self) -> None:
+        """Connect and migrate the schema now (else the first call does): a server refuses to
+        start, rather than fail its first request, when the schema is unusable."""
+        await self._pool()
+
+    async def get(self, ns: str, key: str) -> Record | None:
+        pool = await self._pool()
+        with _translated():
+            row = await pool.fetchrow(meta_sql.GET, ns, key.encode())
+        return None if row is None else Record(key, row[0], row[1])
+
+    async def scan(
+        self,
+        ns: str,
+        *,
+        start: str = "",
+        end: str | None = None,
+        limit: int = 1000,
+        reverse: bool = False,
+    ) -> list[Record]:
+        if limit <= 0:
+            return []
+        pool = await self._pool()
+        sql = meta_sql.SCANS[end is not None, reverse]
+        args = (
+            (ns, start.encode(), limit)
+            if end is None
+            else (ns, start.encode(), end.encode(), limit)
+        )
+        with _translated():
+            rows = await pool.fetch(sql, *args)
+        return [Record(row[0].decode(), row[1], row[2]) for row in rows]
+
+    async def commit(self, ops: Sequence[Op]) -> int:
+        committed, _ = await self._commit(ops, want_prev=False)
+        return committed
+
+    async def replace(
+        self, ns: str, key: str, value: bytes, *, guard: Check | None = None
+    ) -> tuple[int, Record | None]:
+        put = Put(ns, key, value)
+        return await self._commit((put,) if guard is None else (put, guard), want_prev=True)
+
+    async def health(self) -> None:
+        pool = await self._pool()
+        with _translated():
+            await pool.fetchval("SELECT 1")
+
+    async def close(self) -> None:
+        self._closed = True
+        await self._pools.close()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _commit(self, ops: Sequence[Op], *, want_prev: bool) -> tuple[int, Record | None]:
+        pool = await self._pool()
+        with _translated():
+            args = _commit_args(ops)
+            row = await pool.fetchrow(meta_sql.COMMIT, *args, want_prev)
+        committed, failed, prev_value, prev_version = row
+        if failed is not None:
+            raise ConditionFailed(failed, ops[failed].key)
+        if prev_version is None:
+            return committed, None
+        return committed, Record(ops[0].key, prev_value, prev_version)
+
+    async def _pool(self) -> driver.Pool:
+        if self._closed:
+            raise BackendUnavailable("meta store is closed")
+        with driver.unavailable_as_port_error():
+            return await self._pools.get()
+
+    async def _open_pool(self) -> driver.Pool:
+        with driver.connecting(self._dsn):
+            pool = await _create_pool(self._dsn, self._schema, self._pool_size)
+        if self._migrated:
+            return pool
+        try:
+            async with pool.acquire() as conn:
+                with driver.migrating(self._schema, meta_sql.COMPONENT):
+                    await migrate(conn, self._schema, meta_sql.COMPONENT, meta_sql.MIGRATIONS)
+        except BaseException:
+            pool.terminate()
+            raise
+        self._migrated = True
+        return pool
+
+
+async def _create_pool(dsn: str, schema: str, size: int) -> driver.Pool:
+    """driver.create_pool's pool, without its reset on every release: asyncpg's default reset
+    (RESET ALL, UNLISTEN *, CLOSE ALL, pg_advisory_unlock_all()) is a second round trip per
+    call, doubling a `get`. The meta statements leave no session state to reset (their locks
+    end with their transaction), and asyncpg still rolls back a transaction left open."""
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=1,
+        max_size=size,
+        reset=_keep_session,
+        server_settings={"search_path": schema, "application_name": f"ownstack {schema}"[:63]},
+    )
+
+
+async def _keep_session(conn: driver.Connection) -> None:
+    return None
+
+
+def _commit_args(ops: Sequence[Op]) -> tuple[object, ...]:
+    kinds, nss, keys, values, expects, absents = [], [], [], [], [], []
+    conditional = False
+    for op in ops:
+        kinds.append(_KINDS[type(op)])
+        nss.append(op.ns)
+        keys.append(op.key.encode())
+        values.append(op.value if isinstance(op, Put) else None)
+        expect = op.expect
+        absents.append(expect is ABSENT)
+        expects.append(expect if isinstance(expect, int) else None)
+        conditional = conditional or expect is not None
+    locks = sorted({_lock_id(ns, key) for ns, key in zip(nss, keys, strict=True)})
+    return kinds, nss, keys, values, expects, absents, locks, conditional
+
+
+def _lock_id(ns: str, key: bytes) -> int:
+    """The advisory lock of one record, the same in every process (a change of this function
+    must come with a schema migration: processes that disagree would not exclude each other)."""
+    digest = hashlib.blake2b(ns.encode() + b"\0" + key, digest_size=8, person=b"ownstack-meta")
+    return int.from_bytes(digest.digest(), "big", signed=True)
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """Driver errors as port errors: lost connections and server failures make the backend
+    unavailable; what PostgreSQL or asyncpg refuses to encode is a bad record."""
+    with driver.unavailable_as_port_error():
+        try:
+            yield
+        except (ValueError, asyncpg.DataError) as exc:  # e.g. a surrogate or NUL in a namespace
+            raise PortError(f"postgres rejected a record: {exc}") from exc
+        except asyncpg.PostgresError as exc:
+            raise BackendUnavailable(f"postgres: {exc}") from exc

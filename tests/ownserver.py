@@ -1,0 +1,170 @@
+"""A REAL ownstack server process on a free port, for tests: start it, wait until it answers,
+stop it. tests/conftest.py builds its fixtures on this; a test module that needs these names
+imports them from here (not from `conftest`, a name several directories share)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TEST_ACCESS_KEY = "AKIAOWNSTACKTEST0001"
+TEST_SECRET_KEY = "ownstack-test-secret-key-0000000000000000"
+TEST_ACCOUNT_ID = "123456789012"
+TEST_REGION = "us-east-1"
+START_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 10.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(
+    extra: dict[str, str] | None = None, *, fixed_credentials: bool = True
+) -> dict[str, str]:
+    """The process environment minus the developer's AWS_*/OWNSTACK_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OWNSTACK_"))}
+    if fixed_credentials:
+        env.update(
+            OWNSTACK_ROOT_ACCESS_KEY=TEST_ACCESS_KEY,
+            OWNSTACK_ROOT_SECRET_KEY=TEST_SECRET_KEY,
+            OWNSTACK_ACCOUNT_ID=TEST_ACCOUNT_ID,
+        )
+    env.update(extra or {})
+    return env
+
+
+@dataclass
+class ServerHandle:
+    endpoint: str
+    access_key: str
+    secret_key: str
+    region: str
+    account_id: str
+    data_dir: Path
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _closed: bool = field(default=False, repr=False)
+
+    def client(self, service_name: str, **kw: Any) -> Any:
+        """A boto3 client for this server (S3: path-style addressing unless `config` says
+        otherwise; no retries, so errors surface as they are)."""
+        import boto3
+        from botocore.config import Config
+
+        config = Config(
+            s3={"addressing_style": "path"},
+            retries={"max_attempts": 1, "mode": "standard"},
+        )
+        if "config" in kw:
+            config = config.merge(kw.pop("config"))
+        kw.setdefault("endpoint_url", self.endpoint)
+        kw.setdefault("aws_access_key_id", self.access_key)
+        kw.setdefault("aws_secret_access_key", self.secret_key)
+        kw.setdefault("region_name", self.region)
+        return boto3.session.Session().client(service_name, config=config, **kw)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> int:
+        """SIGTERM, wait, SIGKILL if it hangs; prints the log if it ended abnormally."""
+        if self._closed:
+            return self.process.returncode
+        self._closed = True
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                print(f"ownstack on port {self.port} ignored SIGTERM; killed.\n{self.log()}")
+                return self.process.returncode
+        if self.process.returncode not in (0, -signal.SIGTERM):
+            print(f"ownstack on port {self.port} exited {self.process.returncode}:\n{self.log()}")
+        return self.process.returncode
+
+
+def _health(port: int) -> int | None:
+    url = f"http://127.0.0.1:{port}/_ownstack/health"
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as err:
+        return err.code
+    except (OSError, ValueError):
+        return None
+
+
+def start_server(
+    data_dir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    fixed_credentials: bool = True,
+    args: list[str] | None = None,
+) -> ServerHandle:
+    """Start `python -m ownstack.cli serve` and wait until /_ownstack/health answers."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log_path = data_dir.parent / f"{data_dir.name}-server-{port}.log"
+    proc_env = server_env(env, fixed_credentials=fixed_credentials)
+    argv = [sys.executable, "-m", "ownstack.cli", "serve", "--port", str(port)]
+    argv += ["--data", str(data_dir), *(args or [])]
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, env=proc_env)
+    handle = ServerHandle(
+        endpoint=f"http://127.0.0.1:{port}",
+        access_key=proc_env.get("OWNSTACK_ROOT_ACCESS_KEY", ""),
+        secret_key=proc_env.get("OWNSTACK_ROOT_SECRET_KEY", ""),
+        region=proc_env.get("OWNSTACK_REGION", TEST_REGION),
+        account_id=proc_env.get("OWNSTACK_ACCOUNT_ID", ""),
+        data_dir=data_dir,
+        port=port,
+        process=process,
+        log_path=log_path,
+    )
+    _wait_ready(handle)
+    if not fixed_credentials:
+        _adopt_stored_credentials(handle)
+    return handle
+
+
+def _wait_ready(handle: ServerHandle) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if handle.process.poll() is not None:
+            handle.stop()
+            pytest.fail(f"ownstack exited {handle.process.returncode} at start:\n{handle.log()}")
+        if _health(handle.port) is not None:
+            return
+        time.sleep(0.05)
+    handle.stop()
+    pytest.fail(f"ownstack did not answer within {START_TIMEOUT_S} s:\n{handle.log()}")
+
+
+def _adopt_stored_credentials(handle: ServerHandle) -> None:
+    """A server without fixed credentials uses those it generated in its data dir."""
+    stored = json.loads((handle.data_dir / "credentials.json").read_text())
+    handle.access_key = stored["access_key"]
+    handle.secret_key = stored["secret_key"]
+    handle.account_id = stored["account_id"]
+
+
+ServerFactory = Callable[..., ServerHandle]

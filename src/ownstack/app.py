@@ -75,10 +75,11 @@ def build_app(
     from ownstack.services.sts.service import StsService
     from ownstack.wire.services import load_wire
 
-    s3 = S3Service(by_port["meta"], by_port["blobs"], clock, **_s3_limits(config))
+    shared_meta = _shared(config, "meta")
+    settled = _settled_reads(by_port["meta"], clock) if shared_meta else by_port["meta"]
+    s3 = S3Service(settled, by_port["blobs"], clock, **_s3_limits(config))
     holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     s3.process_id = holder_id  # named in its bucket-deletion markers
-    shared_meta = _shared(config, "meta")
     liveness = _liveness(by_port["meta"], holder_id, clock) if shared_meta else None
     sweep_lease = Lease(by_port["meta"], "s3:orphan-sweep", holder_id, clock)
     sweeper = OrphanSweeper(
@@ -91,7 +92,7 @@ def build_app(
         sweep_lease,
     )
     bus = EventBus()
-    sqs = SqsService(by_port["meta"], by_port["queue"], clock, config.region)
+    sqs = SqsService(settled, by_port["queue"], clock, config.region)
     bus.register("sqs", sqs.deliver)
     sns = SnsService(by_port["meta"], bus, clock, config.region, egress=config.egress)
 
@@ -194,6 +195,19 @@ class OrphanSweeper:
         # Quiet when there was nothing to do: a clean start logs nothing extra.
         level = logging.INFO if count else logging.DEBUG
         log.log(level, "orphan blob sweep: deleted %d unreferenced blob(s)", count)
+
+
+SETTLE_S = 1.0
+"""How long a process may answer from a bucket or queue record it read, with a shared meta
+store (ports/settled_reads.py: AWS documents both as eventually consistent)."""
+
+
+def _settled_reads(meta: Any, clock: Clock) -> Any:
+    from ownstack.ports.settled_reads import SettledReads
+    from ownstack.services.s3.records import BUCKETS
+    from ownstack.services.sqs.records import QUEUES
+
+    return SettledReads(meta, {BUCKETS: SETTLE_S, QUEUES: SETTLE_S}, clock)
 
 
 def _shared(config: Config, port: str) -> bool:

@@ -18,8 +18,10 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ownstack serve
 
+# Two workers (pytest-xdist), each test file kept on one worker so module-scoped servers are
+# started once: the suite mostly waits on server processes, so two workers halve its time.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

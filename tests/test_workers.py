@@ -318,11 +318,17 @@ def test_two_workers_on_postgres_survive_a_sigkill_and_stop_on_sigterm(tmp_path:
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
         killed_at = time.monotonic()
-        statuses = []
+        statuses: list[int] = []
+        resets = 0
         while len(_children(proc.pid) - workers) < 1:
-            statuses.append(_health(port))  # the other keeps answering meanwhile
+            try:
+                statuses.append(_health(port))  # the other keeps answering meanwhile
+            except ConnectionResetError:
+                # A connection the kernel had already queued on the killed worker's socket
+                # (SO_REUSEPORT spreads them) is reset as that socket closes: SDKs retry it.
+                resets += 1
             assert time.monotonic() - killed_at < 1.5
-        assert set(statuses) <= {200}
+        assert set(statuses) <= {200} and resets <= 2, (statuses, resets)
         replacement = _children(proc.pid) - workers
         assert len(replacement) == 1 and victim not in _children(proc.pid)
         proc.send_signal(signal.SIGTERM)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from ownstack.core.errors import ServiceError
+from ownstack.core.kms import missing_key_message
 from ownstack.policy import PolicyError, parse_policy
 
 from .delivery_policy import check_topic_policy
@@ -50,7 +50,6 @@ _UNSUPPORTED = {
 }
 """Settings ownstack would otherwise accept and ignore: it neither archives nor masks messages.
 Clearing them (an empty value) is fine."""
-_KEY_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DEFAULT_EFFECTIVE_DELIVERY_POLICY = {
     "http": {
         "defaultHealthyRetryPolicy": {
@@ -128,17 +127,7 @@ def kms_key_error(topic: TopicRecord) -> ServiceError | None:
     arn_base = f"arn:aws:kms:{region}:{account_id}"
     if not key or key in (MANAGED_KEY_ALIAS, f"{arn_base}:{MANAGED_KEY_ALIAS}"):
         return None
-    if key.startswith("alias/"):
-        message = f"Alias {arn_base}:{key} is not found."
-    elif key.startswith("arn:aws:kms:") and ":alias/" in key:
-        message = f"Alias {key} is not found."
-    elif _KEY_UUID.fullmatch(key):
-        message = f"Key '{arn_base}:key/{key}' does not exist"
-    elif key.startswith("arn:aws:kms:") and ":key/" in key:
-        message = f"Key '{key}' does not exist"
-    else:
-        message = f"Invalid keyId {key}"
-    return ServiceError("KMSNotFound", message, 400)
+    return ServiceError("KMSNotFound", missing_key_message(key, region, account_id), 400)
 
 
 def default_policy(topic: TopicRecord) -> str:

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 from collections.abc import Mapping
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ownstack.core.errors import ServiceError
+from ownstack.core.kms import missing_key_message
 from ownstack.ports.meta import MetaStore
 from ownstack.ports.sealing_keys import FIRST_KEY_ID, load_keys
 
@@ -43,7 +43,6 @@ _HEADER_LEN = len(_MARK) + _KEY_ID_LEN
 _NONCE_LEN = 12
 _BODY = b"sqs-body"
 _ATTRIBUTES = b"sqs-attributes"
-_KEY_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def encrypts(attributes: Mapping[str, str], region: str, account_id: str) -> bool:
@@ -60,18 +59,7 @@ def encrypts(attributes: Mapping[str, str], region: str, account_id: str) -> boo
 def kms_key_error(key: str, region: str, account_id: str) -> ServiceError:
     """SQS's error for a KMS key that does not exist; the message is KMS's, which SQS passes on
     (alias, key id and key ARN each have their own wording; anything else is not a key id)."""
-    arn_base = f"arn:aws:kms:{region}:{account_id}"
-    if key.startswith("alias/"):
-        message = f"Alias {arn_base}:{key} is not found."
-    elif key.startswith("arn:aws:kms:") and ":alias/" in key:
-        message = f"Alias {key} is not found."
-    elif _KEY_UUID.fullmatch(key):
-        message = f"Key '{arn_base}:key/{key}' does not exist"
-    elif key.startswith("arn:aws:kms:") and ":key/" in key:
-        message = f"Key '{key}' does not exist"
-    else:
-        message = f"Invalid keyId {key}"
-    return ServiceError("KmsNotFound", message, 400)
+    return ServiceError("KmsNotFound", missing_key_message(key, region, account_id), 400)
 
 
 def is_sealed_body(stored: str) -> bool:

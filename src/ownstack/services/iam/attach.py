@@ -4,6 +4,7 @@ ListAttached{User,Group,Role}Policies, ListEntitiesForPolicy."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
@@ -129,34 +130,21 @@ class AttachOps(PolicyRefs):
                 return arn in attached
             return arn in attached or boundary == arn
 
+        kinds: tuple[tuple[str, str, Any, str, str], ...] = (
+            ("Group", "g", self.store.groups, "GroupName", "GroupId"),
+            ("User", "u", self.store.users, "UserName", "UserId"),
+            ("Role", "r", self.store.roles, "RoleName", "RoleId"),
+        )
         found: list[tuple[str, dict[str, str]]] = []
-        if wanted in ("All", "Group"):
-            for g in await self.store.groups(ctx.account_id):
-                if g.record.path.startswith(prefix) and uses(g.record.attached, ""):
-                    found.append(
-                        (
-                            "g" + g.record.name.lower(),
-                            {"GroupName": g.record.name, "GroupId": g.record.id},
-                        )
-                    )
-        if wanted in ("All", "User"):
-            for u in await self.store.users(ctx.account_id):
-                if u.record.path.startswith(prefix) and uses(u.record.attached, u.record.boundary):
-                    found.append(
-                        (
-                            "u" + u.record.name.lower(),
-                            {"UserName": u.record.name, "UserId": u.record.id},
-                        )
-                    )
-        if wanted in ("All", "Role"):
-            for r in await self.store.roles(ctx.account_id):
-                if r.record.path.startswith(prefix) and uses(r.record.attached, r.record.boundary):
-                    found.append(
-                        (
-                            "r" + r.record.name.lower(),
-                            {"RoleName": r.record.name, "RoleId": r.record.id},
-                        )
-                    )
+        for kind, tag, load, name_key, id_key in kinds:
+            if wanted not in ("All", kind):
+                continue
+            for stored in await load(ctx.account_id):
+                entity = stored.record
+                boundary = getattr(entity, "boundary", "")  # groups have none
+                if entity.path.startswith(prefix) and uses(entity.attached, boundary):
+                    shape = {name_key: entity.name, id_key: entity.id}
+                    found.append((tag + entity.name.lower(), shape))
         chosen, more = page(found, params, lambda item: item[0])
         return {
             "PolicyGroups": [shape for key, shape in chosen if key[0] == "g"],

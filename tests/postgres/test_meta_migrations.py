@@ -23,6 +23,7 @@ LEDGER = "SELECT component, version, name FROM schema_migrations ORDER BY compon
 EXPECTED_LEDGER = [
     ("meta", 1, "records and the version sequence"),
     ("meta", 2, "meta_commit: a commit in one statement"),
+    ("meta", 3, "meta_commit by primary-key lookups; meta_commit_many: concurrent commits at once"),
 ]
 
 
@@ -50,7 +51,7 @@ async def _ledger(schema: str) -> list[tuple[str, int, str]]:
 
 
 def test_the_meta_migrations_are_numbered_in_order() -> None:
-    assert latest(MIGRATIONS) == 2
+    assert latest(MIGRATIONS) == 3
     with pytest.raises(ValueError, match=r"numbered 1, 2, \.\.\. in order, not \[2\]"):
         latest([Migration(2, "gap", ())])
 
@@ -85,7 +86,7 @@ def test_concurrent_migrations_apply_each_step_exactly_once(options: dict[str, A
                 await c.close()
 
     applied = run(go())
-    assert sorted(applied) == [[], [], [], [1, 2]]
+    assert sorted(applied) == [[], [], [], [1, 2, 3]]
     assert run(_ledger(schema)) == EXPECTED_LEDGER
 
 
@@ -120,7 +121,7 @@ def test_a_schema_newer_than_known_is_refused(options: dict[str, Any]) -> None:
         conn = await _connect(schema)
         try:
             await conn.execute(
-                "INSERT INTO schema_migrations(component, version, name) VALUES($1, 3, $2)",
+                "INSERT INTO schema_migrations(component, version, name) VALUES($1, 4, $2)",
                 COMPONENT,
                 "a step of a later release",
             )
@@ -133,8 +134,8 @@ def test_a_schema_newer_than_known_is_refused(options: dict[str, Any]) -> None:
         run(store.open())
     assert isinstance(refused.value, BackendUnavailable)
     assert str(refused.value) == (
-        f"postgres schema {schema!r} is at meta migration 3, newer than this ownstack knows "
-        "(up to 2): a newer ownstack uses it; upgrade this one (refusing to start rather than "
+        f"postgres schema {schema!r} is at meta migration 4, newer than this ownstack knows "
+        "(up to 3): a newer ownstack uses it; upgrade this one (refusing to start rather than "
         "risk the data)"
     )
     with pytest.raises(SchemaTooNew):  # not only at open: no call gets through

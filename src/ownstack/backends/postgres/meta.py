@@ -2,7 +2,8 @@
 database (meta_sql.py describes the table and how a commit stays atomic and ordered).
 
 Every call is one statement on a pooled connection, so one round trip: `get` and `scan` are
-plain indexed reads, `commit` and `replace` a call of meta_commit, durable at its COMMIT
+plain indexed reads; `commit` and `replace` are group-committed (meta_commits.py) with the
+commits other callers make meanwhile, durable at the COMMIT of their statement
 (synchronous_commit on). Nothing is cached in the process: another process's commit is seen by
 the next read here. The schema is created and upgraded (migrations.py) when the store opens.
 """
@@ -10,19 +11,17 @@ the next read here. The schema is created and upgraded (migrations.py) when the 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
 import asyncpg
 
 from ownstack.backends.postgres import driver, meta_sql
 from ownstack.backends.postgres.loop_pool import LoopPool
+from ownstack.backends.postgres.meta_commits import CommitGroups
 from ownstack.backends.postgres.migrations import check_schema_name, migrate
 from ownstack.core.clock import Clock
 from ownstack.ports.errors import BackendUnavailable, ConditionFailed, PortError
-from ownstack.ports.meta import ABSENT, Check, Delete, Op, Put, Record
-
-_KINDS = {Put: meta_sql.PUT, Delete: meta_sql.DELETE, Check: meta_sql.CHECK}
+from ownstack.ports.meta import Check, Op, Put, Record
 
 
 class PostgresMeta:
@@ -34,6 +33,7 @@ class PostgresMeta:
         self._pools = LoopPool(self._open_pool)
         self._migrated = False
         self._closed = False
+        self._groups = CommitGroups(self._run)
 
     async def open(self) -> None:
         """Connect and migrate the schema now (else the first call does): a server refuses to
@@ -90,16 +90,17 @@ class PostgresMeta:
     # -- internals ---------------------------------------------------------------------------
 
     async def _commit(self, ops: Sequence[Op], *, want_prev: bool) -> tuple[int, Record | None]:
-        pool = await self._pool()
-        with _translated():
-            args = _commit_args(ops)
-            row = await pool.fetchrow(meta_sql.COMMIT, *args, want_prev)
-        committed, failed, prev_value, prev_version = row
+        committed, failed, prev_value, prev_version = await self._groups.commit(ops, want_prev)
         if failed is not None:
             raise ConditionFailed(failed, ops[failed].key)
-        if prev_version is None:
+        if prev_version is None or prev_value is None:
             return committed, None
         return committed, Record(ops[0].key, prev_value, prev_version)
+
+    async def _run(self, call: Callable[[driver.Pool], Awaitable[object]]) -> object:
+        pool = await self._pool()
+        with _translated():
+            return await call(pool)
 
     async def _pool(self) -> driver.Pool:
         if self._closed:
@@ -139,29 +140,6 @@ async def _create_pool(dsn: str, schema: str, size: int) -> driver.Pool:
 
 async def _keep_session(conn: driver.Connection) -> None:
     return None
-
-
-def _commit_args(ops: Sequence[Op]) -> tuple[object, ...]:
-    kinds, nss, keys, values, expects, absents = [], [], [], [], [], []
-    conditional = False
-    for op in ops:
-        kinds.append(_KINDS[type(op)])
-        nss.append(op.ns)
-        keys.append(op.key.encode())
-        values.append(op.value if isinstance(op, Put) else None)
-        expect = op.expect
-        absents.append(expect is ABSENT)
-        expects.append(expect if isinstance(expect, int) else None)
-        conditional = conditional or expect is not None
-    locks = sorted({_lock_id(ns, key) for ns, key in zip(nss, keys, strict=True)})
-    return kinds, nss, keys, values, expects, absents, locks, conditional
-
-
-def _lock_id(ns: str, key: bytes) -> int:
-    """The advisory lock of one record, the same in every process (a change of this function
-    must come with a schema migration: processes that disagree would not exclude each other)."""
-    digest = hashlib.blake2b(ns.encode() + b"\0" + key, digest_size=8, person=b"ownstack-meta")
-    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 @contextlib.contextmanager

@@ -25,6 +25,8 @@ SERVICE_CLASSES: dict[str, tuple[str, str]] = {
     "sqs": ("ownstack.services.sqs.service", "SqsService"),
     "sns": ("ownstack.services.sns.service", "SnsService"),
     "iam": ("ownstack.services.iam.service", "IamService"),
+    "dynamodb": ("ownstack.services.dynamodb.service", "DynamoDbService"),
+    "dynamodbstreams": ("ownstack.services.dynamodb.streams_service", "StreamsService"),
 }
 
 

@@ -42,7 +42,12 @@ def check(tmp_path: Path, yaml_text: str | None = None) -> subprocess.CompletedP
 
 def test_the_default_configuration_checks_ok(tmp_path: Path) -> None:
     proc = check(tmp_path)
-    assert proc.stdout.splitlines() == ["meta: sqlite ok", "blobs: fs ok", "queue: sqlite ok"]
+    assert proc.stdout.splitlines() == [
+        "meta: sqlite ok",
+        "blobs: fs ok",
+        "queue: sqlite ok",
+        "logs: sqlite ok",
+    ]
     assert (proc.returncode, proc.stderr) == (0, "")
 
 
@@ -55,6 +60,7 @@ def test_the_default_configuration_checks_ok(tmp_path: Path) -> None:
                 f"meta: postgress FAILED: unknown engine 'postgress' {AVAILABLE}",
                 "blobs: fs ok",
                 "queue: sqlite ok",
+                "logs: sqlite ok",
             ],
         ),
         (
@@ -62,9 +68,10 @@ def test_the_default_configuration_checks_ok(tmp_path: Path) -> None:
             [
                 "meta: sqlite ok",
                 "blobs: sqlite FAILED: engine 'sqlite' does not provide the 'blobs' port "
-                "(it provides: meta, queue)",
+                "(it provides: logs, meta, queue)",
                 "queue: fs FAILED: engine 'fs' does not provide the 'queue' port "
                 "(it provides: blobs)",
+                "logs: sqlite ok",
             ],
         ),
     ],
@@ -80,7 +87,8 @@ def test_each_port_is_reported_on_its_own_line(
 
 def test_an_unreachable_dsn_fails_its_port_only(tmp_path: Path) -> None:
     proc = check(tmp_path, f"backends:\n  queue: {{engine: postgres, dsn: '{DEAD_DSN}'}}\n")
-    meta, blobs, queue = proc.stdout.splitlines()
+    meta, blobs, queue, logs = proc.stdout.splitlines()
+    assert logs == "logs: sqlite ok"
     assert (meta, blobs) == ("meta: sqlite ok", "blobs: fs ok")
     refused = "queue: postgres FAILED: cannot connect to postgresql://127.0.0.1:1/test: "
     assert queue.startswith(refused + "[Errno 111] Connect")
@@ -113,6 +121,7 @@ def test_a_data_dir_held_by_a_running_server_is_ok_and_left_alone(fresh_server: 
         "meta: sqlite ok (held by a running server)",
         "blobs: fs ok",
         "queue: sqlite ok (held by a running server)",
+        "logs: sqlite ok (held by a running server)",
     ]
     assert proc.returncode == 0
     assert [b["Name"] for b in srv.client("s3").list_buckets()["Buckets"]] == ["kept"]
@@ -128,7 +137,12 @@ def postgres(tmp_path: Path) -> dict[str, Any]:
 def test_a_reachable_postgres_checks_ok(tmp_path: Path, postgres: dict[str, Any]) -> None:
     spec = f"{{engine: postgres, dsn: '{postgres['dsn']}', schema: {postgres['schema']}}}"
     proc = check(tmp_path, f"backends:\n  queue: {spec}\n")
-    assert proc.stdout.splitlines() == ["meta: sqlite ok", "blobs: fs ok", "queue: postgres ok"]
+    assert proc.stdout.splitlines() == [
+        "meta: sqlite ok",
+        "blobs: fs ok",
+        "queue: postgres ok",
+        "logs: sqlite ok",
+    ]
     assert proc.returncode == 0
 
 
@@ -182,7 +196,7 @@ def test_serve_names_the_port_and_engine_that_cannot_open(tmp_path: Path) -> Non
 def test_more_workers_than_the_engines_allow_fail_the_check(tmp_path: Path) -> None:
     proc = run_cli("check-config", "--data", str(tmp_path / "d"), env={"OWNSTACK_WORKERS": "2"})
     *ports, workers = proc.stdout.splitlines()
-    assert ports == ["meta: sqlite ok", "blobs: fs ok", "queue: sqlite ok"]
+    assert ports == ["meta: sqlite ok", "blobs: fs ok", "queue: sqlite ok", "logs: sqlite ok"]
     assert workers.startswith(
         "workers: 2 FAILED: --workers 2 needs shared engines: backends.meta is 'sqlite', "
     )

@@ -189,6 +189,7 @@ def test_memory_engines_from_yaml(fresh_server: Any) -> None:
             "meta": {"engine": "memory", "ready": True},
             "blobs": {"engine": "memory", "ready": True},
             "queue": {"engine": "memory", "ready": True},
+            "logs": {"engine": "memory", "ready": True},
         }
 
 

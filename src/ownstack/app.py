@@ -35,7 +35,7 @@ from ownstack.ports.meta import MetaStore
 from ownstack.wire.codec import ServiceWire
 
 Closer = Callable[[], Awaitable[None]]
-SERVED = ("s3", "sts", "sqs", "sns", "iam")
+SERVED = ("s3", "sts", "sqs", "sns", "iam", "dynamodb", "dynamodbstreams")
 log = logging.getLogger("ownstack")
 
 
@@ -67,6 +67,8 @@ def build_app(
     from ownstack.identity.directory import IdentityDirectory
     from ownstack.identity.shared_accounts import SharedAccountBook, explicit_root_credentials
     from ownstack.identity.watcher import IdentityWatcher
+    from ownstack.services.dynamodb.service import DynamoDbService
+    from ownstack.services.dynamodb.streams_service import StreamsService
     from ownstack.services.iam.service import IamService
     from ownstack.services.s3.service import S3Service
     from ownstack.services.s3.sweep import sweep_cutoff
@@ -109,6 +111,7 @@ def build_app(
         sweeper.start()
         await sqs.start()
         await sns.start()
+        await dynamodb.start()
 
     accounts = SharedAccountBook(
         declared_accounts(identity, config.accounts),
@@ -121,7 +124,18 @@ def build_app(
     watcher = IdentityWatcher(directory, accounts)
     iam = IamService(by_port["meta"], directory, clock)
     sts = StsService(directory, clock, config.region)
-    services: dict[str, object] = {"s3": s3, "sts": sts, "sqs": sqs, "sns": sns, "iam": iam}
+    logs = by_port["logs"]
+    dynamodb = DynamoDbService(settled, logs, clock, config.region)
+    dynamodb.holder_id = holder_id
+    services: dict[str, object] = {
+        "s3": s3,
+        "sts": sts,
+        "sqs": sqs,
+        "sns": sns,
+        "iam": iam,
+        "dynamodb": dynamodb,
+        "dynamodbstreams": StreamsService(settled, logs, clock, config.region),
+    }
     amap = AuthorizationMap(SERVED)
     audit = AuditLog(audit_dir or config.data_dir / "audit")
     registry = Registry()
@@ -145,6 +159,7 @@ def build_app(
     async def close() -> None:
         await watcher.stop()
         await sweeper.stop()
+        await dynamodb.stop()
         await sns.stop()
         await sqs.stop()
         if liveness is not None:  # after the last request: our markers' maker is gone

@@ -14,14 +14,15 @@ from conformance.kit import ENGINES, postgres_options
 from ownstack.core.clock import SystemClock
 from ownstack.ports.blobs import BlobStore, ListableBlobs
 from ownstack.ports.engine import EngineContext
+from ownstack.ports.logs import LogStore
 from ownstack.ports.meta import MetaStore
 from ownstack.ports.queues import QueueStore
 
 EXPECTED = {
-    "memory": {"meta", "blobs", "queue"},
-    "sqlite": {"meta", "queue"},
+    "memory": {"meta", "blobs", "queue", "logs"},
+    "sqlite": {"meta", "queue", "logs"},
     "fs": {"blobs"},
-    "postgres": {"meta", "queue"},
+    "postgres": {"meta", "queue", "logs"},
     "s3": {"blobs"},
 }
 FILE_ENGINES = {"sqlite", "fs"}
@@ -43,14 +44,24 @@ def options_for(name: str, data_dir: Path) -> dict[str, Any]:
     return {"path": "custom"}
 
 
-PROTOCOLS: dict[str, type] = {"meta": MetaStore, "blobs": BlobStore, "queue": QueueStore}
+PROTOCOLS: dict[str, type] = {
+    "meta": MetaStore,
+    "blobs": BlobStore,
+    "queue": QueueStore,
+    "logs": LogStore,
+}
 OPTIONAL: dict[str, dict[str, set[type]]] = {
     "memory": {"blobs": {ListableBlobs}},
     "fs": {"blobs": {ListableBlobs}},
     "s3": {"blobs": {ListableBlobs}},
 }
 """Optional capability protocols each engine's store implements, by port."""
-CAPABILITIES: dict[str, set[type]] = {"meta": set(), "blobs": {ListableBlobs}, "queue": set()}
+CAPABILITIES: dict[str, set[type]] = {
+    "meta": set(),
+    "blobs": {ListableBlobs},
+    "queue": set(),
+    "logs": set(),
+}
 """Every optional capability protocol of each port."""
 
 

@@ -11,8 +11,10 @@ from botocore.model import ServiceModel
 
 from ownstack.core.service import find_handler
 from ownstack.core.tokens import opaque_token
-from ownstack.gateway.authz import AuthorizationMap, Requirement
+from ownstack.gateway.authz import AuthorizationMap, Requirement, spec_for
 from ownstack.gateway.authz.reference import ServiceReference, load_reference
+from ownstack.services.dynamodb.service import DynamoDbService
+from ownstack.services.dynamodb.streams_service import StreamsService
 from ownstack.services.iam.service import IamService
 from ownstack.services.s3.service import S3Service
 from ownstack.services.sns.service import SnsService
@@ -28,9 +30,13 @@ SERVED: dict[str, type] = {
     "sns": SnsService,
     "sts": StsService,
     "iam": IamService,
+    "dynamodb": DynamoDbService,
+    "dynamodbstreams": StreamsService,
 }
 
 TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"
+TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders"
+STREAM = f"{TABLE}/stream/2026-01-01T00:00:00.000"
 SAMPLES: dict[str, Any] = {
     "Bucket": "amzn-s3-demo-bucket",
     "Key": "photos/2026/a b.jpg",
@@ -65,7 +71,17 @@ SAMPLES: dict[str, Any] = {
     "Arn": f"arn:aws:iam::{ACCOUNT}:user/alice",
     "PolicySourceArn": f"arn:aws:iam::{ACCOUNT}:user/alice",
     "EntityArn": f"arn:aws:iam::{ACCOUNT}:delegation-request/dr-1",
+    "TableName": "orders",
+    "StreamArn": STREAM,
+    "ShardIterator": f"{STREAM}|1|e30=",
+    "RequestItems": {"orders": {"Keys": [{"pk": {"S": "a"}}]}},
+    "TransactItems": [{"Put": {"TableName": "orders", "Item": {"pk": {"S": "a"}}}}],
+    "Statement": 'SELECT * FROM "orders"',
+    "Statements": [{"Statement": "DELETE FROM orders WHERE pk = 'a'"}],
+    "TransactStatements": [{"Statement": "UPDATE orders SET v = 1 WHERE pk = 'a'"}],
 }
+SERVICE_SAMPLES: dict[str, dict[str, Any]] = {"dynamodb": {"ResourceArn": TABLE}}
+"""Members whose sample differs by service (a DynamoDB ResourceArn names a table)."""
 
 # Operations whose resource the request cannot name (documented in the map's modules): they are
 # authorised on `*`, which only a policy granting the action on every resource matches.
@@ -97,10 +113,11 @@ def _operations(service: str) -> list[str]:
     return [op for op in model.operation_names if find_handler(SERVED[service], op)]
 
 
-def _params(model: ServiceModel, operation: str) -> dict[str, Any]:
+def _params(service: str, model: ServiceModel, operation: str) -> dict[str, Any]:
     shape = model.operation_model(operation).input_shape
     members = shape.members if shape is not None else {}
-    return {name: SAMPLES[name] for name in members if name in SAMPLES}
+    samples = {**SAMPLES, **SERVICE_SAMPLES.get(service, {})}
+    return {name: samples[name] for name in members if name in samples}
 
 
 def _fits(requirement: Requirement, reference: ServiceReference, service: str, op: str) -> bool:
@@ -117,7 +134,7 @@ WALK = [(service, op) for service in SERVED for op in _operations(service)]
 
 def test_the_walk_covers_what_is_served() -> None:
     walked = {service for service, _ in WALK}
-    assert walked == {"s3", "sqs", "sns", "sts", "iam"}
+    assert walked == {"s3", "sqs", "sns", "sts", "iam", "dynamodb", "dynamodbstreams"}
     assert len([1 for s, _ in WALK if s == "iam"]) == 175
 
 
@@ -126,16 +143,17 @@ def test_every_operation_is_mapped_to_reference_actions_and_resources(
     amap: AuthorizationMap, service: str, operation: str
 ) -> None:
     assert amap.mapped(service, operation)
-    params = _params(_model(service), operation)
+    params = _params(service, _model(service), operation)
     found = amap.requirements(service, operation, params, account=ACCOUNT, region=REGION)
     assert found is not None
     if not found:
         assert amap.self_authorised(service, operation) or amap.needs_no_permission(
             service, operation
         )
-    reference = load_reference(service)
+    prefix = spec_for(service).prefix  # DynamoDB Streams' actions are dynamodb:'s
+    reference = load_reference(prefix)
     for requirement in found:
-        assert requirement.action.startswith(f"{service}:")
+        assert requirement.action.startswith(f"{prefix}:")
         assert _fits(requirement, reference, service, operation), requirement
         assert amap.access_level(requirement.action) in {
             "Read",

@@ -151,6 +151,7 @@ def test_health_reports_every_backend(server: Any) -> None:
             "meta": {"engine": "sqlite", "ready": True},
             "blobs": {"engine": "fs", "ready": True},
             "queue": {"engine": "sqlite", "ready": True},
+            "logs": {"engine": "sqlite", "ready": True},
         },
     }
 
@@ -168,6 +169,7 @@ def test_health_is_degraded_when_a_backend_is_not_ready(fresh_server: Any) -> No
             "meta": {"engine": "sqlite", "ready": True},
             "blobs": {"engine": "fs", "ready": False},
             "queue": {"engine": "sqlite", "ready": True},
+            "logs": {"engine": "sqlite", "ready": True},
         },
     }
 
@@ -350,9 +352,9 @@ def _log_line(server: Any, request_id: str) -> dict[str, Any]:
 
 
 def test_unserved_service_answers_not_implemented_in_its_protocol(server: Any) -> None:
-    dynamodb = server.client("dynamodb")
+    kinesis = server.client("kinesis")
     with pytest.raises(ClientError) as exc:
-        dynamodb.list_tables()
+        kinesis.list_streams()
     code, status, _ = _error(exc)
     assert (code, status) == ("NotImplemented", 501)
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from leasekit import DyingMeta
 
+from leasekit import DyingMeta
 from ownstack.backends.memory import MemoryBlobs, MemoryMeta
 from ownstack.core.clock import ManualClock
 from ownstack.core.context import Principal, RequestContext

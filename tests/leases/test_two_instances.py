@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from leasekit import DyingMeta
 
+from leasekit import DyingMeta
 from ownstack.backends.memory import MemoryMeta, MemoryQueues
 from ownstack.core.clock import SystemClock
 from ownstack.ports.leases import Lease, LeasedLoop

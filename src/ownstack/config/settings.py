@@ -11,6 +11,7 @@ ownstack.yaml lives in the data dir (or is named with --config):
       meta: sqlite                              # shorthand: engine name only
       blobs: {engine: fs, path: blobs}          # engine plus its options
       queue: sqlite
+      logs: sqlite                              # DynamoDB Streams records (default: as meta)
     limits:
       s3: {max_single_put: 5368709120}
       http: {request_timeout: 30}               # seconds a header or body may stall
@@ -38,10 +39,14 @@ from .errors import ConfigError
 
 __all__ = ["DEFAULT_BACKENDS", "BackendSpec", "Config", "ConfigError", "load_config"]
 
-PORTS = ("meta", "blobs", "queue")
+PORTS = ("meta", "blobs", "queue", "logs")
 """The ports the current services need; each must be backed by an engine."""
 
-DEFAULT_BACKENDS = {"meta": "sqlite", "blobs": "fs", "queue": "sqlite"}
+DEFAULT_BACKENDS = {"meta": "sqlite", "blobs": "fs", "queue": "sqlite", "logs": "sqlite"}
+LOGS_FOLLOW_META = frozenset({"postgres", "memory"})
+"""When `logs` is not configured it goes where `meta` is, for these engines: DynamoDB stream
+records are moved from the meta store's outbox to the log store, and a configuration that
+shares meta among processes must share the logs too (sqlite's file cannot be)."""
 DEFAULT_S3_HOSTNAMES = ("localhost", "s3.localhost", "127.0.0.1")
 CONFIG_FILE = "ownstack.yaml"
 _TOP_KEYS = {
@@ -175,6 +180,8 @@ def _backends(value: object) -> dict[str, BackendSpec]:
                 f"ownstack.yaml: unknown port {port!r} in backends (known: {', '.join(PORTS)})"
             )
         specs[port] = _backend_spec(port, raw)
+    if "logs" not in value and specs["meta"].engine in LOGS_FOLLOW_META:
+        specs["logs"] = specs["meta"]
     return specs
 
 

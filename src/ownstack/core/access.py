@@ -25,6 +25,9 @@ class ResourceFacts:
     arn: str = ""
     """The resource's ARN as policies name it, when the request named it otherwise (an IAM
     user by name, whose ARN holds its path); empty: the ARN asked about."""
+    key_schema: tuple[str, ...] = ()
+    """A DynamoDB table's or index's key attribute names, partition key first: the request's
+    values of its partition key are the dynamodb:LeadingKeys condition key."""
 
 
 class ResourceFactsSource(Protocol):

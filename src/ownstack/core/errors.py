@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ServiceError(Exception):
     """An AWS-shaped error. The wire layer renders it in the service's protocol.
@@ -17,7 +19,7 @@ class ServiceError(Exception):
         status: int = 400,
         *,
         sender_fault: bool = True,
-        fields: dict[str, str] | None = None,
+        fields: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(f"{code}: {message}")

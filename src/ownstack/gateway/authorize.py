@@ -24,7 +24,7 @@ from ownstack.identity.model import Directory, IdentityPolicies
 from ownstack.policy import AccessRequest, Decision, Policy, PolicyError, parse_policy
 
 from .authz import AuthorizationMap, Requirement
-from .authz_context import ConditionContext, RequestFacts
+from .authz_context import ConditionContext, RequestFacts, ResourceBound
 from .decisions import DecisionCache
 from .denials import Denial, access_denied
 
@@ -136,6 +136,8 @@ class Authorizer:
         tags = resource.tags if resource is not None else {}
         resource_policy = self._compile(resource.policy) if resource is not None else None
         own = await self._with_object_tags(ctx, requirement, policies, resource_policy)
+        if isinstance(own, ResourceBound):
+            own = own.bind(resource)
         context = ConditionContext(facts, own, tags, owner)
         request = AccessRequest(ctx.principal, requirement.action, requirement.resource, context)
         return self.decisions.decide(

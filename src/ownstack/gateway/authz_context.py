@@ -5,9 +5,11 @@ principal alone (aws:PrincipalArn, aws:username, aws:userid...) the evaluator de
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
+from ownstack.core.access import ResourceFacts
 from ownstack.core.context import (
     ANONYMOUS,
     SERVICE,
@@ -116,6 +118,19 @@ _GLOBAL: dict[str, Callable[[RequestFacts], Values | None]] = {
     "s3:authtype": _s3_auth_type,
     "s3:signatureversion": _s3_signature_version,
 }
+
+
+class ResourceBound(Mapping[str, Values]):
+    """A requirement's own condition keys when some follow from facts about its resource as
+    well as from the request (dynamodb:LeadingKeys: the request's values of the table's
+    partition key, whose name only the table knows). The authorizer binds it to the resource's
+    facts, fetched anyway, before evaluating; as a mapping it holds the request's keys alone."""
+
+    __slots__ = ()
+
+    @abstractmethod
+    def bind(self, resource: ResourceFacts | None) -> Mapping[str, Values]:
+        """Every key, those that need `resource` (None: it does not exist) computed on lookup."""
 
 
 class ConditionContext(Mapping[str, Sequence[str]]):

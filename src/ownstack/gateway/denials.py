@@ -7,14 +7,21 @@ from ownstack.core.context import ANONYMOUS, RequestContext
 from ownstack.core.errors import ServiceError
 
 _CODES = {"sns": "AuthorizationError"}
-_JSON_SERVICES = frozenset({"dynamodb", "kinesis", "logs", "events", "lambda", "states"})
+_JSON_SERVICES = frozenset(
+    {"dynamodb", "dynamodbstreams", "kinesis", "logs", "events", "lambda", "states"}
+)
+_STATUS = {"dynamodb": 400, "dynamodbstreams": 400}
+"""DynamoDB answers AccessDeniedException with 400 (its API reference's common errors), where
+the other services answer 403."""
 
 
 class Denial(ServiceError):
     """An authorisation refusal (the audit log records every one)."""
 
-    def __init__(self, code: str, message: str, action: str, resource: str) -> None:
-        super().__init__(code, message, 403)
+    def __init__(
+        self, code: str, message: str, action: str, resource: str, status: int = 403
+    ) -> None:
+        super().__init__(code, message, status)
         self.action = action
         self.resource = resource
 
@@ -25,7 +32,8 @@ def access_denied(
     service = ctx.service
     default = "AccessDeniedException" if service in _JSON_SERVICES else "AccessDenied"
     code = _CODES.get(service, default)
-    return Denial(code, _message(ctx, action, resource, reason, cross), action, resource)
+    message = _message(ctx, action, resource, reason, cross)
+    return Denial(code, message, action, resource, _STATUS.get(service, 403))
 
 
 def _message(ctx: RequestContext, action: str, resource: str, reason: str, cross: bool) -> str:

@@ -29,7 +29,13 @@ class ServiceDetector:
         self._targets = dict(_target_prefixes(wires.values()))
         self._query_actions = _query_actions(wires.values())
 
-    def from_scope(self, scope_service: str) -> str:
+    def from_scope(self, scope_service: str, target: str | None = None) -> str:
+        """The service a SigV4 scope names; a JSON request's X-Amz-Target decides between
+        services that sign with one name (DynamoDB Streams signs as `dynamodb`)."""
+        if target:
+            service = self._targets.get(target.partition(".")[0])
+            if service is not None:
+                return service
         return _SCOPE_ALIASES.get(scope_service, scope_service)
 
     async def from_request(self, req: Request) -> str:

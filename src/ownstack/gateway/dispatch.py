@@ -242,7 +242,7 @@ class Gateway:
     async def _detect(self, req: Request) -> str:
         scope = peek_scope(req)
         if scope is not None:
-            return self._detector.from_scope(scope.service)
+            return self._detector.from_scope(scope.service, req.headers.get("x-amz-target"))
         return await self._detector.from_request(req)
 
     def _wire(self, service: str) -> ServiceWire:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,8 +24,19 @@ from .values import BadInputError
 
 def _error_body(err: ServiceError) -> dict[str, Any]:
     doc: dict[str, Any] = {"__type": err.code, "message": err.message}
-    doc.update({k: v for k, v in err.fields.items() if k not in doc})
+    doc.update({k: _json_ready(v) for k, v in err.fields.items() if k not in doc})
     return doc
+
+
+def _json_ready(value: Any) -> Any:
+    """An error member as JSON: blobs (DynamoDB's B in a returned Item) as base64 text."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    return value
 
 
 class JsonCodec:

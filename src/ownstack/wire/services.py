@@ -109,9 +109,16 @@ message SQS would take fits, and SQS's own size check answers (400 InvalidParame
 this cap (413)."""
 
 
+DYNAMODB_MAX_BODY = 16 * 1024 * 1024
+"""DynamoDB's request cap: BatchWriteItem takes up to 16 MB (25 items of 400 KB, as JSON with
+B values in base64), so DynamoDB's own limits answer with its ValidationException first."""
+
+_MAX_BODIES = {"sqs": SQS_MAX_BODY, "dynamodb": DYNAMODB_MAX_BODY}
+
+
 def max_body_of(name: str) -> int:
     """The largest request body the codecs of service `name` buffer."""
-    return SQS_MAX_BODY if name == "sqs" else DEFAULT_MAX_BODY
+    return _MAX_BODIES.get(name, DEFAULT_MAX_BODY)
 
 
 @cache

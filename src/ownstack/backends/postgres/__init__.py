@@ -1,8 +1,9 @@
-"""The postgres engine: the queue and meta ports on a PostgreSQL server shared by any number of
-ownstack processes (queue: SELECT ... FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups; meta: one
-statement per commit under per-key advisory locks, versioned migrations).
+"""The postgres engine: the queue, meta and log ports on a PostgreSQL server shared by any
+number of ownstack processes (queue: SELECT ... FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-ups;
+meta: one statement per commit under per-key advisory locks; logs: appends serialised per shard
+by a row lock; versioned migrations).
 
-Options (ownstack.yaml `backends: {queue|meta: {engine: postgres, dsn: ..., schema: ...}}`):
+Options (ownstack.yaml `backends: {queue|meta|logs: {engine: postgres, dsn: ..., schema: ...}}`):
 `dsn` (default $OWNSTACK_POSTGRES_DSN, else postgresql://postgres@127.0.0.1:5432/test),
 `schema` (default "ownstack"), `pool_size` (connections per process, default 10).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from ownstack.backends.postgres.logs import PostgresLogs
 from ownstack.backends.postgres.meta import PostgresMeta
 from ownstack.backends.postgres.store import PostgresQueues
 from ownstack.ports.engine import Engine, EngineContext
@@ -40,10 +42,23 @@ def open_meta(ctx: EngineContext) -> PostgresMeta:
     return PostgresMeta(dsn, schema, ctx.clock, pool_size)
 
 
+def open_logs(ctx: EngineContext) -> PostgresLogs:
+    dsn, schema, pool_size = _options(ctx)
+    return PostgresLogs(dsn, schema, ctx.clock, pool_size)
+
+
 engine = Engine(
     name="postgres",
-    factories={"queue": open_queues, "meta": open_meta},
-    shared_ports=frozenset({"meta", "queue"}),
+    factories={"queue": open_queues, "meta": open_meta, "logs": open_logs},
+    shared_ports=frozenset({"meta", "queue", "logs"}),
 )
 
-__all__ = ["PostgresMeta", "PostgresQueues", "engine", "open_meta", "open_queues"]
+__all__ = [
+    "PostgresLogs",
+    "PostgresMeta",
+    "PostgresQueues",
+    "engine",
+    "open_logs",
+    "open_meta",
+    "open_queues",
+]

@@ -15,6 +15,7 @@ from botocore.model import ServiceModel
 from ownstack.wire.services import load_model
 
 from .derive import Rules, ServiceSpec
+from .dynamodb import dynamodb_spec
 from .iam import iam_spec
 from .model import Builder, Params, Requirement, Scope
 from .reference import ServiceReference, load_reference
@@ -27,7 +28,15 @@ from .sts import sts_spec
 def spec_for(service: str) -> ServiceSpec:
     """How `service`'s requests name resources and carry condition keys. Raises ValueError for
     a service with no spec: its operations could not be authorised (fail closed, at start)."""
-    specs = {"s3": s3_spec, "sqs": sqs_spec, "sns": sns_spec, "sts": sts_spec, "iam": iam_spec}
+    specs = {
+        "s3": s3_spec,
+        "sqs": sqs_spec,
+        "sns": sns_spec,
+        "sts": sts_spec,
+        "iam": iam_spec,
+        "dynamodb": dynamodb_spec,
+        "dynamodbstreams": dynamodb_spec,
+    }
     make = specs.get(service)
     if make is None:
         raise ValueError(f"no authorisation spec for service {service!r}")

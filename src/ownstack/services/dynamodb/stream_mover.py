@@ -1,0 +1,160 @@
+"""Moves stream records from tables' outboxes (outbox.py) to the log port, where DynamoDB
+Streams reads them, and trims what is older than the 24 hours AWS keeps.
+
+A move takes a page of the outbox in key order, appends it to the stream's log with each
+record's outbox key as its entry id, then deletes the page from the outbox. Each step may be
+repeated after a crash or by a concurrent mover (GetRecords moving on demand while the
+background loop does, or another process): the log answers an id it already has with its
+offset, and deleting a deleted key is no error, so every record lands exactly once. One
+item's records reach the log in the order of its changes: a later change's record is only
+written once the earlier one committed, so no page holds the later record without the earlier
+one, unless that one was already moved.
+
+Records are trimmed 24 hours after they reached the log, which is within a move interval of
+their change while the mover runs (GetRecords also moves on demand).
+
+Every stream has one shard for now; its log is named after the table's id and the stream's
+label, so a table re-created under the same name, or a stream enabled again, starts a new log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from itertools import groupby
+
+from ownstack.core.clock import Clock
+from ownstack.ports.errors import PortError
+from ownstack.ports.logs import Entry, LogStore
+from ownstack.ports.meta import Delete, MetaStore, Record
+
+from .records import TABLES, TableRecord, decode_table, outbox_ns
+
+RETENTION_S = 24 * 3600.0
+"""Stream records are kept 24 hours:
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html"""
+MOVE_PAGE = 500
+MOVE_INTERVAL_S = 0.5
+TRIM_INTERVAL_S = 60.0
+_TABLE_PAGE = 1000
+log = logging.getLogger("ownstack.dynamodb.streams")
+
+
+def log_id(table_id: str, label: str) -> str:
+    """The log holding the records of one stream of one table."""
+    return f"ddb-stream:{table_id}:{label}"
+
+
+def shard_id(table_id: str, label: str) -> str:
+    """The stream's one shard, named as AWS names them ("shardId-" + creation time in epoch
+    milliseconds, 20 digits, + "-" + 8 hex digits, e.g. "shardId-00000001414576573621-f55eea83")."""
+    digest = hashlib.sha256(f"{table_id}/{label}".encode()).hexdigest()[:8]
+    return f"shardId-{label_millis(label):020d}-{digest}"
+
+
+def label_millis(label: str) -> int:
+    """A StreamLabel ("2026-12-03T14:40:12.345", UTC) as epoch milliseconds."""
+    whole, _, fraction = label.partition(".")
+    seconds = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
+    return seconds * 1000 + int((fraction or "0")[:3].ljust(3, "0"))
+
+
+class StreamMover:
+    def __init__(self, meta: MetaStore, logs: LogStore, clock: Clock) -> None:
+        self.meta = meta
+        self.logs = logs
+        self.clock = clock
+        self._task: asyncio.Task[None] | None = None
+        self._last_trim: float | None = None
+        """Monotonic time of the last trim (None: none yet)."""
+
+    async def move_table(self, table: TableRecord) -> int:
+        """Move all of `table`'s outbox to its streams' logs; how many records moved."""
+        ns = outbox_ns(table)
+        moved = 0
+        while True:
+            page = await self.meta.scan(ns, limit=MOVE_PAGE)
+            if not page:
+                return moved
+            for label, records in groupby(page, key=_label):
+                entries = [Entry(r.key, r.value) for r in records]
+                await self.logs.append(log_id(table.id, label), shard_id(table.id, label), entries)
+            await self.meta.commit([Delete(ns, r.key) for r in page])
+            moved += len(page)
+            if len(page) < MOVE_PAGE:
+                return moved
+
+    async def trim_table(self, table: TableRecord) -> int:
+        """Trim the current stream of `table` to the last 24 hours; how many records went."""
+        if table.stream is None:
+            return 0
+        older_than = self.clock.now() - RETENTION_S
+        return await self.logs.trim(log_id(table.id, table.stream.label), older_than=older_than)
+
+    async def move_all(self, *, trim: bool = False) -> int:
+        """One pass over every table with a stream: move (and trim); how many moved."""
+        moved = 0
+        for table in await streamed_tables(self.meta):
+            moved += await self.move_table(table)
+            if trim:
+                await self.trim_table(table)
+        return moved
+
+    async def run_once(self) -> None:
+        """One tick of the background work: move every table's outbox, and trim when the
+        last trim is TRIM_INTERVAL_S old. The body for ports.leases.LeasedLoop (raises what
+        the stores raise; the loop logs it and tries again)."""
+        now = self.clock.monotonic()
+        trim = self._last_trim is None or now - self._last_trim >= TRIM_INTERVAL_S
+        await self.move_all(trim=trim)
+        if trim:
+            self._last_trim = now
+
+    async def start(
+        self, interval: float = MOVE_INTERVAL_S, *, gate: Callable[[], bool] | None = None
+    ) -> None:
+        """Run `run_once` every `interval` seconds in a task of its own while `gate()` says so
+        (e.g. a lease's `held`, so one process of N does it); `stop` ends it."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(interval, gate))
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self, interval: float, gate: Callable[[], bool] | None) -> None:
+        while True:
+            if gate is None or gate():
+                try:
+                    await self.run_once()
+                except PortError as exc:  # the store is down: try again on the next tick
+                    log.warning("moving stream records failed: %s", exc)
+                except Exception:  # never end the loop: the next tick may do better
+                    log.exception("moving stream records failed")
+            await asyncio.sleep(interval)
+
+
+async def streamed_tables(meta: MetaStore) -> list[TableRecord]:
+    """Every table (of every account and region) that has or had a stream."""
+    tables: list[TableRecord] = []
+    start = ""
+    while True:
+        page = await meta.scan(TABLES, start=start, limit=_TABLE_PAGE)
+        tables.extend(t for t in (decode_table(r.value) for r in page) if t.stream is not None)
+        if len(page) < _TABLE_PAGE:
+            return tables
+        start = page[-1].key + "\0"
+
+
+def _label(record: Record) -> str:
+    label: str = json.loads(record.value)["StreamLabel"]
+    return label

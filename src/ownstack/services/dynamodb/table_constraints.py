@@ -1,0 +1,122 @@
+"""DynamoDB's model constraints (lengths, patterns, enums, ranges), checked as AWS checks them
+before anything else and worded as AWS words them: every violation of a request in one
+ValidationException, "1 validation error detected: Value 'xx' at 'tableName' failed to
+satisfy constraint: Member must have length greater than or equal to 3" (N errors: joined by
+"; "). Paths are the members' names with a lower-case first letter, list elements as
+`keySchema.1.member.keyType` (1-based)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .errors import validation
+
+NAME_PATTERN = "[a-zA-Z0-9_.-]+"
+ATTRIBUTE_TYPES = ("B", "N", "S")
+KEY_TYPES = ("HASH", "RANGE")
+BILLING_MODES = ("PROVISIONED", "PAY_PER_REQUEST")
+PROJECTION_TYPES = ("ALL", "KEYS_ONLY", "INCLUDE")
+STREAM_VIEW_TYPES = ("OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE")
+"""In the order AWS lists them in its enum message."""
+SSE_TYPES = ("AES256", "KMS")
+
+
+def wire_path(*parts: str | int) -> str:
+    """`wire_path("keySchema", 1, "keyType")` -> "keySchema.1.member.keyType"."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, int):
+            out.append(f"{part}.member")
+        else:
+            out.append(part[:1].lower() + part[1:])
+    return ".".join(out)
+
+
+class Violations:
+    """The constraint violations of one request, raised together."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def add(self, value: Any, path: str, constraint: str) -> None:
+        shown = "null" if value is None else f"'{_shown(value)}'"
+        self.found.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
+
+    def not_null(self, value: Any, path: str) -> bool:
+        """False (and a violation) when `value` is missing."""
+        if value is None:
+            self.add(None, path, "Member must not be null")
+            return False
+        return True
+
+    def length(self, value: str | list[Any] | None, path: str, low: int, high: int) -> None:
+        if value is None:
+            return
+        if len(value) < low:
+            self.add(value, path, f"Member must have length greater than or equal to {low}")
+        elif len(value) > high:
+            self.add(value, path, f"Member must have length less than or equal to {high}")
+
+    def name(self, value: str | None, path: str) -> None:
+        """A table or index name: 3-255 characters of [a-zA-Z0-9_.-]."""
+        if value is None:
+            return
+        self.length(value, path, 3, 255)
+        if re.fullmatch(NAME_PATTERN, value) is None:
+            self.add(value, path, f"Member must satisfy regular expression pattern: {NAME_PATTERN}")
+
+    def enum(self, value: str | None, path: str, allowed: tuple[str, ...]) -> None:
+        if value is not None and value not in allowed:
+            self.add(value, path, f"Member must satisfy enum value set: [{', '.join(allowed)}]")
+
+    def at_least(self, value: int | None, path: str, low: int) -> None:
+        if value is not None and value < low:
+            self.add(value, path, f"Member must have value greater than or equal to {low}")
+
+    def at_most(self, value: int | None, path: str, high: int) -> None:
+        if value is not None and value > high:
+            self.add(value, path, f"Member must have value less than or equal to {high}")
+
+    def raise_any(self) -> None:
+        if not self.found:
+            return
+        count = len(self.found)
+        noun = "error" if count == 1 else "errors"
+        raise validation(f"{count} validation {noun} detected: " + "; ".join(self.found))
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={_shown(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def check_key_schema(v: Violations, schema: list[dict[str, Any]] | None, *path: str | int) -> None:
+    if not v.not_null(schema, wire_path(*path)) or schema is None:
+        return
+    v.length(schema, wire_path(*path), 1, 2)
+    for i, element in enumerate(schema, start=1):
+        v.not_null(element.get("AttributeName"), wire_path(*path, i, "AttributeName"))
+        key_type = element.get("KeyType")
+        if v.not_null(key_type, wire_path(*path, i, "KeyType")):
+            v.enum(key_type, wire_path(*path, i, "KeyType"), KEY_TYPES)
+
+
+def check_throughput(v: Violations, throughput: dict[str, Any] | None, *path: str | int) -> None:
+    if throughput is None:
+        return
+    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        units = throughput.get(member)
+        if v.not_null(units, wire_path(*path, member)):
+            v.at_least(units, wire_path(*path, member), 1)
+
+
+def check_projection(v: Violations, projection: dict[str, Any] | None, *path: str | int) -> None:
+    if not v.not_null(projection, wire_path(*path)) or projection is None:
+        return
+    v.enum(projection.get("ProjectionType"), wire_path(*path, "ProjectionType"), PROJECTION_TYPES)
+    non_key = projection.get("NonKeyAttributes")
+    v.length(non_key, wire_path(*path, "NonKeyAttributes"), 1, 20)

@@ -1,0 +1,144 @@
+"""A TableRecord as the wire's TableDescription (DescribeTable, CreateTable, UpdateTable) and
+the shorter one DeleteTable returns.
+
+https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .records import CREATING, IndexRecord, TableRecord
+from .table_stats import TableStats
+
+PAY_PER_REQUEST = "PAY_PER_REQUEST"
+
+
+def describe(
+    table: TableRecord,
+    stats: TableStats,
+    *,
+    status: str | None = None,
+    index_status: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The full TableDescription. `status` overrides the stored TableStatus (CREATING in
+    CreateTable's answer, UPDATING in UpdateTable's), `index_status` some IndexStatus."""
+    description: dict[str, Any] = {
+        "AttributeDefinitions": [
+            {"AttributeName": name, "AttributeType": kind}
+            for name, kind in table.attribute_types.items()
+        ],
+        "TableName": table.name,
+        "KeySchema": table.schema.wire(),
+        "TableStatus": status or table.status,
+        "CreationDateTime": table.created,
+        **_sizes(table, stats),
+        "TableArn": table.arn,
+        "TableId": table.id,
+        "BillingModeSummary": _billing(table),
+        "DeletionProtectionEnabled": table.deletion_protection,
+        "TableClassSummary": {"TableClass": table.table_class},
+    }
+    lsis = [i for i in table.indexes if i.kind == "LSI"]
+    gsis = [i for i in table.indexes if i.kind == "GSI"]
+    if lsis:
+        description["LocalSecondaryIndexes"] = [_lsi(table, i, stats) for i in lsis]
+    if gsis:
+        overrides = index_status or {}
+        description["GlobalSecondaryIndexes"] = [
+            _gsi(table, i, stats, overrides.get(i.name)) for i in gsis
+        ]
+    description.update(_stream(table))
+    if table.sse is not None:
+        description["SSEDescription"] = dict(table.sse)
+    return description
+
+
+def describe_deleting(table: TableRecord, stats: TableStats) -> dict[str, Any]:
+    """DeleteTable's TableDescription: no KeySchema, AttributeDefinitions, CreationDateTime
+    or indexes (as AWS answers)."""
+    description: dict[str, Any] = {
+        "TableName": table.name,
+        "TableStatus": "DELETING",
+        **_sizes(table, stats),
+        "TableArn": table.arn,
+        "TableId": table.id,
+        "BillingModeSummary": _billing(table),
+        "DeletionProtectionEnabled": table.deletion_protection,
+    }
+    description.update(_stream(table))
+    if table.sse is not None:
+        description["SSEDescription"] = dict(table.sse)
+    return description
+
+
+def _sizes(table: TableRecord, stats: TableStats) -> dict[str, Any]:
+    return {
+        "ProvisionedThroughput": _throughput(table.throughput),
+        "TableSizeBytes": stats.table.size,
+        "ItemCount": stats.table.items,
+    }
+
+
+def _billing(table: TableRecord) -> dict[str, Any]:
+    summary: dict[str, Any] = {"BillingMode": table.billing_mode}
+    if table.billing_mode == PAY_PER_REQUEST:
+        # The record keeps no time of a later switch to PAY_PER_REQUEST: creation time.
+        summary["LastUpdateToPayPerRequestDateTime"] = table.created
+    return summary
+
+
+def _throughput(throughput: dict[str, int] | None) -> dict[str, Any]:
+    given = throughput or {}
+    return {
+        "NumberOfDecreasesToday": 0,
+        "ReadCapacityUnits": given.get("ReadCapacityUnits", 0),
+        "WriteCapacityUnits": given.get("WriteCapacityUnits", 0),
+    }
+
+
+def _stream(table: TableRecord) -> dict[str, Any]:
+    """StreamSpecification while a stream is enabled; the latest stream's label and ARN as long
+    as there was one (a disabled stream's records stay readable for 24 hours)."""
+    if table.stream is None:
+        return {}
+    out: dict[str, Any] = {
+        "LatestStreamLabel": table.stream.label,
+        "LatestStreamArn": table.stream_arn,
+    }
+    if table.stream.enabled:
+        out["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": table.stream.view_type,
+        }
+    return out
+
+
+def projection(index: IndexRecord) -> dict[str, Any]:
+    wire: dict[str, Any] = {"ProjectionType": index.projection}
+    if index.non_key_attributes:
+        wire["NonKeyAttributes"] = list(index.non_key_attributes)
+    return wire
+
+
+def _lsi(table: TableRecord, index: IndexRecord, stats: TableStats) -> dict[str, Any]:
+    figures = stats.index(index.name)
+    return {
+        "IndexName": index.name,
+        "KeySchema": index.schema.wire(),
+        "Projection": projection(index),
+        "IndexSizeBytes": figures.size,
+        "ItemCount": figures.items,
+        "IndexArn": f"{table.arn}/index/{index.name}",
+    }
+
+
+def _gsi(
+    table: TableRecord, index: IndexRecord, stats: TableStats, status: str | None
+) -> dict[str, Any]:
+    wire = _lsi(table, index, stats)
+    wire["IndexStatus"] = status or index.status
+    if wire["IndexStatus"] == CREATING:
+        wire["Backfilling"] = index.backfilling
+    wire["ProvisionedThroughput"] = _throughput(index.throughput)
+    return wire

@@ -1,0 +1,381 @@
+"""CreateTable's parameters checked as DynamoDB checks them, in AWS's words, and turned into
+the pieces of a TableRecord. The index, stream and SSE rules are shared with UpdateTable.
+
+https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import validation
+from .records import IndexRecord, KeySchema, StreamSpec
+from .table_constraints import (
+    ATTRIBUTE_TYPES,
+    BILLING_MODES,
+    SSE_TYPES,
+    STREAM_VIEW_TYPES,
+    Violations,
+    check_key_schema,
+    check_projection,
+    check_throughput,
+    wire_path,
+)
+from .table_tags import merged_tags
+
+INVALID = "One or more parameter values were invalid: "
+MAX_LSIS = 5
+MAX_GSIS = 20
+MAX_PROJECTED = 100
+"""NonKeyAttributes over all of a table's indexes."""
+TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
+PAY_PER_REQUEST = "PAY_PER_REQUEST"
+PROVISIONED = "PROVISIONED"
+_PPR_THROUGHPUT = (
+    INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode"
+    " is PAY_PER_REQUEST"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """What a valid CreateTable request defines."""
+
+    schema: KeySchema
+    attribute_types: dict[str, str]
+    billing_mode: str
+    throughput: dict[str, int]
+    indexes: tuple[IndexRecord, ...] = ()
+    stream: StreamSpec | None = None
+    sse: dict[str, Any] | None = None
+    table_class: str = "STANDARD"
+    deletion_protection: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def check_create(params: dict[str, Any], *, region: str, account_id: str, now: float) -> TableSpec:
+    check_create_constraints(params)
+    billing = params.get("BillingMode") or PROVISIONED
+    throughput = _table_throughput(billing, params.get("ProvisionedThroughput"))
+    types = _attribute_types(params["AttributeDefinitions"])
+    schema = check_schema(params["KeySchema"], types, list(types))
+    lsi_params = _index_list(params, "LocalSecondaryIndexes")
+    if lsi_params and schema.sort is None:
+        raise validation(
+            INVALID + "Table KeySchema does not have a range key, which is required when"
+            " specifying a LocalSecondaryIndex"
+        )
+    lsis = [_lsi(raw, schema, types, now) for raw in lsi_params]
+    gsis = [
+        parse_gsi(raw, types, list(types), billing, now)
+        for raw in _index_list(params, "GlobalSecondaryIndexes")
+    ]
+    indexes = (*lsis, *gsis)
+    _check_index_set(indexes)
+    _check_all_defined_used(params, schema, indexes, types)
+    return TableSpec(
+        schema=schema,
+        attribute_types=types,
+        billing_mode=billing,
+        throughput=throughput,
+        indexes=indexes,
+        stream=check_create_stream(params.get("StreamSpecification"), now),
+        sse=sse_description(params.get("SSESpecification"), region, account_id),
+        table_class=check_table_class(params.get("TableClass")),
+        deletion_protection=bool(params.get("DeletionProtectionEnabled")),
+        tags=merged_tags({}, params.get("Tags")),
+    )
+
+
+def check_create_constraints(params: dict[str, Any]) -> None:
+    v = Violations()
+    v.name(params.get("TableName"), "tableName")
+    for i, definition in enumerate(params.get("AttributeDefinitions") or [], start=1):
+        kind = definition.get("AttributeType")
+        if v.not_null(kind, f"attributeDefinitions.{i}.member.attributeType"):
+            v.enum(kind, f"attributeDefinitions.{i}.member.attributeType", ATTRIBUTE_TYPES)
+        v.not_null(
+            definition.get("AttributeName"), f"attributeDefinitions.{i}.member.attributeName"
+        )
+    check_key_schema(v, params.get("KeySchema"), "KeySchema")
+    v.enum(params.get("BillingMode"), "billingMode", BILLING_MODES)
+    check_throughput(v, params.get("ProvisionedThroughput"), "ProvisionedThroughput")
+    for member in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+        for i, index in enumerate(params.get(member) or [], start=1):
+            check_index_constraints(v, index, member, i)
+    stream = params.get("StreamSpecification")
+    if stream is not None:
+        path = "streamSpecification.streamViewType"
+        v.enum(stream.get("StreamViewType"), path, STREAM_VIEW_TYPES)
+    sse = params.get("SSESpecification")
+    if sse is not None:
+        v.enum(sse.get("SSEType"), "sSESpecification.sSEType", SSE_TYPES)
+    v.raise_any()
+
+
+def check_index_constraints(
+    v: Violations, index: dict[str, Any], *path: str | int, full: bool = True
+) -> None:
+    """An index definition's constraints; `full` False: an UpdateTable Update or Delete action
+    (a name, and throughput)."""
+    name = index.get("IndexName")
+    if v.not_null(name, wire_path(*path, "IndexName")):
+        v.name(name, wire_path(*path, "IndexName"))
+    if full:
+        check_key_schema(v, index.get("KeySchema"), *path, "KeySchema")
+        check_projection(v, index.get("Projection"), *path, "Projection")
+    check_throughput(v, index.get("ProvisionedThroughput"), *path, "ProvisionedThroughput")
+
+
+def _table_throughput(billing: str, given: dict[str, Any] | None) -> dict[str, int]:
+    if billing == PAY_PER_REQUEST:
+        if given is not None:
+            raise validation(_PPR_THROUGHPUT)
+        return {"ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
+    if not given or not given.get("ReadCapacityUnits") or not given.get("WriteCapacityUnits"):
+        raise validation(
+            INVALID + "ReadCapacityUnits and WriteCapacityUnits must both be specified when"
+            " BillingMode is PROVISIONED"
+        )
+    return check_units(given)
+
+
+def check_units(given: dict[str, Any]) -> dict[str, int]:
+    """ReadCapacityUnits / WriteCapacityUnits within AWS's bounds."""
+    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        if int(given[member]) > 1_000_000_000_000:
+            raise validation(f"Given value {given[member]} for {member} is out of bounds")
+    return {
+        "ReadCapacityUnits": int(given["ReadCapacityUnits"]),
+        "WriteCapacityUnits": int(given["WriteCapacityUnits"]),
+    }
+
+
+def _attribute_types(definitions: list[dict[str, str]]) -> dict[str, str]:
+    types: dict[str, str] = {}
+    for definition in definitions:
+        name = definition["AttributeName"]
+        if name in types:
+            raise validation(f"Attribute Name is duplicated: {name}")
+        types[name] = definition["AttributeType"]
+    return types
+
+
+def check_schema(
+    elements: list[dict[str, str]], types: dict[str, str], shown: list[str]
+) -> KeySchema:
+    """A KeySchema (a table's or an index's) whose attributes `types` defines; `shown` is the
+    AttributeDefinitions as the request listed them (for the error message)."""
+    keys = [e["AttributeName"] for e in elements]
+    if len(keys) > len(types):
+        raise validation("Invalid KeySchema: Some index key attribute have no definition")
+    if any(k not in types for k in keys):
+        raise validation(
+            INVALID + "Some index key attributes are not defined in AttributeDefinitions. "
+            f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(shown)}]"
+        )
+    if len(keys) == 2 and keys[0] == keys[1]:
+        raise validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name"
+        )
+    if elements[0]["KeyType"] != "HASH":
+        raise validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if len(elements) == 2 and elements[1]["KeyType"] != "RANGE":
+        raise validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+    return KeySchema(keys[0], keys[1] if len(keys) == 2 else None)
+
+
+def _index_list(params: dict[str, Any], member: str) -> list[dict[str, Any]]:
+    given = params.get(member)
+    if given is None:
+        return []
+    if not given:
+        raise validation(INVALID + f"List of {member} is empty")
+    limit = MAX_LSIS if member == "LocalSecondaryIndexes" else MAX_GSIS
+    if len(given) > limit:
+        if member == "LocalSecondaryIndexes":
+            raise validation(
+                INVALID + f"Number of LocalSecondaryIndexes exceeds per-table limit of {limit}"
+            )
+        raise validation(
+            INVALID + f"GlobalSecondaryIndex count exceeds the per-table limit of {limit}"
+        )
+    return list(given)
+
+
+def _lsi(raw: dict[str, Any], table: KeySchema, types: dict[str, str], now: float) -> IndexRecord:
+    name = raw["IndexName"]
+    schema = check_schema(raw["KeySchema"], types, list(types))
+    if schema.sort is None:
+        raise validation(INVALID + f"Index KeySchema does not have a range key for index: {name}")
+    if schema.partition != table.partition:
+        raise validation(
+            INVALID + "Index KeySchema does not have the same leading hash key as table KeySchema"
+            f" for index: {name}. index hash key: {schema.partition}, table hash key:"
+            f" {table.partition}"
+        )
+    projection, non_key = check_index_projection(raw.get("Projection") or {})
+    return IndexRecord(name, "LSI", schema, projection, non_key, created=now)
+
+
+def parse_gsi(
+    raw: dict[str, Any], types: dict[str, str], shown: list[str], billing: str, now: float
+) -> IndexRecord:
+    """A GlobalSecondaryIndex of CreateTable, or UpdateTable's Create action."""
+    name = raw["IndexName"]
+    schema = check_schema(raw["KeySchema"], types, shown)
+    projection, non_key = check_index_projection(raw.get("Projection") or {})
+    given = raw.get("ProvisionedThroughput")
+    throughput: dict[str, int] | None = None
+    if billing == PAY_PER_REQUEST and given is not None:
+        raise validation(
+            INVALID + f"ProvisionedThroughput should not be specified for index: {name} when"
+            " BillingMode is PAY_PER_REQUEST"
+        )
+    if billing == PROVISIONED:
+        if given is None:
+            raise validation(INVALID + f"ProvisionedThroughput is not specified for index: {name}")
+        throughput = check_units(given)
+    return IndexRecord(name, "GSI", schema, projection, non_key, throughput=throughput, created=now)
+
+
+def check_index_projection(projection: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    kind = projection.get("ProjectionType")
+    non_key = projection.get("NonKeyAttributes")
+    if kind is None:
+        raise validation(INVALID + "Unknown ProjectionType: null")
+    if kind != "INCLUDE" and non_key is not None:
+        raise validation(INVALID + f"ProjectionType is {kind}, but NonKeyAttributes is specified")
+    if kind == "INCLUDE" and not non_key:
+        raise validation(
+            INVALID + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified"
+        )
+    seen: set[str] = set()
+    for attribute in non_key or []:
+        if attribute in seen:
+            raise validation(INVALID + f"Duplicate element in NonKeyAttributes: {attribute}")
+        seen.add(attribute)
+    return kind, tuple(non_key or ())
+
+
+def _check_index_set(indexes: tuple[IndexRecord, ...]) -> None:
+    names: set[str] = set()
+    for index in indexes:
+        if index.name in names:
+            raise validation(INVALID + f"Duplicate index name: {index.name}")
+        names.add(index.name)
+    check_projected_total(indexes)
+
+
+def check_projected_total(indexes: tuple[IndexRecord, ...]) -> None:
+    """At most 100 NonKeyAttributes over all of a table's indexes (ServiceQuotas.html:
+    "Projected Secondary Index Attributes Per Table")."""
+    total = sum(len(i.non_key_attributes) for i in indexes)
+    if total > MAX_PROJECTED:
+        raise validation(
+            INVALID + "The number of projected attributes in all secondary indexes exceeds the"
+            f" limit of {MAX_PROJECTED}. Number of projected attributes: {total}"
+        )
+
+
+def _check_all_defined_used(
+    params: dict[str, Any],
+    schema: KeySchema,
+    indexes: tuple[IndexRecord, ...],
+    types: dict[str, str],
+) -> None:
+    """AttributeDefinitions must define exactly the key attributes of the table and indexes."""
+    used = list(schema.names)
+    for index in indexes:
+        used.extend(n for n in index.schema.names if n not in used)
+    if set(used) == set(types):
+        return
+    if not indexes:
+        raise validation(
+            INVALID + "Number of attributes in KeySchema does not exactly match number of"
+            " attributes defined in AttributeDefinitions"
+        )
+    raise validation(
+        INVALID + f"Some AttributeDefinitions are not used. AttributeDefinitions: "
+        f"[{', '.join(types)}], keys used: [{', '.join(used)}]"
+    )
+
+
+def check_create_stream(spec: dict[str, Any] | None, now: float) -> StreamSpec | None:
+    if spec is None:
+        return None
+    view = spec.get("StreamViewType")
+    if spec.get("StreamEnabled"):
+        if view is None:
+            raise validation(
+                INVALID + "Table is being created with a stream enabled, UpdateViewType is required"
+            )
+        return StreamSpec(view, stream_label(now))
+    if view is not None:
+        raise validation(
+            INVALID + "Table is being created with a stream disabled, UpdateViewType should not"
+            " be specified"
+        )
+    return None
+
+
+def stream_label(now: float) -> str:
+    """A StreamLabel: the UTC time to the millisecond, as AWS makes it
+    ("2026-12-03T14:40:12.345")."""
+    whole = int(now)
+    millis = round((now - whole) * 1000)
+    if millis == 1000:
+        whole, millis = whole + 1, 0
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{millis:03d}"
+
+
+def sse_description(
+    spec: dict[str, Any] | None, region: str, account_id: str
+) -> dict[str, Any] | None:
+    """The SSEDescription of an SSESpecification: None when it asks for DynamoDB's own key
+    (AWS then returns no SSEDescription); a KMS key's description when Enabled. ownstack
+    encrypts at rest only through its storage engine, so this describes what was asked."""
+    if spec is None:
+        return None
+    if not spec.get("Enabled"):
+        if spec.get("SSEType") is not None:
+            raise validation(INVALID + "SSEType can not be specified if Enabled is false")
+        if spec.get("KMSMasterKeyId") is not None:
+            raise validation(INVALID + "KMSMasterKeyId can not be specified if Enabled is false")
+        return None
+    if spec.get("SSEType") == "AES256":
+        raise validation(INVALID + "SSEType AES256 is not supported")
+    key = spec.get("KMSMasterKeyId")
+    return {
+        "Status": "ENABLED",
+        "SSEType": "KMS",
+        "KMSMasterKeyArn": kms_key_arn(key, region, account_id),
+    }
+
+
+def kms_key_arn(key: str | None, region: str, account_id: str) -> str:
+    """The ARN of a KMSMasterKeyId (a key id, alias or ARN); None: the account's AWS managed
+    key aws/dynamodb, whose id is stable per account and region."""
+    if key is None:
+        managed = uuid.uuid5(uuid.NAMESPACE_URL, f"kms:{region}:{account_id}:alias/aws/dynamodb")
+        return f"arn:aws:kms:{region}:{account_id}:key/{managed}"
+    if key.startswith("arn:"):
+        return key
+    if key.startswith("alias/"):
+        return f"arn:aws:kms:{region}:{account_id}:{key}"
+    return f"arn:aws:kms:{region}:{account_id}:key/{key}"
+
+
+def check_table_class(value: str | None) -> str:
+    if value is None:
+        return "STANDARD"
+    if value not in TABLE_CLASSES:
+        raise validation(
+            "Invalid table-class parameter provided. Please try again with a valid table-class"
+            " value: [STANDARD, STANDARD_INFREQUENT_ACCESS]."
+        )
+    return value

@@ -15,7 +15,7 @@ from ownstack.core.http import Payload, Request, Response
 from ownstack.core.service import STATUS
 
 from .body import body_bytes
-from .jsonshape import JsonConverters, decode_document, encode_document, from_json, to_json
+from .jsonshape import JsonConverters, JsonParsers, decode_document, encode_document, to_json
 from .querycodes import query_error_codes
 from .rest import DEFAULT_MAX_BODY, RestCodec
 from .restplan import RestPlan
@@ -53,6 +53,7 @@ class JsonCodec:
         self.query_codes = query_error_codes(model) if self.query_compatible else {}
         self._ops = {name: model.operation_model(name) for name in model.operation_names}
         self.json = JsonConverters()
+        self.parsers = JsonParsers()
 
     def match(self, req: Request) -> OperationModel:
         target = req.headers.get("x-amz-target") or ""
@@ -75,7 +76,7 @@ class JsonCodec:
             doc = decode_document(data) if data.strip() else {}
             if not isinstance(doc, dict):
                 raise BadInputError("Request body must be a JSON object")
-            params: dict[str, Any] = from_json(shape, doc)
+            params: dict[str, Any] = self.parsers.of(shape)(doc)
         except BadInputError as exc:
             raise ServiceError("SerializationException", exc.message, 400) from exc
         for member in shape.required_members:
@@ -121,18 +122,19 @@ class RestJsonCodec(RestCodec):
     def __init__(self, model: ServiceModel, max_body: int = DEFAULT_MAX_BODY) -> None:
         super().__init__(model, max_body)
         self.json = JsonConverters()
+        self.parsers = JsonParsers()
 
     def _parse_body(self, plan: RestPlan, data: bytes, params: dict[str, Any]) -> None:
         doc = decode_document(data)
         payload = plan.input.payload
         if payload is not None:
-            params[payload.member] = from_json(payload.shape, doc)
+            params[payload.member] = self.parsers.of(payload.shape)(doc)
             return
         shape = plan.op.input_shape
         if not isinstance(shape, StructureShape) or not isinstance(doc, dict):
             raise BadInputError("Request body must be a JSON object")
         body_members = {b.member for b in plan.input.body}
-        parsed = from_json(shape, doc)
+        parsed = self.parsers.of(shape)(doc)
         params.update({k: v for k, v in parsed.items() if k in body_members})
 
     def _render_body(self, plan: RestPlan, result: Mapping[str, Any]) -> tuple[Payload, str]:

@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import msgspec
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from .values import (
@@ -21,8 +22,19 @@ from .values import (
     to_datetime,
 )
 
+_fast_decode = msgspec.json.decode
+_fast_encode = msgspec.json.encode
+
 
 def decode_document(data: bytes) -> Any:
+    """`json.loads(data)`, as fast as msgspec: msgspec decodes every document it accepts to
+    the same values as json.loads (duplicate keys: the last; big integers exact), ~10x
+    faster. What it refuses and json.loads may still accept (NaN, Infinity, out-of-range
+    floats, a UTF-8 BOM, UTF-16 text, lone surrogates) goes to json.loads, which decides."""
+    try:
+        return _fast_decode(data)
+    except Exception:  # noqa: S110 - json.loads below gives the answer, or the error
+        pass
     try:
         return json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -60,7 +72,10 @@ def _struct_from_json(shape: StructureShape, value: Mapping[str, Any]) -> dict[s
 
 
 def _scalar_from_json(shape: Shape, value: Any) -> Any:
-    kind = shape.type_name
+    return _scalar_of_kind(shape.type_name, value)
+
+
+def _scalar_of_kind(kind: str, value: Any) -> Any:
     if kind == "blob":
         if not isinstance(value, str):
             raise BadInputError("Expected a base64 string")
@@ -80,6 +95,118 @@ def _scalar_from_json(shape: Shape, value: Any) -> Any:
     if kind == "string" and not isinstance(value, str):
         raise BadInputError("Expected a string")
     return value
+
+
+Parse = Callable[[Any], Any]
+
+
+class JsonParsers:
+    """Decoded JSON -> params through parsers compiled once per shape: exactly `from_json`,
+    without walking botocore shapes per value (DynamoDB items nest an AttributeValue structure
+    per attribute, and the walk was most of a PutItem's decoding). One instance per service
+    model: shapes are known by name, which is unique within a model."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Parse] = {}
+
+    def of(self, shape: Shape) -> Parse:
+        """The parser of `shape`: a decoded JSON value (or None) -> the value `from_json` gives."""
+        found = self._cache.get(shape.name)
+        if found is not None:
+            return found
+        # Recursive shapes reach this name again while it is built: point them at the result.
+        slot: list[Parse] = []
+        self._cache[shape.name] = lambda value: slot[0](value)
+        built = self._build(shape)
+        slot.append(built)
+        self._cache[shape.name] = built
+        return built
+
+    def _build(self, shape: Shape) -> Parse:
+        if isinstance(shape, StructureShape):
+            if shape.metadata.get("document"):
+                return _same
+            return self._structure(shape)
+        if isinstance(shape, ListShape):
+            return _list_parser(shape.name, self.of(shape.member))
+        if isinstance(shape, MapShape):
+            return _map_parser(shape.name, self.of(shape.value))
+        return _scalar_parser(shape.type_name)
+
+    def _structure(self, shape: StructureShape) -> Parse:
+        entries = [
+            (name, member.serialization.get("name", name), self.of(member))
+            for name, member in shape.members.items()
+        ]
+        by_wire = {wire: (name, parse) for name, wire, parse in entries}
+        single = len(by_wire) == len(entries)  # no two members share a wire name
+        expected = f"Expected an object for {shape.name}"
+
+        def parse(value: Any) -> Any:
+            if value is None:
+                return None
+            if not isinstance(value, dict):
+                raise BadInputError(expected)
+            if single and len(value) == 1:
+                # One member given (every AttributeValue): look it up rather than try each.
+                ((wire, item),) = value.items()
+                entry = by_wire.get(wire)
+                if entry is None or item is None:
+                    return {}
+                return {entry[0]: entry[1](item)}
+            out: dict[str, Any] = {}
+            for member_name, wire, parse_member in entries:
+                item = value.get(wire)
+                if item is not None:
+                    out[member_name] = parse_member(item)
+            return out
+
+        return parse
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _list_parser(name: str, parse_member: Parse) -> Parse:
+    expected = f"Expected a list for {name}"
+
+    def parse(value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, list):
+            raise BadInputError(expected)
+        return [parse_member(v) for v in value]
+
+    return parse
+
+
+def _map_parser(name: str, parse_value: Parse) -> Parse:
+    expected = f"Expected a map for {name}"
+
+    def parse(value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            raise BadInputError(expected)
+        return {k: parse_value(v) for k, v in value.items()}
+
+    return parse
+
+
+def _scalar_parser(kind: str) -> Parse:
+    """`_scalar_from_json` for one type, None passing through as `from_json` lets it."""
+    if kind == "string":
+        return _string
+    if kind in ("blob", "timestamp", "boolean") or kind in INTEGER_TYPES or kind in FLOAT_TYPES:
+        return lambda value: None if value is None else _scalar_of_kind(kind, value)
+    return _same
+
+
+def _string(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    raise BadInputError("Expected a string")
 
 
 Convert = Callable[[Any], Any]
@@ -134,7 +261,18 @@ class JsonConverters:
             if only is None or name in only
         ]
 
+        by_name = {name: (wire, conv) for name, wire, conv in entries}
+
         def convert(value: Mapping[str, Any]) -> dict[str, Any]:
+            if len(value) == 1:
+                # One member set (every AttributeValue of an item): look it up rather than try
+                # each member of the shape.
+                ((name, item),) = value.items()
+                entry = by_name.get(name)
+                if entry is None or item is None:
+                    return {}
+                wire, conv = entry
+                return {wire: item if conv is None else conv(item)}
             out: dict[str, Any] = {}
             for name, wire, conv in entries:
                 item = value.get(name)
@@ -154,4 +292,12 @@ def to_json(converters: JsonConverters, shape: Shape, value: Any) -> Any:
 
 
 def encode_document(doc: Any) -> bytes:
+    """Compact UTF-8 JSON, by msgspec (~20x faster than json.dumps here): the same bytes as
+    json.dumps(separators=(",", ":"), ensure_ascii=False) for strings, integers, booleans,
+    null, lists and objects; floats differ only in exponent spelling (1e16, not 1e+16). What
+    msgspec refuses (str subclasses, lone surrogates, ...) goes to json.dumps, as before."""
+    try:
+        return _fast_encode(doc)
+    except Exception:  # noqa: S110 - json.dumps below gives the answer, or the error
+        pass
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

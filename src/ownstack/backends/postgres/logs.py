@@ -16,7 +16,7 @@ import asyncpg
 
 from ownstack.backends.postgres import driver, logs_sql
 from ownstack.backends.postgres.loop_pool import LoopPool
-from ownstack.backends.postgres.migrations import check_schema_name, migrate
+from ownstack.backends.postgres.migrations import check_schema_name, migrate_pool
 from ownstack.core.clock import Clock
 from ownstack.ports.errors import BackendUnavailable, PortError
 from ownstack.ports.logs import Entry, LogRecord, ShardInfo
@@ -93,13 +93,7 @@ class PostgresLogs:
         pool = await driver.create_pool(self._dsn, self._schema, self._pool_size)
         if self._migrated:
             return pool
-        try:
-            async with pool.acquire() as conn:
-                with driver.migrating(self._schema, logs_sql.COMPONENT):
-                    await migrate(conn, self._schema, logs_sql.COMPONENT, logs_sql.MIGRATIONS)
-        except BaseException:
-            pool.terminate()
-            raise
+        await migrate_pool(pool, self._schema, logs_sql.COMPONENT, logs_sql.MIGRATIONS)
         self._migrated = True
         return pool
 

@@ -18,7 +18,7 @@ import asyncpg
 from ownstack.backends.postgres import driver, meta_sql
 from ownstack.backends.postgres.loop_pool import LoopPool
 from ownstack.backends.postgres.meta_commits import CommitGroups
-from ownstack.backends.postgres.migrations import check_schema_name, migrate
+from ownstack.backends.postgres.migrations import check_schema_name, migrate_pool
 from ownstack.core.clock import Clock
 from ownstack.ports.errors import BackendUnavailable, ConditionFailed, PortError
 from ownstack.ports.meta import Check, Op, Put, Record
@@ -113,13 +113,7 @@ class PostgresMeta:
             pool = await _create_pool(self._dsn, self._schema, self._pool_size)
         if self._migrated:
             return pool
-        try:
-            async with pool.acquire() as conn:
-                with driver.migrating(self._schema, meta_sql.COMPONENT):
-                    await migrate(conn, self._schema, meta_sql.COMPONENT, meta_sql.MIGRATIONS)
-        except BaseException:
-            pool.terminate()
-            raise
+        await migrate_pool(pool, self._schema, meta_sql.COMPONENT, meta_sql.MIGRATIONS)
         self._migrated = True
         return pool
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ownstack.backends.postgres import driver
 from ownstack.backends.postgres.driver import Connection
 from ownstack.ports.errors import BackendUnavailable
 
@@ -126,3 +127,17 @@ async def _exists(conn: Connection, schema: str, table: str) -> bool:
 def _refuse_newer(schema: str, component: str, found: int, known: int) -> None:
     if found > known:
         raise SchemaTooNew(schema, component, found, known)
+
+
+async def migrate_pool(
+    pool: driver.Pool, schema: str, component: str, migrations: Sequence[Migration]
+) -> None:
+    """`migrate` on one of a new pool's connections; when it fails the pool is closed (the
+    store stays unopened and the next call tries again with a new pool)."""
+    try:
+        async with pool.acquire() as conn:
+            with driver.migrating(schema, component):
+                await migrate(conn, schema, component, migrations)
+    except BaseException:
+        pool.terminate()
+        raise

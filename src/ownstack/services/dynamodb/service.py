@@ -15,6 +15,7 @@ from .partiql import PartiqlOps
 from .reads import ReadOps
 from .stream_mover import MOVE_INTERVAL_S, StreamMover
 from .table_extras import TableExtraOps
+from .table_features import TableFeatureOps
 from .table_ttl import TtlSweeper
 from .tables import TableOps
 from .transact import TransactOps
@@ -24,7 +25,15 @@ TTL_INTERVAL_S = 30.0
 
 
 class DynamoDbService(
-    TableOps, TableExtraOps, ItemOps, ReadOps, BatchOps, TransactOps, PartiqlOps, FactsOps
+    TableOps,
+    TableExtraOps,
+    TableFeatureOps,
+    ItemOps,
+    ReadOps,
+    BatchOps,
+    TransactOps,
+    PartiqlOps,
+    FactsOps,
 ):
     """Constructed as DynamoDbBase is: DynamoDbService(meta, logs, clock, region)."""
 

@@ -11,7 +11,10 @@ written once the earlier one committed, so no page holds the later record withou
 one, unless that one was already moved.
 
 Records are trimmed 24 hours after they reached the log, which is within a move interval of
-their change while the mover runs (GetRecords also moves on demand).
+their change while the mover runs (GetRecords also moves on demand). A stream disabled (by
+UpdateTable or DeleteTable: stream_catalog.py) is deleted 24 hours after it was disabled: its
+table's outbox is moved once more (nothing of it may be left behind in the outbox), then its
+log goes, then its catalog entry, so a crash part-way leaves the entry to find it again.
 
 Every stream has one shard for now; its log is named after the table's id and the stream's
 label, so a table re-created under the same name, or a stream enabled again, starts a new log.
@@ -35,6 +38,7 @@ from ownstack.ports.logs import Entry, LogStore
 from ownstack.ports.meta import Delete, MetaStore, Record
 
 from .records import TABLES, TableRecord, decode_table, outbox_ns
+from .stream_catalog import STREAMS, StreamEntry, retired_streams
 
 RETENTION_S = 24 * 3600.0
 """Stream records are kept 24 hours:
@@ -76,19 +80,7 @@ class StreamMover:
 
     async def move_table(self, table: TableRecord) -> int:
         """Move all of `table`'s outbox to its streams' logs; how many records moved."""
-        ns = outbox_ns(table)
-        moved = 0
-        while True:
-            page = await self.meta.scan(ns, limit=MOVE_PAGE)
-            if not page:
-                return moved
-            for label, records in groupby(page, key=_label):
-                entries = [Entry(r.key, r.value) for r in records]
-                await self.logs.append(log_id(table.id, label), shard_id(table.id, label), entries)
-            await self.meta.commit([Delete(ns, r.key) for r in page])
-            moved += len(page)
-            if len(page) < MOVE_PAGE:
-                return moved
+        return await move_outbox(self.meta, self.logs, table.id, outbox_ns(table))
 
     async def trim_table(self, table: TableRecord) -> int:
         """Trim the current stream of `table` to the last 24 hours; how many records went."""
@@ -98,13 +90,36 @@ class StreamMover:
         return await self.logs.trim(log_id(table.id, table.stream.label), older_than=older_than)
 
     async def move_all(self, *, trim: bool = False) -> int:
-        """One pass over every table with a stream: move (and trim); how many moved."""
+        """One pass over every table with a stream: move (and trim, and delete the streams
+        disabled 24 hours ago); how many moved."""
         moved = 0
         for table in await streamed_tables(self.meta):
             moved += await self.move_table(table)
             if trim:
                 await self.trim_table(table)
+        if trim:
+            await self.expire_streams()
         return moved
+
+    async def expire_streams(self) -> int:
+        """Trim the logs of disabled streams to the last 24 hours, and delete those disabled
+        24 hours ago (log, then catalog entry); how many were deleted."""
+        now = self.clock.now()
+        deleted = 0
+        for stream in await retired_streams(self.meta):
+            if stream.disabled_at is not None and now - stream.disabled_at >= RETENTION_S:
+                await self.delete_stream(stream)
+                deleted += 1
+            else:
+                await self.logs.trim(stream_log(stream), older_than=now - RETENTION_S)
+        return deleted
+
+    async def delete_stream(self, stream: StreamEntry) -> None:
+        """Delete a disabled stream for good. Its table's outbox is moved first, so no record
+        of it is left to be appended to its log once the log is gone."""
+        await move_outbox(self.meta, self.logs, stream.table_id, stream.outbox)
+        await self.logs.delete_log(stream_log(stream))
+        await self.meta.commit([Delete(STREAMS, stream.arn)])
 
     async def run_once(self) -> None:
         """One tick of the background work: move every table's outbox, and trim when the
@@ -141,6 +156,27 @@ class StreamMover:
                 except Exception:  # never end the loop: the next tick may do better
                     log.exception("moving stream records failed")
             await asyncio.sleep(interval)
+
+
+async def move_outbox(meta: MetaStore, logs: LogStore, table_id: str, ns: str) -> int:
+    """Move all of the outbox `ns` of table `table_id` to its streams' logs (each record goes
+    to the stream its label names); how many records moved."""
+    moved = 0
+    while True:
+        page = await meta.scan(ns, limit=MOVE_PAGE)
+        if not page:
+            return moved
+        for label, records in groupby(page, key=_label):
+            entries = [Entry(r.key, r.value) for r in records]
+            await logs.append(log_id(table_id, label), shard_id(table_id, label), entries)
+        await meta.commit([Delete(ns, r.key) for r in page])
+        moved += len(page)
+        if len(page) < MOVE_PAGE:
+            return moved
+
+
+def stream_log(stream: StreamEntry) -> str:
+    return log_id(stream.table_id, stream.label)
 
 
 async def streamed_tables(meta: MetaStore) -> list[TableRecord]:

@@ -2,17 +2,17 @@
 DescribeStream, GetShardIterator and GetRecords over the stream records the mover
 (stream_mover.py) puts on the log port.
 
-A stream is its table's current (or, once disabled, last) stream; it has one shard, open while
-the stream is enabled and closed once it is disabled. Every call that shows positions first
-moves the table's outbox, so a GetRecords (or a LATEST iterator) made after an acknowledged
-write sees (or starts after) it. API reference:
+A stream is its table's enabled stream (the table record says it), or one disabled by
+UpdateTable or DeleteTable in the last 24 hours (stream_catalog.py says it); it has one shard,
+open while the stream is enabled and closed once it is disabled. Every call that shows
+positions first moves the table's outbox, so a GetRecords (or a LATEST iterator) made after an
+acknowledged write sees (or starts after) it. API reference:
 https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB_Streams.html
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from ownstack.core.context import RequestContext
@@ -22,8 +22,9 @@ from ownstack.ports.logs import LogRecord, ShardInfo
 from .base import DynamoDbBase
 from .errors import DynamoError, resource_not_found, table_not_found, validation
 from .outbox import decode_record
-from .records import TABLES, TableRecord, decode_table, table_key
-from .stream_mover import StreamMover, label_millis, log_id, shard_id
+from .records import TABLES, decode_table, table_key
+from .stream_catalog import StreamEntry, current_stream, retired_stream, retired_streams
+from .stream_mover import StreamMover, label_millis, move_outbox, shard_id, stream_log
 from .stream_positions import (
     Iterator,
     check_fresh,
@@ -41,25 +42,6 @@ RECORDS_LIMIT = 1000
 RECORDS_BYTES = 1024 * 1024
 """GetRecords returns at most 1000 records or 1 MB, whichever comes first."""
 _STREAM_MARK = "/stream/"
-
-
-@dataclass(frozen=True, slots=True)
-class Stream:
-    arn: str
-    table: TableRecord
-    label: str
-
-    @property
-    def log(self) -> str:
-        return log_id(self.table.id, self.label)
-
-    @property
-    def shard(self) -> str:
-        return shard_id(self.table.id, self.label)
-
-    @property
-    def open(self) -> bool:
-        return self.table.stream is not None and self.table.stream.enabled
 
 
 class StreamsService(DynamoDbBase):
@@ -89,7 +71,7 @@ class StreamsService(DynamoDbBase):
         page = streams[:limit]
         result: Result = {
             "Streams": [
-                {"StreamArn": s.arn, "TableName": s.table.name, "StreamLabel": s.label}
+                {"StreamArn": s.arn, "TableName": s.table_name, "StreamLabel": s.label}
                 for s in page
             ]
         }
@@ -97,19 +79,26 @@ class StreamsService(DynamoDbBase):
             result["LastEvaluatedStreamArn"] = page[-1].arn
         return result
 
-    async def _streams_of(self, ctx: RequestContext, table_name: str | None) -> list[Stream]:
+    async def _streams_of(self, ctx: RequestContext, table_name: str | None) -> list[StreamEntry]:
         """The streams of one table, or of every table of the caller's account and region, in
-        table name order."""
+        table name then label order: enabled ones and those disabled in the last 24 hours
+        (also of deleted tables)."""
+        prefix = f"arn:aws:dynamodb:{ctx.region}:{ctx.account_id}:table/"
         if table_name is not None:
             record = await self.meta.get(TABLES, table_key(ctx.region, ctx.account_id, table_name))
-            if record is None:
-                raise table_not_found(table_name)
-            tables = [decode_table(record.value)]
+            tables = [] if record is None else [decode_table(record.value)]
+            prefix += table_name + _STREAM_MARK
         else:
             tables = [
                 decode_table(r.value) for r in await self.all_tables(ctx.region, ctx.account_id)
             ]
-        return [_stream_of(t) for t in tables if t.stream is not None]
+        # Table records first: a stream disabled after they were read is in the catalog then.
+        found = {s.arn: s for s in map(current_stream, tables) if s is not None}
+        retired = await retired_streams(self.meta, prefix)
+        if table_name is not None and not tables and not retired:
+            raise table_not_found(table_name)
+        found.update((s.arn, s) for s in retired)
+        return sorted(found.values(), key=lambda s: (s.table_name, s.label))
 
     # -- DescribeStream ------------------------------------------------------------------------
 
@@ -120,7 +109,7 @@ class StreamsService(DynamoDbBase):
         v.length(params.get("ExclusiveStartShardId"), "exclusiveStartShardId", 28, 65)
         v.raise_any()
         stream = await self._stream(ctx, params["StreamArn"])
-        await self.mover.move_table(stream.table)
+        await self._move(stream)
         shards = [await self._shard_description(stream)]
         start = params.get("ExclusiveStartShardId")
         if start is not None:
@@ -134,20 +123,25 @@ class StreamsService(DynamoDbBase):
             description["LastEvaluatedShardId"] = shards[limit - 1]["ShardId"]
         return {"StreamDescription": description}
 
-    async def _shard_description(self, stream: Stream) -> dict[str, Any]:
+    async def _move(self, stream: StreamEntry) -> None:
+        """Move the stream's table's outbox to the logs, so what was acknowledged is read."""
+        await move_outbox(self.meta, self.logs, stream.table_id, stream.outbox)
+
+    async def _shard_description(self, stream: StreamEntry) -> dict[str, Any]:
         info = await self._shard_info(stream)
         numbers = {"StartingSequenceNumber": sequence_number(info.first_offset)}
         if not stream.open:
             # A closed shard ends at its last record (an empty one where it would have begun).
             ending = max(info.last_offset, info.first_offset)
             numbers["EndingSequenceNumber"] = sequence_number(ending)
-        return {"ShardId": stream.shard, "SequenceNumberRange": numbers}
+        return {"ShardId": _shard(stream), "SequenceNumberRange": numbers}
 
-    async def _shard_info(self, stream: Stream) -> ShardInfo:
-        for info in await self.logs.shards(stream.log):
-            if info.shard == stream.shard:
+    async def _shard_info(self, stream: StreamEntry) -> ShardInfo:
+        shard = _shard(stream)
+        for info in await self.logs.shards(stream_log(stream)):
+            if info.shard == shard:
                 return info
-        return ShardInfo(stream.shard, 1, 0)  # nothing was ever appended
+        return ShardInfo(shard, 1, 0)  # nothing was ever appended
 
     # -- GetShardIterator ----------------------------------------------------------------------
 
@@ -162,14 +156,14 @@ class StreamsService(DynamoDbBase):
         v.raise_any()
         _check_sequence_number_use(kind, number)
         stream = await self._stream(ctx, params["StreamArn"])
-        if params["ShardId"] != stream.shard:
+        if params["ShardId"] != _shard(stream):
             raise resource_not_found("Requested resource not found: Shard does not exist")
-        await self.mover.move_table(stream.table)
+        await self._move(stream)
         info = await self._shard_info(stream)
         after = _start(kind, number, info)
         return {
             "ShardIterator": encode_iterator(
-                Iterator(stream.arn, stream.shard, after, self.clock.now())
+                Iterator(stream.arn, _shard(stream), after, self.clock.now())
             )
         }
 
@@ -190,39 +184,42 @@ class StreamsService(DynamoDbBase):
         it = decode_iterator(params["ShardIterator"])
         check_fresh(it, self.clock.now())
         stream = await self._stream(ctx, it.stream_arn)
-        if it.shard != stream.shard:
+        if it.shard != _shard(stream):
             raise resource_not_found("Invalid ShardId in ShardIterator")
-        await self.mover.move_table(stream.table)
+        await self._move(stream)
         info = await self._shard_info(stream)
         if it.after < info.first_offset - 1:
             raise DynamoError(
                 "TrimmedDataAccessException", "The data you are trying to access has been trimmed."
             )
         records = _within_size(
-            await self.logs.read(stream.log, stream.shard, after=it.after, limit=limit)
+            await self.logs.read(stream_log(stream), it.shard, after=it.after, limit=limit)
         )
         after = records[-1].offset if records else it.after
-        result: Result = {"Records": [_record(stream.table, r) for r in records]}
+        result: Result = {"Records": [_record(stream.region, r) for r in records]}
         if stream.open or after < info.last_offset:
             # A closed shard read to its end has no next iterator: "the shard has been closed
             # and the requested iterator will not return any more data".
             result["NextShardIterator"] = encode_iterator(
-                Iterator(stream.arn, stream.shard, after, self.clock.now())
+                Iterator(stream.arn, it.shard, after, self.clock.now())
             )
         return result
 
     # -- streams -------------------------------------------------------------------------------
 
-    async def _stream(self, ctx: RequestContext, arn: str) -> Stream:
-        """The stream `arn` names, of the caller's account and region; ResourceNotFoundException
-        when there is no such stream (its table is gone, or has another stream now)."""
-        region, account_id, table_name, label = parse_stream_arn(arn)
+    async def _stream(self, ctx: RequestContext, arn: str) -> StreamEntry:
+        """The stream `arn` names, of the caller's account and region: its table's enabled
+        stream, or one disabled less than 24 hours ago; ResourceNotFoundException otherwise."""
+        region, account_id, table_name, _ = parse_stream_arn(arn)
         if (region, account_id) == (ctx.region, ctx.account_id):
+            # The table record first: a stream disabled after it was read is in the catalog.
             record = await self.meta.get(TABLES, table_key(region, account_id, table_name))
-            if record is not None:
-                table = decode_table(record.value)
-                if table.stream is not None and table.stream.label == label:
-                    return Stream(arn, table, label)
+            current = None if record is None else current_stream(decode_table(record.value))
+            if current is not None and current.arn == arn:
+                return current
+            retired = await retired_stream(self.meta, arn)
+            if retired is not None:
+                return retired
         raise resource_not_found(f"Requested resource not found: Stream: {arn} not found")
 
 
@@ -247,23 +244,19 @@ def _order(parsed: tuple[str, str, str, str]) -> tuple[str, str]:
     return parsed[2], parsed[3]
 
 
-def _stream_of(table: TableRecord) -> Stream:
-    arn = table.stream_arn
-    assert arn is not None and table.stream is not None  # callers pass tables with a stream
-    return Stream(arn, table, table.stream.label)
+def _shard(stream: StreamEntry) -> str:
+    return shard_id(stream.table_id, stream.label)
 
 
-def _description(stream: Stream) -> dict[str, Any]:
-    table = stream.table
-    assert table.stream is not None
+def _description(stream: StreamEntry) -> dict[str, Any]:
     return {
         "StreamArn": stream.arn,
         "StreamLabel": stream.label,
-        "StreamStatus": "ENABLED" if stream.open else "DISABLED",
-        "StreamViewType": table.stream.view_type,
+        "StreamStatus": stream.status,
+        "StreamViewType": stream.view_type,
         "CreationRequestDateTime": label_millis(stream.label) / 1000,
-        "TableName": table.name,
-        "KeySchema": table.schema.wire(),
+        "TableName": stream.table_name,
+        "KeySchema": stream.key_schema.wire(),
     }
 
 
@@ -304,7 +297,7 @@ def _within_size(records: list[LogRecord]) -> list[LogRecord]:
     return records
 
 
-def _record(table: TableRecord, record: LogRecord) -> dict[str, Any]:
+def _record(region: str, record: LogRecord) -> dict[str, Any]:
     """A Record on the wire (API_streams_Record), from a log record."""
     stored = decode_record(record.data)
     change: dict[str, Any] = {
@@ -323,7 +316,7 @@ def _record(table: TableRecord, record: LogRecord) -> dict[str, Any]:
         "eventName": stored["eventName"],
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
-        "awsRegion": table.region,
+        "awsRegion": region,
         "dynamodb": change,
     }
     if "userIdentity" in stored:

@@ -3,8 +3,11 @@
 DeleteTable removes the table's record and, in the same commit, leaves a marker in DROPS
 (table id -> the table record) naming what is left to delete; the marker goes when the
 table's items, index entries and stream outbox are gone, so a crash part-way resumes
-(TableJobs.resume). A deleted GSI stays in its table record as DELETING (writes no longer
-maintain it) until its entries are gone, then leaves the record.
+(TableJobs.resume). The outbox is not cleared but moved to the streams' logs: a deleted
+table's stream stays readable for 24 hours (stream_catalog.py), with every record of it.
+
+A deleted GSI stays in its table record as DELETING (writes no longer maintain it) until its
+entries are gone, then leaves the record.
 
 Both first wait WRITER_GRACE_S: a write that read the table record before the change may
 still be committing into the namespaces being cleared.
@@ -27,7 +30,8 @@ from .records import (
     items_ns,
     outbox_ns,
 )
-from .stream_mover import log_id
+from .stream_catalog import retired_stream
+from .stream_mover import log_id, move_outbox
 from .table_backfill import WRITER_GRACE_S
 from .table_stats import forget
 from .table_store import rewrite
@@ -53,15 +57,20 @@ async def pending_drops(meta: MetaStore) -> list[TableRecord]:
 
 
 async def drop_table_data(meta: MetaStore, logs: LogStore, table: TableRecord) -> None:
-    """The table's items, index entries and stream records. (AWS keeps a deleted table's
-    stream readable for 24 hours; here the stream goes with the table.)"""
+    """The table's items and index entries; its stream outbox goes to the streams' logs,
+    which the stream mover deletes 24 hours after the stream was disabled (at the latest by
+    this deletion: DeleteTable wrote its catalog entry)."""
     await asyncio.sleep(WRITER_GRACE_S)
-    namespaces = [items_ns(table), outbox_ns(table)]
+    namespaces = [items_ns(table)]
     namespaces.extend(index_ns(table, i.name) for i in table.indexes)
     for ns in namespaces:
         await clear(meta, ns)
-    if table.stream is not None:
-        await logs.delete_log(log_id(table.id, table.stream.label))
+    await move_outbox(meta, logs, table.id, outbox_ns(table))
+    stream, arn = table.stream, table.stream_arn
+    if stream is not None and arn is not None and await retired_stream(meta, arn) is None:
+        # Its 24 hours are over (or it was disabled before streams were catalogued): no
+        # reader can find it any more.
+        await logs.delete_log(log_id(table.id, stream.label))
     await meta.commit([Delete(DROPS, table.id), forget(table.id)])
 
 

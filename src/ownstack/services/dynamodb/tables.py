@@ -21,6 +21,7 @@ from ownstack.ports.meta import Delete
 from .base import DynamoDbBase
 from .errors import resource_in_use, table_not_found, validation
 from .records import CREATING, TABLES, UPDATING, TableRecord, table_key
+from .stream_catalog import retire_ops
 from .table_backfill import backfill
 from .table_cleanup import drop_index_data, drop_marker, drop_table_data
 from .table_constraints import Violations
@@ -90,9 +91,12 @@ class TableOps(DynamoDbBase):
             if found is None:
                 raise table_not_found(name)
             table, version = found
-            update = plan_update(table, params, now=self.clock.now())
+            now = self.clock.now()
+            update = plan_update(table, params, now=now)
+            # A stream this update disables stays readable 24 hours (stream_catalog.py).
+            retired = retire_ops(table, update.table, now)
             try:
-                await self.meta.commit([self.table_put(update.table, version)])
+                await self.meta.commit([self.table_put(update.table, version), *retired])
                 break
             except ConditionFailed:
                 continue  # changed meanwhile: check the request against the new state
@@ -125,8 +129,10 @@ class TableOps(DynamoDbBase):
                 raise validation(_PROTECTED)
             stats = await self._stats(table)
             key = table_key(table.region, table.account_id, table.name)
+            # Its enabled stream goes DISABLED, readable 24 hours more (stream_catalog.py).
+            retired = retire_ops(table, None, self.clock.now())
             try:
-                await self.meta.commit([Delete(TABLES, key, version), drop_marker(table)])
+                await self.meta.commit([Delete(TABLES, key, version), drop_marker(table), *retired])
                 break
             except ConditionFailed:
                 continue

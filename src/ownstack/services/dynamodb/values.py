@@ -14,6 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from .errors import DynamoError, validation
 from .expr.ast import AttributeValue, Item
 from .numbers import format_number, parse_number
@@ -36,6 +38,8 @@ MULTIPLE_MESSAGE = (
     " supported datatypes"
 )
 _INVALID = "One or more parameter values were invalid: "
+_fast_encode = msgspec.json.encode
+_fast_decode = msgspec.json.decode
 
 # Messages that ExclusiveStartKey prefixes with "The provided starting key is invalid: "
 # (dynalite's tests against AWS: empty values, NULL false, empty SS and BS; not the others).
@@ -109,6 +113,12 @@ def _checked(value: object, depth: int) -> AttributeValue:
         raise _Invalid(NESTING_MESSAGE)
     if not isinstance(value, dict):
         raise _serialization("Unexpected value type in payload")
+    if len(value) == 1:
+        # The usual value, one member: no need to try every type (same outcome as below).
+        ((type_, raw),) = value.items()
+        check = _CHECKS.get(type_)
+        if check is not None and raw is not None:
+            return {type_: check(raw, depth)}
     present = [type_ for type_ in TYPES if value.get(type_) is not None]
     if not present:
         raise _Invalid(EMPTY_MESSAGE)
@@ -225,6 +235,12 @@ _CHECKS: dict[str, Callable[[object, int], Any]] = {
 
 def encode_item(item: Item) -> bytes:
     """An item as stored on the meta port (compact; B values kept exactly)."""
+    try:
+        # The same bytes as the json.dumps below (msgspec writes bytes as base64 itself),
+        # ~20x faster; a lone surrogate (UnicodeEncodeError) needs "surrogatepass" below.
+        return _fast_encode(item)
+    except Exception:  # noqa: S110 - the json module below gives the answer, or the error
+        pass
     text = json.dumps(item, ensure_ascii=False, separators=(",", ":"), default=_bytes_as_text)
     return text.encode("utf-8", "surrogatepass")
 
@@ -237,6 +253,14 @@ def _bytes_as_text(value: object) -> str:
 
 def decode_item(data: bytes) -> Item:
     """The item `encode_item` stored."""
+    if b'"B' not in data:
+        # No "B" or "BS" member anywhere, so _binary_back would change nothing: msgspec
+        # decodes to the same values ~10x faster (it refuses encoded lone surrogates: below).
+        try:
+            fast: Item = _fast_decode(data)
+            return fast
+        except Exception:  # noqa: S110 - the json module below gives the answer, or the error
+            pass
     item: Item = json.loads(data.decode("utf-8", "surrogatepass"), object_hook=_binary_back)
     return item
 

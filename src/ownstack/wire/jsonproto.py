@@ -15,11 +15,26 @@ from ownstack.core.http import Payload, Request, Response
 from ownstack.core.service import STATUS
 
 from .body import body_bytes
-from .jsonshape import JsonConverters, JsonParsers, decode_document, encode_document, to_json
+from .jsonshape import (
+    Convert,
+    JsonConverters,
+    JsonParsers,
+    decode_document,
+    encode_document,
+    to_json,
+)
 from .querycodes import query_error_codes
 from .rest import DEFAULT_MAX_BODY, RestCodec
 from .restplan import RestPlan
 from .values import BadInputError
+
+
+def _no_output(result: Mapping[str, Any]) -> Any:
+    return {}  # an operation without an output structure answers `{}`
+
+
+def _as_it_is(result: Mapping[str, Any]) -> Any:
+    return result
 
 
 def _error_body(err: ServiceError) -> dict[str, Any]:
@@ -54,6 +69,8 @@ class JsonCodec:
         self._ops = {name: model.operation_model(name) for name in model.operation_names}
         self.json = JsonConverters()
         self.parsers = JsonParsers()
+        self._out: dict[str, Convert] = {}
+        """Operation name -> its result's converter to the JSON document."""
 
     def match(self, req: Request) -> OperationModel:
         target = req.headers.get("x-amz-target") or ""
@@ -73,7 +90,8 @@ class JsonCodec:
         if shape is None:
             return {}
         try:
-            doc = decode_document(data) if data.strip() else {}
+            # (isspace, not strip: no copy of the body just to see it is blank)
+            doc = decode_document(data) if data and not data.isspace() else {}
             if not isinstance(doc, dict):
                 raise BadInputError("Request body must be a JSON object")
             params: dict[str, Any] = self.parsers.of(shape)(doc)
@@ -99,10 +117,20 @@ class JsonCodec:
     def serialize(
         self, op: OperationModel, result: Mapping[str, Any], ctx: RequestContext
     ) -> Response:
-        shape = op.output_shape
-        doc = to_json(self.json, shape, result) if isinstance(shape, StructureShape) else {}
+        convert = self._out.get(op.name)
+        if convert is None:
+            # Per operation, once: finding a shape's converter costs more than most converting.
+            convert = self._out[op.name] = self._output_converter(op)
+        doc = convert(result)
         headers = [("Content-Type", self.content_type), ("x-amzn-RequestId", ctx.request_id)]
         return Response(int(result.get(STATUS, 200)), headers, encode_document(doc))
+
+    def _output_converter(self, op: OperationModel) -> Convert:
+        shape = op.output_shape
+        if not isinstance(shape, StructureShape):
+            return _no_output
+        convert = self.json.of(shape)
+        return _as_it_is if convert is None else convert
 
     def serialize_error(
         self, err: ServiceError, ctx: RequestContext, op: OperationModel | None

@@ -21,7 +21,7 @@ service's `resource_facts` reports.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from .arns import ArnTemplate
 from .conditions import aws_tag_conditions, from_param
@@ -79,7 +79,7 @@ class _Rule:
 def _item_context(
     rule: _Rule,
     base: Mapping[str, tuple[str, ...]],
-    accesses: tuple[Access, ...],
+    accesses: tuple[Access, ...] | Callable[[], tuple[Access, ...]],
     select: str | None = None,
 ) -> ItemContext:
     """`base` plus what fine-grained access control reads (dynamodb_fgac.py)."""
@@ -104,7 +104,9 @@ def _fine_grained(action: str) -> ExceptionFactory:
 
         def build(params: Params, scope: Scope) -> tuple[Requirement, ...]:
             select = default_select(params, bool(params.get("IndexName"))) if reads else None
-            context = _item_context(made, rule.context(params), (access_of(params),), select)
+            # The accesses are made only if a policy reads LeadingKeys or Attributes.
+            accesses = lambda: (access_of(params),)  # noqa: E731
+            context = _item_context(made, rule.context(params), accesses, select)
             return (Requirement(rule.action, rule.resource(params, scope), context),)
 
         return build

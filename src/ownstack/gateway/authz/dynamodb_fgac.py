@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,21 +97,40 @@ class ItemContext(ResourceBound):
     """A requirement's condition keys: `base` (from the parameters) and, once bound to the
     table's facts, dynamodb:LeadingKeys and dynamodb:Attributes of `accesses` when the action
     lists them (`listed`). `opaque`: the request's keys cannot be read (a PartiQL statement),
-    so both are UNKNOWN."""
+    so both are UNKNOWN.
 
-    __slots__ = ("_accesses", "_base", "_listed", "_opaque")
+    `accesses` may be given as a function that makes them: they are then made when a policy
+    first reads one of those keys (most requests are decided without: the account's root on
+    its own table, policies without fine-grained conditions), during the authorisation that
+    reads the request's parameters, before the handler runs."""
+
+    __slots__ = ("_base", "_listed", "_made", "_make", "_opaque")
 
     def __init__(
         self,
         base: Mapping[str, Values],
-        accesses: tuple[Access, ...],
+        accesses: tuple[Access, ...] | Callable[[], tuple[Access, ...]],
         listed: frozenset[str],
         opaque: bool = False,
     ) -> None:
         self._base = base
-        self._accesses = accesses
+        self._made: tuple[Access, ...] | None = None
+        self._make: Callable[[], tuple[Access, ...]] | None = None
+        if callable(accesses):
+            self._make = accesses
+        else:
+            self._made = accesses
         self._listed = listed & {LEADING_KEYS, ATTRIBUTES}
         self._opaque = opaque
+
+    @property
+    def _accesses(self) -> tuple[Access, ...]:
+        made = self._made
+        if made is None:
+            assert self._make is not None
+            made = self._made = self._make()
+            self._make = None
+        return made
 
     def __getitem__(self, key: str) -> Values:
         return self._base[key]

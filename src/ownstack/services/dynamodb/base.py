@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ownstack.core.access import ResourceFacts
 from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
 from ownstack.ports.logs import LogStore
@@ -25,6 +26,8 @@ class DynamoDbBase:
         self._decoded: dict[str, tuple[int, TableRecord]] = {}
         """Table records decoded, by key, with the version decoded (every item request reads
         its table's record; decoding its JSON again each time was ~15% of a PutItem)."""
+        self._facts: dict[str, tuple[TableRecord, ResourceFacts | None]] = {}
+        """resource_facts' answers by ARN, each with the decoded table it was made from."""
 
     async def table(self, ctx: RequestContext, name: str) -> TableRecord:
         """The table `name` (a name or a table ARN) of the caller's account and region.

@@ -12,7 +12,9 @@ from ownstack.core.access import ResourceFacts
 from ownstack.core.context import RequestContext
 
 from .base import DynamoDbBase
-from .records import TABLES, table_key
+from .records import TABLES, TableRecord, table_key
+
+_CACHED_FACTS = 4096
 
 
 class FactsOps(DynamoDbBase):
@@ -27,16 +29,30 @@ class FactsOps(DynamoDbBase):
         if record is None:
             return None
         table = self._decode(record)
-        kind, _, sub = rest.partition("/")
-        schema: tuple[str, ...] = ()  # a stream of the table: its owner and tags alone
-        if not rest:
-            schema = table.schema.names
-        elif kind == "index":
-            index = table.index(sub)
-            if index is None:
-                return None
-            schema = index.schema.names
-        return ResourceFacts(owner=table.account_id, tags=dict(table.tags), key_schema=schema)
+        # Every request asks this of its table: the answer is kept with the decoded record it
+        # came from, and stays good while _decode hands back that same record.
+        cached = self._facts.get(arn)
+        if cached is not None and cached[0] is table:
+            return cached[1]
+        facts = _facts_of(table, rest)
+        if len(self._facts) >= _CACHED_FACTS:
+            self._facts.clear()
+        self._facts[arn] = (table, facts)
+        return facts
+
+
+def _facts_of(table: TableRecord, rest: str) -> ResourceFacts | None:
+    """The facts of the table, or of what `rest` names in it (index/<i>, stream/<l>)."""
+    kind, _, sub = rest.partition("/")
+    schema: tuple[str, ...] = ()  # a stream of the table: its owner and tags alone
+    if not rest:
+        schema = table.schema.names
+    elif kind == "index":
+        index = table.index(sub)
+        if index is None:
+            return None
+        schema = index.schema.names
+    return ResourceFacts(owner=table.account_id, tags=dict(table.tags), key_schema=schema)
 
 
 def parse_resource_arn(arn: str) -> tuple[str, str, str, str] | None:

@@ -28,7 +28,7 @@ from .errors import (
     validation,
 )
 from .expr import evaluate, legacy, parser, project, update
-from .expr.ast import Condition, Item, Path, Remove, Update
+from .expr.ast import Condition, Item, Path, Projection, Remove, Update
 from .expr.ast import Delete as DeleteAction
 from .item_capacity import collection_metrics, read_capacity, write_capacity
 from .item_request import (
@@ -124,9 +124,7 @@ class ItemOps(DynamoDbBase):
     async def get_item(self, ctx: RequestContext, params: Params) -> Result:
         legacy.check_not_mixed(params, "GetItem")
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
-        subs = substitutions(params, "GetItem")
-        wanted = projection(params, subs)
-        subs.check_unused()
+        wanted = _get_projection(params)
         key_item = values.check_item(params.get("Key"), parameter="Key")
         table = await self.table(ctx, params["TableName"])
         keys.check_key(key_item, *table.key_types(table.schema), parameter="Key")
@@ -258,6 +256,23 @@ class _WriteRequest:
         if metrics is not None:
             result["ItemCollectionMetrics"] = metrics
         return result
+
+
+_PROJECTING = ("ProjectionExpression", "AttributesToGet", "ExpressionAttributeNames")
+
+
+def _get_projection(params: Params) -> Projection | None:
+    """GetItem's projection, its substitutions checked. Without any of those parameters (nor
+    ExpressionAttributeValues, which GetItem refuses as unused) there is nothing to check and
+    every attribute is wanted: the common read skips building the checks."""
+    if params.get("ExpressionAttributeValues") is None and all(
+        params.get(member) is None for member in _PROJECTING
+    ):
+        return None
+    subs = substitutions(params, "GetItem")
+    wanted = projection(params, subs)
+    subs.check_unused()
+    return wanted
 
 
 def _checked_item(item: object) -> Item:

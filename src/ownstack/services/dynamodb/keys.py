@@ -192,6 +192,8 @@ def _byte_length(value: AttributeValue, type_: str) -> int:
     if type_ == "B":
         return len(value["B"])
     text: str = value["S"]
+    if text.isascii():
+        return len(text)  # one byte a character (and no surrogate): no need to encode it
     try:
         return len(text.encode("utf-8"))
     except UnicodeEncodeError:

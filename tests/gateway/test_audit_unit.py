@@ -354,6 +354,25 @@ def test_secrets_are_hidden_and_bodies_dropped() -> None:
     }
 
 
+def test_dynamodb_items_and_values_are_hidden_but_keys_and_expressions_kept() -> None:
+    """The audit log says which item was written and how, not what it holds."""
+    key = {"pk": {"S": "user#1"}}
+    params = {
+        "TableName": "users",
+        "Key": key,
+        "UpdateExpression": "SET card = :c",
+        "ExpressionAttributeValues": {":c": {"S": "4111"}},
+        "TransactItems": [{"Put": {"TableName": "users", "Item": {"card": {"S": "4111"}}}}],
+    }
+    assert loggable_parameters(params) == {
+        "TableName": "users",
+        "Key": key,
+        "UpdateExpression": "SET card = :c",
+        "ExpressionAttributeValues": HIDDEN,
+        "TransactItems": [{"Put": {"TableName": "users", "Item": HIDDEN}}],
+    }
+
+
 def test_message_payloads_are_hidden_at_any_depth() -> None:
     params = {
         "QueueUrl": "http://localhost/123456789012/jobs",

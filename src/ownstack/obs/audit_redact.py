@@ -49,6 +49,11 @@ _PAYLOAD_MEMBERS = {
     "StringListValues",
     "BinaryListValues",
     "Payload",  # Lambda Invoke
+    "Item",  # DynamoDB PutItem, Put actions of batches and transactions: the stored item
+    "ExpressionAttributeValues",  # DynamoDB: the values an expression writes or compares
+    "AttributeUpdates",  # DynamoDB's legacy update: the values written
+    "Expected",  # DynamoDB's legacy condition: the values compared
+    "Parameters",  # DynamoDB PartiQL statement parameters
 }
 
 # Streamed or binary bodies: left out entirely (S3's CloudTrail records never show them).

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +28,10 @@ from .querycodes import query_error_codes
 from .rest import DEFAULT_MAX_BODY, RestCodec
 from .restplan import RestPlan
 from .values import BadInputError
+
+CRC32_SERVICES = frozenset({"dynamodb"})
+"""Services whose every answer carries `x-amz-crc32`, the CRC32 of its body, as DynamoDB's
+does (the SDKs check it and retry a response damaged in transit)."""
 
 
 def _no_output(result: Mapping[str, Any]) -> Any:
@@ -69,6 +74,7 @@ class JsonCodec:
         self._ops = {name: model.operation_model(name) for name in model.operation_names}
         self.json = JsonConverters()
         self.parsers = JsonParsers()
+        self.checksummed = model.service_name in CRC32_SERVICES
         self._out: dict[str, Convert] = {}
         """Operation name -> its result's converter to the JSON document."""
 
@@ -123,7 +129,12 @@ class JsonCodec:
             convert = self._out[op.name] = self._output_converter(op)
         doc = convert(result)
         headers = [("Content-Type", self.content_type), ("x-amzn-RequestId", ctx.request_id)]
-        return Response(int(result.get(STATUS, 200)), headers, encode_document(doc))
+        return self._response(int(result.get(STATUS, 200)), headers, encode_document(doc))
+
+    def _response(self, status: int, headers: list[tuple[str, str]], body: bytes) -> Response:
+        if self.checksummed:
+            headers.append(("x-amz-crc32", str(zlib.crc32(body))))
+        return Response(status, headers, body)
 
     def _output_converter(self, op: OperationModel) -> Convert:
         shape = op.output_shape
@@ -141,7 +152,7 @@ class JsonCodec:
             code = self.query_codes.get(err.code, err.code)
             headers.append(("x-amzn-query-error", f"{code};{fault}"))
         headers.extend(err.headers.items())
-        return Response(err.status, headers, encode_document(_error_body(err)))
+        return self._response(err.status, headers, encode_document(_error_body(err)))
 
 
 class RestJsonCodec(RestCodec):

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-from ownstack.ports.errors import BackendUnavailable
+from ownstack.ports.errors import BackendUnavailable, PortError
 
 Connection = Any
 """asyncpg.Connection (asyncpg ships no type information)."""
@@ -55,6 +55,20 @@ def connecting(dsn: str) -> Iterator[None]:
     except (*_UNAVAILABLE, asyncpg.PostgresError, ValueError) as exc:
         shown = redacted(dsn)
         raise BackendUnavailable(f"cannot connect to {shown}: {_scrubbed(exc, dsn)}") from exc
+
+
+@contextmanager
+def translated(what: str) -> Iterator[None]:
+    """Driver errors as port errors: lost connections and server failures make the backend
+    unavailable; what PostgreSQL or asyncpg refuses to encode (a NUL or a surrogate in text) is
+    a bad `what` (PortError), the caller's to answer."""
+    with unavailable_as_port_error():
+        try:
+            yield
+        except (ValueError, asyncpg.DataError) as exc:
+            raise PortError(f"postgres rejected {what}: {exc}") from exc
+        except asyncpg.PostgresError as exc:
+            raise BackendUnavailable(f"postgres: {exc}") from exc
 
 
 @contextmanager

@@ -9,16 +9,13 @@ and upgraded (migrations.py, component "logs") when the store opens.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
-
-import asyncpg
+from collections.abc import Sequence
 
 from ownstack.backends.postgres import driver, logs_sql
 from ownstack.backends.postgres.loop_pool import LoopPool
 from ownstack.backends.postgres.migrations import check_schema_name, migrate_pool
 from ownstack.core.clock import Clock
-from ownstack.ports.errors import BackendUnavailable, PortError
+from ownstack.ports.errors import BackendUnavailable
 from ownstack.ports.logs import Entry, LogRecord, ShardInfo
 
 
@@ -43,7 +40,7 @@ class PostgresLogs:
         pool = await self._pool()
         ids = [entry.id for entry in entries]
         data = [bytes(entry.data) for entry in entries]
-        with _translated():
+        with driver.translated("a log entry"):
             offsets = await pool.fetchval(logs_sql.APPEND, log, shard, ids, data, self._clock.now())
         return [int(offset) for offset in offsets]
 
@@ -51,32 +48,32 @@ class PostgresLogs:
         if limit <= 0:
             return []
         pool = await self._pool()
-        with _translated():
+        with driver.translated("a log entry"):
             rows = await pool.fetch(logs_sql.READ, log, shard, after, limit)
         return [LogRecord(row[0], row[1], row[2], row[3]) for row in rows]
 
     async def shards(self, log: str) -> list[ShardInfo]:
         pool = await self._pool()
-        with _translated():
+        with driver.translated("a log entry"):
             rows = await pool.fetch(logs_sql.SHARDS, log)
         return [ShardInfo(row[0], row[1], row[2]) for row in rows]
 
     async def trim(self, log: str, *, older_than: float) -> int:
         pool = await self._pool()
-        with _translated():
+        with driver.translated("a log entry"):
             status: str = await pool.execute(logs_sql.TRIM, log, older_than)
         return int(status.rsplit(" ", 1)[-1])  # "DELETE <count>"
 
     async def delete_log(self, log: str) -> None:
         pool = await self._pool()
-        with _translated():
+        with driver.translated("a log entry"):
             async with pool.acquire() as conn, conn.transaction():
                 await conn.execute(logs_sql.DELETE_RECORDS, log)
                 await conn.execute(logs_sql.DELETE_SHARDS, log)
 
     async def health(self) -> None:
         pool = await self._pool()
-        with _translated():
+        with driver.translated("a log entry"):
             await pool.fetchval("SELECT 1")
 
     async def close(self) -> None:
@@ -96,16 +93,3 @@ class PostgresLogs:
         await migrate_pool(pool, self._schema, logs_sql.COMPONENT, logs_sql.MIGRATIONS)
         self._migrated = True
         return pool
-
-
-@contextlib.contextmanager
-def _translated() -> Iterator[None]:
-    """Driver errors as port errors: lost connections and server failures make the backend
-    unavailable; what PostgreSQL or asyncpg refuses to encode is a bad entry."""
-    with driver.unavailable_as_port_error():
-        try:
-            yield
-        except (ValueError, asyncpg.DataError) as exc:  # e.g. a NUL or a surrogate in a name
-            raise PortError(f"postgres rejected a log entry: {exc}") from exc
-        except asyncpg.PostgresError as exc:
-            raise BackendUnavailable(f"postgres: {exc}") from exc

@@ -10,8 +10,7 @@ the next read here. The schema is created and upgraded (migrations.py) when the 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
@@ -20,7 +19,7 @@ from ownstack.backends.postgres.loop_pool import LoopPool
 from ownstack.backends.postgres.meta_commits import CommitGroups
 from ownstack.backends.postgres.migrations import check_schema_name, migrate_pool
 from ownstack.core.clock import Clock
-from ownstack.ports.errors import BackendUnavailable, ConditionFailed, PortError
+from ownstack.ports.errors import BackendUnavailable, ConditionFailed
 from ownstack.ports.meta import Check, Op, Put, Record
 
 
@@ -42,7 +41,7 @@ class PostgresMeta:
 
     async def get(self, ns: str, key: str) -> Record | None:
         pool = await self._pool()
-        with _translated():
+        with driver.translated("a record"):
             row = await pool.fetchrow(meta_sql.GET, ns, key.encode())
         return None if row is None else Record(key, row[0], row[1])
 
@@ -64,7 +63,7 @@ class PostgresMeta:
             if end is None
             else (ns, start.encode(), end.encode(), limit)
         )
-        with _translated():
+        with driver.translated("a record"):
             rows = await pool.fetch(sql, *args)
         return [Record(row[0].decode(), row[1], row[2]) for row in rows]
 
@@ -80,7 +79,7 @@ class PostgresMeta:
 
     async def health(self) -> None:
         pool = await self._pool()
-        with _translated():
+        with driver.translated("a record"):
             await pool.fetchval("SELECT 1")
 
     async def close(self) -> None:
@@ -99,7 +98,7 @@ class PostgresMeta:
 
     async def _run(self, call: Callable[[driver.Pool], Awaitable[object]]) -> object:
         pool = await self._pool()
-        with _translated():
+        with driver.translated("a record"):
             return await call(pool)
 
     async def _pool(self) -> driver.Pool:
@@ -134,16 +133,3 @@ async def _create_pool(dsn: str, schema: str, size: int) -> driver.Pool:
 
 async def _keep_session(conn: driver.Connection) -> None:
     return None
-
-
-@contextlib.contextmanager
-def _translated() -> Iterator[None]:
-    """Driver errors as port errors: lost connections and server failures make the backend
-    unavailable; what PostgreSQL or asyncpg refuses to encode is a bad record."""
-    with driver.unavailable_as_port_error():
-        try:
-            yield
-        except (ValueError, asyncpg.DataError) as exc:  # e.g. a surrogate or NUL in a namespace
-            raise PortError(f"postgres rejected a record: {exc}") from exc
-        except asyncpg.PostgresError as exc:
-            raise BackendUnavailable(f"postgres: {exc}") from exc

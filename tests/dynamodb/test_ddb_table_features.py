@@ -57,3 +57,29 @@ def test_resource_policy_is_not_found(ddb: Any, make_table: Any) -> None:
     assert arn in message
     missing = arn.rsplit("/", 1)[0] + "/no-such-table"
     assert _code(ddb.get_resource_policy, ResourceArn=missing)[0] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"OnDemandThroughput": {"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 10}},
+        {"WarmThroughput": {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}},
+    ],
+)
+def test_throughput_caps_and_warming_are_refused_not_ignored(
+    ddb: Any, make_table: Any, setting: dict[str, Any]
+) -> None:
+    """ownstack neither throttles nor pre-warms: a table asking for either is refused."""
+    name = make_table()
+    code, message = _code(ddb.update_table, TableName=name, **setting)
+    assert code == "NotImplemented" and next(iter(setting)) in message
+    code, _ = _code(
+        ddb.create_table,
+        TableName=name + "-b",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        **setting,
+    )
+    assert code == "NotImplemented"
+    assert name + "-b" not in ddb.list_tables()["TableNames"]

@@ -8,9 +8,10 @@ https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.h
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from ownstack.core.errors import ServiceError
 
 from .errors import validation
 from .records import IndexRecord, KeySchema, StreamSpec
@@ -57,7 +58,33 @@ class TableSpec:
     tags: dict[str, str] = field(default_factory=dict)
 
 
+UNSUPPORTED_SETTINGS = ("OnDemandThroughput", "WarmThroughput")
+"""Throughput caps and pre-warming: ownstack neither throttles nor pre-warms, so a table that
+asks for either is refused rather than answered with a success whose setting does nothing."""
+
+
+def refuse_unsupported(params: dict[str, Any]) -> None:
+    """NotImplemented when the request, or one of its index definitions or updates, sets what
+    ownstack does not do (UNSUPPORTED_SETTINGS)."""
+    parts = [params]
+    for raw in params.get("GlobalSecondaryIndexes") or []:
+        parts.append(raw)
+    for update in params.get("GlobalSecondaryIndexUpdates") or []:
+        parts.extend(action for action in update.values() if isinstance(action, dict))
+    for part in parts:
+        for name in UNSUPPORTED_SETTINGS:
+            if part.get(name) is not None:
+                raise ServiceError(
+                    "NotImplemented",
+                    f"{name} is not implemented by ownstack (it neither throttles nor"
+                    " pre-warms tables).",
+                    501,
+                    sender_fault=False,
+                )
+
+
 def check_create(params: dict[str, Any], *, region: str, account_id: str, now: float) -> TableSpec:
+    refuse_unsupported(params)
     check_create_constraints(params)
     billing = params.get("BillingMode") or PROVISIONED
     throughput = _table_throughput(billing, params.get("ProvisionedThroughput"))
@@ -337,8 +364,9 @@ def sse_description(
     spec: dict[str, Any] | None, region: str, account_id: str
 ) -> dict[str, Any] | None:
     """The SSEDescription of an SSESpecification: None when it asks for DynamoDB's own key
-    (AWS then returns no SSEDescription); a KMS key's description when Enabled. ownstack
-    encrypts at rest only through its storage engine, so this describes what was asked."""
+    (AWS then returns no SSEDescription). Enabled (encryption with a KMS key) is refused with
+    NotImplemented: ownstack does not encrypt items with a KMS key, and a table described as
+    so encrypted must be."""
     if spec is None:
         return None
     if not spec.get("Enabled"):
@@ -349,25 +377,13 @@ def sse_description(
         return None
     if spec.get("SSEType") == "AES256":
         raise validation(INVALID + "SSEType AES256 is not supported")
-    key = spec.get("KMSMasterKeyId")
-    return {
-        "Status": "ENABLED",
-        "SSEType": "KMS",
-        "KMSMasterKeyArn": kms_key_arn(key, region, account_id),
-    }
-
-
-def kms_key_arn(key: str | None, region: str, account_id: str) -> str:
-    """The ARN of a KMSMasterKeyId (a key id, alias or ARN); None: the account's AWS managed
-    key aws/dynamodb, whose id is stable per account and region."""
-    if key is None:
-        managed = uuid.uuid5(uuid.NAMESPACE_URL, f"kms:{region}:{account_id}:alias/aws/dynamodb")
-        return f"arn:aws:kms:{region}:{account_id}:key/{managed}"
-    if key.startswith("arn:"):
-        return key
-    if key.startswith("alias/"):
-        return f"arn:aws:kms:{region}:{account_id}:{key}"
-    return f"arn:aws:kms:{region}:{account_id}:key/{key}"
+    raise ServiceError(
+        "NotImplemented",
+        "Server-side encryption with a KMS key (SSESpecification Enabled) is not implemented"
+        " by ownstack: table items are not encrypted with a KMS key.",
+        501,
+        sender_fault=False,
+    )
 
 
 def check_table_class(value: str | None) -> str:

@@ -28,13 +28,16 @@ class ServiceDetector:
     def __init__(self, wires: Mapping[str, ServiceWire]) -> None:
         self._targets = dict(_target_prefixes(wires.values()))
         self._query_actions = _query_actions(wires.values())
+        self._signing_names = {w.name: _signing_name(w) for w in wires.values()}
 
     def from_scope(self, scope_service: str, target: str | None = None) -> str:
         """The service a SigV4 scope names; a JSON request's X-Amz-Target decides between
         services that sign with one name (DynamoDB Streams signs as `dynamodb`)."""
         if target:
             service = self._targets.get(target.partition(".")[0])
-            if service is not None:
+            # Only a service that signs with this scope's name: a request scoped to one
+            # service never reaches another (AWS refuses a credential scoped elsewhere).
+            if service is not None and self._signing_names.get(service) == scope_service:
                 return service
         return _SCOPE_ALIASES.get(scope_service, scope_service)
 
@@ -62,6 +65,13 @@ def _target_prefixes(wires: Iterable[ServiceWire]) -> Iterable[tuple[str, str]]:
         prefix = metadata.get("targetPrefix")
         if isinstance(prefix, str) and prefix:
             yield prefix, wire.name
+
+
+def _signing_name(wire: ServiceWire) -> str:
+    """The service name SigV4 scopes of `wire`'s requests carry."""
+    metadata = _metadata(wire)
+    name = metadata.get("signingName") or metadata.get("endpointPrefix") or wire.name
+    return str(name)
 
 
 def _query_actions(wires: Iterable[ServiceWire]) -> dict[str, str]:

@@ -14,6 +14,7 @@ import pytest
 
 from ownstack.backends.memory import MemoryLogs, MemoryMeta
 from ownstack.core.clock import ManualClock
+from ownstack.ports.leases import Lease, LeasedLoop
 from ownstack.ports.logs import Entry
 from ownstack.ports.meta import Put
 from ownstack.services.dynamodb.errors import DynamoError
@@ -201,9 +202,9 @@ def test_move_all_finds_every_table_with_a_stream() -> None:
     asyncio.run(go())
 
 
-def test_the_background_loop_moves_until_stopped_and_obeys_its_gate() -> None:
+def test_the_leased_loop_moves_until_stopped_and_only_while_holding_its_lease() -> None:
+    """The loop the service runs (service.py): run_once under the stream mover's lease."""
     world = World()
-    allowed = {"now": False}
 
     async def go() -> None:
         await world.meta.commit(
@@ -215,17 +216,21 @@ def test_the_background_loop_moves_until_stopped_and_obeys_its_gate() -> None:
                 )
             ]
         )
-        await world.mover.start(0.01, gate=lambda: allowed["now"])
+        other = Lease(world.meta, "dynamodb:stream-mover", "other", world.clock)
+        assert await other.try_acquire()
+        ours = Lease(world.meta, "dynamodb:stream-mover", "ours", world.clock)
+        loop = LeasedLoop(ours, world.mover.run_once, 0.01)
+        loop.start()
         keys = await world.write(TABLE, "a")
         await asyncio.sleep(0.1)
-        assert await world.logged(TABLE) == []  # not this process's turn
-        allowed["now"] = True
+        assert await world.logged(TABLE) == []  # another process holds the lease
+        await other.release()
         for _ in range(200):
             if await world.logged(TABLE):
                 break
             await asyncio.sleep(0.01)
         assert await world.logged(TABLE) == [(1, keys[0])]
-        await world.mover.stop()
+        await loop.stop()
         (more,) = await world.write(TABLE, "b")
         await asyncio.sleep(0.05)
         assert [r.key for r in await world.meta.scan(outbox_ns(TABLE))] == [more]  # stopped

@@ -11,7 +11,7 @@ Engines batch concurrent commits into one durable write (group commit).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol, runtime_checkable
@@ -119,3 +119,19 @@ def prefix_end(prefix: str) -> str | None:
             return "".join(chars)
         chars.pop()
     return None
+
+
+async def pages(
+    store: MetaStore, ns: str, *, start: str = "", end: str | None = None, size: int = 1000
+) -> AsyncIterator[list[Record]]:
+    """Every record of `ns` with start <= key < end, one scan of at most `size` records at a
+    time, in key order (an empty namespace yields nothing). Each scan starts just after the
+    last key the one before returned, so records written meanwhile behind it are not seen
+    and none is seen twice."""
+    while True:
+        page = await store.scan(ns, start=start, end=end, limit=size)
+        if page:
+            yield page
+        if len(page) < size:
+            return
+        start = page[-1].key + "\0"

@@ -7,7 +7,7 @@ from ownstack.core.access import ResourceFacts
 from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
 from ownstack.ports.logs import LogStore
-from ownstack.ports.meta import ABSENT, MetaStore, Put, Record
+from ownstack.ports.meta import ABSENT, MetaStore, Put, Record, pages
 
 from .errors import table_not_found, validation
 from .records import TABLES, TableRecord, decode_table, encode_table, table_key
@@ -61,14 +61,8 @@ class DynamoDbBase:
     async def all_tables(self, region: str, account_id: str) -> list[Record]:
         """Every table record of one account and region, in name order."""
         prefix = table_key(region, account_id, "")
-        records: list[Record] = []
-        start = prefix
-        while True:
-            page = await self.meta.scan(TABLES, start=start, end=prefix[:-1] + "0", limit=1000)
-            records.extend(page)
-            if len(page) < 1000:
-                return records
-            start = page[-1].key + "\0"
+        end = prefix[:-1] + "0"  # just after "<region>/<account>/"
+        return [r async for page in pages(self.meta, TABLES, start=prefix, end=end) for r in page]
 
 
 def locate_table(ctx: RequestContext, name: str) -> tuple[str, str, str]:

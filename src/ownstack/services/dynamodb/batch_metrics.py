@@ -12,14 +12,13 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from ownstack.ports.meta import MetaStore, prefix_end
+from ownstack.ports.meta import MetaStore, pages, prefix_end
 
 from .expr.ast import Item
 from .keys import encode_scalar, partition_prefix
 from .records import TableRecord, items_ns
 
 _GB = 1024**3
-_PAGE = 1000
 
 
 def has_collections(table: TableRecord) -> bool:
@@ -46,11 +45,5 @@ async def collection_metrics(
 async def _collection_bytes(meta: MetaStore, table: TableRecord, partition: Any) -> int:
     """The stored size of a partition's items (an estimate is all AWS promises)."""
     prefix = partition_prefix(partition)
-    end = prefix_end(prefix)
-    start, total = prefix, 0
-    while True:
-        page = await meta.scan(items_ns(table), start=start, end=end, limit=_PAGE)
-        total += sum(len(record.value) for record in page)
-        if len(page) < _PAGE:
-            return total
-        start = page[-1].key + "\0"
+    found = pages(meta, items_ns(table), start=prefix, end=prefix_end(prefix))
+    return sum([len(r.value) async for page in found for r in page])

@@ -23,13 +23,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ownstack.ports.meta import MetaStore, Put, prefix_end
+from ownstack.ports.meta import MetaStore, Put, pages, prefix_end
 
 from .records import KeySchema, TableRecord, outbox_ns
 
 STREAMS = "ddb:streams"
 ENABLED, DISABLED = "ENABLED", "DISABLED"
-_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +94,9 @@ async def retired_stream(meta: MetaStore, arn: str) -> StreamEntry | None:
 async def retired_streams(meta: MetaStore, prefix: str = "") -> list[StreamEntry]:
     """The retired streams whose ARN starts with `prefix` (a table's ARN + "/stream/": that
     table's; "arn:aws:dynamodb:<region>:<account>:table/": an account's), in ARN order."""
-    entries: list[StreamEntry] = []
-    start, end = prefix, prefix_end(prefix) if prefix else None
-    while True:
-        page = await meta.scan(STREAMS, start=start, end=end, limit=_PAGE)
-        entries.extend(decode_entry(r.value) for r in page)
-        if len(page) < _PAGE:
-            return entries
-        start = page[-1].key + "\0"
+    end = prefix_end(prefix) if prefix else None
+    found = pages(meta, STREAMS, start=prefix, end=end)
+    return [decode_entry(r.value) async for page in found for r in page]
 
 
 def encode_entry(entry: StreamEntry) -> bytes:

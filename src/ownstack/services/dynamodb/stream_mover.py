@@ -22,23 +22,19 @@ label, so a table re-created under the same name, or a stream enabled again, sta
 
 from __future__ import annotations
 
-import asyncio
 import calendar
-import contextlib
 import hashlib
 import json
-import logging
 import time
-from collections.abc import Callable
 from itertools import groupby
 
 from ownstack.core.clock import Clock
-from ownstack.ports.errors import PortError
 from ownstack.ports.logs import Entry, LogStore
 from ownstack.ports.meta import Delete, MetaStore, Record
 
-from .records import TABLES, TableRecord, decode_table, outbox_ns
+from .records import TableRecord, outbox_ns
 from .stream_catalog import STREAMS, StreamEntry, retired_streams
+from .table_store import every_table
 
 RETENTION_S = 24 * 3600.0
 """Stream records are kept 24 hours:
@@ -46,8 +42,6 @@ https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html"""
 MOVE_PAGE = 500
 MOVE_INTERVAL_S = 0.5
 TRIM_INTERVAL_S = 60.0
-_TABLE_PAGE = 1000
-log = logging.getLogger("ownstack.dynamodb.streams")
 
 
 def log_id(table_id: str, label: str) -> str:
@@ -74,7 +68,6 @@ class StreamMover:
         self.meta = meta
         self.logs = logs
         self.clock = clock
-        self._task: asyncio.Task[None] | None = None
         self._last_trim: float | None = None
         """Monotonic time of the last trim (None: none yet)."""
 
@@ -131,32 +124,6 @@ class StreamMover:
         if trim:
             self._last_trim = now
 
-    async def start(
-        self, interval: float = MOVE_INTERVAL_S, *, gate: Callable[[], bool] | None = None
-    ) -> None:
-        """Run `run_once` every `interval` seconds in a task of its own while `gate()` says so
-        (e.g. a lease's `held`, so one process of N does it); `stop` ends it."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(interval, gate))
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _run(self, interval: float, gate: Callable[[], bool] | None) -> None:
-        while True:
-            if gate is None or gate():
-                try:
-                    await self.run_once()
-                except PortError as exc:  # the store is down: try again on the next tick
-                    log.warning("moving stream records failed: %s", exc)
-                except Exception:  # never end the loop: the next tick may do better
-                    log.exception("moving stream records failed")
-            await asyncio.sleep(interval)
-
 
 async def move_outbox(meta: MetaStore, logs: LogStore, table_id: str, ns: str) -> int:
     """Move all of the outbox `ns` of table `table_id` to its streams' logs (each record goes
@@ -181,14 +148,7 @@ def stream_log(stream: StreamEntry) -> str:
 
 async def streamed_tables(meta: MetaStore) -> list[TableRecord]:
     """Every table (of every account and region) that has or had a stream."""
-    tables: list[TableRecord] = []
-    start = ""
-    while True:
-        page = await meta.scan(TABLES, start=start, limit=_TABLE_PAGE)
-        tables.extend(t for t in (decode_table(r.value) for r in page) if t.stream is not None)
-        if len(page) < _TABLE_PAGE:
-            return tables
-        start = page[-1].key + "\0"
+    return [t async for t in every_table(meta) if t.stream is not None]
 
 
 def _label(record: Record) -> str:

@@ -19,7 +19,7 @@ import asyncio
 import dataclasses
 
 from ownstack.ports.logs import LogStore
-from ownstack.ports.meta import Delete, MetaStore, Put
+from ownstack.ports.meta import Delete, MetaStore, Put, pages
 
 from .records import (
     DELETING,
@@ -46,14 +46,7 @@ def drop_marker(table: TableRecord) -> Put:
 
 async def pending_drops(meta: MetaStore) -> list[TableRecord]:
     """Tables deleted whose data is not yet all gone."""
-    tables: list[TableRecord] = []
-    start = ""
-    while True:
-        page = await meta.scan(DROPS, start=start, limit=PAGE)
-        tables.extend(decode_table(r.value) for r in page)
-        if len(page) < PAGE:
-            return tables
-        start = page[-1].key + "\0"
+    return [decode_table(r.value) async for page in pages(meta, DROPS) for r in page]
 
 
 async def drop_table_data(meta: MetaStore, logs: LogStore, table: TableRecord) -> None:

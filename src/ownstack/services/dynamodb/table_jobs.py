@@ -14,12 +14,12 @@ from typing import Any
 from ownstack.ports.logs import LogStore
 from ownstack.ports.meta import MetaStore
 
-from .records import CREATING, DELETING, TABLES, TableRecord, decode_table
+from .records import CREATING, DELETING, TableRecord
 from .table_backfill import backfill
 from .table_cleanup import drop_index_data, drop_table_data, pending_drops
+from .table_store import every_table
 
 log = logging.getLogger("ownstack.dynamodb.tables")
-_PAGE = 1000
 
 
 class TableJobs:
@@ -51,14 +51,8 @@ class TableJobs:
         """Start the jobs whose work is unfinished in the store."""
         for table in await pending_drops(self.meta):
             self.spawn(f"drop:{table.id}", partial(drop_table_data, self.meta, self.logs, table))
-        start = ""
-        while True:
-            page = await self.meta.scan(TABLES, start=start, limit=_PAGE)
-            for record in page:
-                self._resume_indexes(decode_table(record.value))
-            if len(page) < _PAGE:
-                return
-            start = page[-1].key + "\0"
+        async for table in every_table(self.meta):
+            self._resume_indexes(table)
 
     def _resume_indexes(self, table: TableRecord) -> None:
         for index in table.indexes:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ownstack.core.clock import Clock
-from ownstack.ports.meta import Delete, MetaStore, Put
+from ownstack.ports.meta import Delete, MetaStore, Put, pages
 
 from . import sizes, values, writes
 from .records import TableRecord, index_ns, items_ns
@@ -25,7 +25,6 @@ from .records import TableRecord, index_ns, items_ns
 STATS = "ddb:stats"
 SMALL = 1000
 REFRESH_S = 300.0
-_PAGE = 1000
 
 Spawn = Callable[[str, Callable[[], Coroutine[Any, Any, None]]], None]
 """Runs a background job once per name (table_jobs.TableJobs.spawn)."""
@@ -92,16 +91,12 @@ async def _count_ns(
     meta: MetaStore, ns: str, bound: int | None, size_of: Callable[[bytes], int]
 ) -> Figures | None:
     figures = Figures()
-    start = ""
-    while True:
-        page = await meta.scan(ns, start=start, limit=_PAGE)
+    async for page in pages(meta, ns):
         figures.items += len(page)
         figures.size += sum(size_of(r.value) for r in page)
         if bound is not None and figures.items > bound:
             return None
-        if len(page) < _PAGE:
-            return figures
-        start = page[-1].key + "\0"
+    return figures
 
 
 def _item_size(value: bytes) -> int:

@@ -3,10 +3,10 @@ identity: the record at its key, as long as it is still the same table (same id)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 from ownstack.ports.errors import ConditionFailed
-from ownstack.ports.meta import ABSENT, MetaStore, Put
+from ownstack.ports.meta import ABSENT, MetaStore, Put, pages
 
 from .records import TABLES, TableRecord, decode_table, encode_table, table_key
 
@@ -19,6 +19,13 @@ async def load_same(meta: MetaStore, table: TableRecord) -> tuple[TableRecord, i
         return None
     current = decode_table(record.value)
     return (current, record.version) if current.id == table.id else None
+
+
+async def every_table(meta: MetaStore) -> AsyncIterator[TableRecord]:
+    """Every table of every account and region (background work that looks at all)."""
+    async for page in pages(meta, TABLES):
+        for record in page:
+            yield decode_table(record.value)
 
 
 def table_put(table: TableRecord, expect: int | None) -> Put:

@@ -9,27 +9,24 @@ compare-and-set on the version read, so an item rewritten meanwhile is left for 
 sweep to judge again.
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/howitworks-ttl.html
 
-The coordinator runs one TtlSweeper under a lease (start/stop); `sweep_once` is one pass.
+`sweep_once` is one pass; the service runs it under a lease (service.py), one process at a
+time.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from decimal import Decimal, InvalidOperation
 
 from ownstack.core.clock import Clock
 from ownstack.ports.errors import ConditionFailed
-from ownstack.ports.meta import MetaStore
+from ownstack.ports.meta import MetaStore, pages
 
 from .expr.ast import Item
-from .records import TABLES, TableRecord, decode_table, items_ns
+from .records import TableRecord, items_ns
+from .table_store import every_table
 from .writes import change_ops, decode_stored, read_item
 
-log = logging.getLogger("ownstack.dynamodb.ttl")
 FIVE_YEARS_S = 5 * 365 * 24 * 3600
-DEFAULT_INTERVAL_S = 10.0
 _PAGE = 500
 
 
@@ -47,32 +44,9 @@ def expired(item: Item, attribute: str, now: float) -> bool:
 
 
 class TtlSweeper:
-    def __init__(self, meta: MetaStore, clock: Clock, interval: float = DEFAULT_INTERVAL_S) -> None:
+    def __init__(self, meta: MetaStore, clock: Clock) -> None:
         self.meta = meta
         self.clock = clock
-        self.interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._loop())
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.sweep_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("TTL sweep failed")
-            await asyncio.sleep(self.interval)
 
     async def sweep_once(self) -> int:
         """One pass over every table with TTL enabled; the number of items deleted."""
@@ -82,23 +56,14 @@ class TtlSweeper:
         return deleted
 
     async def _ttl_tables(self) -> list[TableRecord]:
-        tables: list[TableRecord] = []
-        start = ""
-        while True:
-            page = await self.meta.scan(TABLES, start=start, limit=_PAGE)
-            tables.extend(t for t in map(lambda r: decode_table(r.value), page) if t.ttl_attribute)
-            if len(page) < _PAGE:
-                return tables
-            start = page[-1].key + "\0"
+        return [t async for t in every_table(self.meta) if t.ttl_attribute]
 
     async def sweep_table(self, table: TableRecord) -> int:
         attribute = table.ttl_attribute
         if attribute is None:
             return 0
         deleted = 0
-        start = ""
-        while True:
-            page = await self.meta.scan(items_ns(table), start=start, limit=_PAGE)
+        async for page in pages(self.meta, items_ns(table), size=_PAGE):
             now = self.clock.now()
             for record in page:
                 item = decode_stored(record.value, record.version).item
@@ -106,9 +71,7 @@ class TtlSweeper:
                     table, record.key, attribute
                 ):
                     deleted += 1
-            if len(page) < _PAGE:
-                return deleted
-            start = page[-1].key + "\0"
+        return deleted
 
     async def _expire(self, table: TableRecord, key: str, attribute: str) -> bool:
         stored = await read_item(self.meta, table, key)

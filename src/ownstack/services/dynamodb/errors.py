@@ -47,3 +47,8 @@ def limit_exceeded(message: str) -> DynamoError:
 
 def internal_server_error() -> DynamoError:
     return DynamoError("InternalServerError", "Internal server error", 500)
+
+
+def not_implemented_setting(message: str) -> ServiceError:
+    """A table setting ownstack does not carry out, refused rather than accepted and ignored."""
+    return ServiceError("NotImplemented", message, 501, sender_fault=False)

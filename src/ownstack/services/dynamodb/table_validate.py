@@ -11,9 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ownstack.core.errors import ServiceError
-
-from .errors import validation
+from .errors import not_implemented_setting, validation
 from .records import IndexRecord, KeySchema, StreamSpec
 from .table_constraints import (
     ATTRIBUTE_TYPES,
@@ -74,12 +72,9 @@ def refuse_unsupported(params: dict[str, Any]) -> None:
     for part in parts:
         for name in UNSUPPORTED_SETTINGS:
             if part.get(name) is not None:
-                raise ServiceError(
-                    "NotImplemented",
+                raise not_implemented_setting(
                     f"{name} is not implemented by ownstack (it neither throttles nor"
-                    " pre-warms tables).",
-                    501,
-                    sender_fault=False,
+                    " pre-warms tables)."
                 )
 
 
@@ -377,12 +372,9 @@ def sse_description(
         return None
     if spec.get("SSEType") == "AES256":
         raise validation(INVALID + "SSEType AES256 is not supported")
-    raise ServiceError(
-        "NotImplemented",
+    raise not_implemented_setting(
         "Server-side encryption with a KMS key (SSESpecification Enabled) is not implemented"
-        " by ownstack: table items are not encrypted with a KMS key.",
-        501,
-        sender_fault=False,
+        " by ownstack: table items are not encrypted with a KMS key."
     )
 
 

@@ -172,13 +172,7 @@ class TransactOps(DynamoDbBase):
                 capacity.check(item.table, old_item, factor=TRANSACTIONAL)
             else:
                 capacity.write(item.table, item.key, old_item, decision.new, factor=TRANSACTIONAL)
-        result: Result = {}
-        consumed = capacity.render(mode)
-        if consumed is not None:
-            result["ConsumedCapacity"] = consumed
-        if metrics == "SIZE":
-            result["ItemCollectionMetrics"] = await self._transact_metrics(located)
-        return result
+        return await self._transact_answer(capacity, mode, metrics, located)
 
     async def _replay(
         self,
@@ -195,6 +189,12 @@ class TransactOps(DynamoDbBase):
         capacity = Capacity(split="ReadCapacityUnits")
         for name, units in remembered.read_units.items():
             capacity.add(name, units)
+        return await self._transact_answer(capacity, mode, metrics, located)
+
+    async def _transact_answer(
+        self, capacity: Capacity, mode: str, metrics: str, located: Sequence[Located]
+    ) -> Result:
+        """TransactWriteItems' answer: the capacity and item collection metrics asked for."""
         result: Result = {}
         consumed = capacity.render(mode)
         if consumed is not None:

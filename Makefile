@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check bench coverage-doc clean venv
+.PHONY: run test check bench coverage-doc clean venv runtimes
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,12 +15,30 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
+# Lambda's managed runtimes: AWS's runtime interface clients and SDKs at pinned versions, for each
+# python3.10-3.13 and node 18/20/22 found on this host, in $OWNSTACK_RUNTIMES_DIR (default
+# ~/.cache/ownstack/runtimes). `make test` and `make run` install them once (the stamp) and go on
+# if one fails (its functions are refused, its tests skip); `make runtimes` fails loudly.
+RUNTIMES_DIR := $(or $(OWNSTACK_RUNTIMES_DIR),$(HOME)/.cache/ownstack/runtimes)
+RUNTIMES_STAMP := $(RUNTIMES_DIR)/.installed
+RUNTIMES_SRC := src/ownstack/backends/process/runtimes
+RUNTIME_PINS := $(RUNTIMES_SRC)/bundles.py $(wildcard $(RUNTIMES_SRC)/python/*.txt $(RUNTIMES_SRC)/nodejs/*)
+
+$(RUNTIMES_STAMP): $(STAMP) $(RUNTIME_PINS)
+	@mkdir -p $(RUNTIMES_DIR)
+	@if $(BIN)/python -m ownstack.backends.process.runtimes install; then touch $@; \
+	else echo "runtimes: not all installed (see above): their functions are refused, tests skip"; fi
+
+runtimes: $(STAMP)
+	$(BIN)/python -m ownstack.backends.process.runtimes install
+	@mkdir -p $(RUNTIMES_DIR) && touch $(RUNTIMES_STAMP)
+
+run: $(STAMP) $(RUNTIMES_STAMP)
 	$(BIN)/ownstack serve
 
 # Two workers (pytest-xdist), each test file kept on one worker so module-scoped servers are
 # started once: the suite mostly waits on server processes, so two workers halve its time.
-test: $(STAMP)
+test: $(STAMP) $(RUNTIMES_STAMP)
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 check: $(STAMP)

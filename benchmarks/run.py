@@ -15,13 +15,23 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import dynamodb, footprint, iam_get, large, scaling, small_get, small_put, sqs
+from benchmarks import (
+    awslambda,
+    dynamodb,
+    footprint,
+    iam_get,
+    large,
+    scaling,
+    small_get,
+    small_put,
+    sqs,
+)
 from benchmarks.procs import BenchError, workspace
 from benchmarks.report import ScenarioResult, render, write_json
 
 SMALL_BYTES = 1024
 LARGE_BYTES = 256 * 1024 * 1024
-SCENARIOS = ("get", "put", "large", "footprint", "sqs", "iam", "scaling", "dynamodb")
+SCENARIOS = ("get", "put", "large", "footprint", "sqs", "iam", "scaling", "dynamodb", "lambda")
 
 
 def write_random(path: Path, size: int) -> Path:
@@ -52,6 +62,7 @@ def scenarios(args: argparse.Namespace, workdir: Path) -> list[Callable[[], list
         "iam": lambda: [iam_get.run(workdir, small, args.seconds)],
         "scaling": lambda: scaling.run(workdir, small, args.seconds),
         "dynamodb": lambda: dynamodb.run(workdir, args.seconds),
+        "lambda": lambda: awslambda.run(workdir, args.seconds),
     }
     return [table[name] for name in SCENARIOS if name in args.only]
 

@@ -27,6 +27,8 @@ SERVICE_CLASSES: dict[str, tuple[str, str]] = {
     "iam": ("ownstack.services.iam.service", "IamService"),
     "dynamodb": ("ownstack.services.dynamodb.service", "DynamoDbService"),
     "dynamodbstreams": ("ownstack.services.dynamodb.streams_service", "StreamsService"),
+    "lambda": ("ownstack.services.awslambda.service", "LambdaService"),
+    "logs": ("ownstack.services.logs.service", "LogsService"),
 }
 
 

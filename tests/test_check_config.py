@@ -15,7 +15,7 @@ import pytest
 
 from conformance.kit import postgres_options, postgres_unreachable
 
-AVAILABLE = "(available: fs, memory, postgres, s3, sqlite)"
+AVAILABLE = "(available: fs, memory, postgres, process, s3, sqlite)"
 DEAD_DSN = "postgresql://127.0.0.1:1/test"
 
 
@@ -47,6 +47,7 @@ def test_the_default_configuration_checks_ok(tmp_path: Path) -> None:
         "blobs: fs ok",
         "queue: sqlite ok",
         "logs: sqlite ok",
+        "runtime: process ok",
     ]
     assert (proc.returncode, proc.stderr) == (0, "")
 
@@ -61,6 +62,7 @@ def test_the_default_configuration_checks_ok(tmp_path: Path) -> None:
                 "blobs: fs ok",
                 "queue: sqlite ok",
                 "logs: sqlite ok",
+                "runtime: process ok",
             ],
         ),
         (
@@ -72,6 +74,7 @@ def test_the_default_configuration_checks_ok(tmp_path: Path) -> None:
                 "queue: fs FAILED: engine 'fs' does not provide the 'queue' port "
                 "(it provides: blobs)",
                 "logs: sqlite ok",
+                "runtime: process ok",
             ],
         ),
     ],
@@ -87,8 +90,8 @@ def test_each_port_is_reported_on_its_own_line(
 
 def test_an_unreachable_dsn_fails_its_port_only(tmp_path: Path) -> None:
     proc = check(tmp_path, f"backends:\n  queue: {{engine: postgres, dsn: '{DEAD_DSN}'}}\n")
-    meta, blobs, queue, logs = proc.stdout.splitlines()
-    assert logs == "logs: sqlite ok"
+    meta, blobs, queue, logs, runtime = proc.stdout.splitlines()
+    assert (logs, runtime) == ("logs: sqlite ok", "runtime: process ok")
     assert (meta, blobs) == ("meta: sqlite ok", "blobs: fs ok")
     refused = "queue: postgres FAILED: cannot connect to postgresql://127.0.0.1:1/test: "
     assert queue.startswith(refused + "[Errno 111] Connect")
@@ -122,6 +125,7 @@ def test_a_data_dir_held_by_a_running_server_is_ok_and_left_alone(fresh_server: 
         "blobs: fs ok",
         "queue: sqlite ok (held by a running server)",
         "logs: sqlite ok (held by a running server)",
+        "runtime: process ok",
     ]
     assert proc.returncode == 0
     assert [b["Name"] for b in srv.client("s3").list_buckets()["Buckets"]] == ["kept"]
@@ -142,6 +146,7 @@ def test_a_reachable_postgres_checks_ok(tmp_path: Path, postgres: dict[str, Any]
         "blobs: fs ok",
         "queue: postgres ok",
         "logs: sqlite ok",
+        "runtime: process ok",
     ]
     assert proc.returncode == 0
 
@@ -196,7 +201,13 @@ def test_serve_names_the_port_and_engine_that_cannot_open(tmp_path: Path) -> Non
 def test_more_workers_than_the_engines_allow_fail_the_check(tmp_path: Path) -> None:
     proc = run_cli("check-config", "--data", str(tmp_path / "d"), env={"OWNSTACK_WORKERS": "2"})
     *ports, workers = proc.stdout.splitlines()
-    assert ports == ["meta: sqlite ok", "blobs: fs ok", "queue: sqlite ok", "logs: sqlite ok"]
+    assert ports == [
+        "meta: sqlite ok",
+        "blobs: fs ok",
+        "queue: sqlite ok",
+        "logs: sqlite ok",
+        "runtime: process ok",
+    ]
     assert workers.startswith(
         "workers: 2 FAILED: --workers 2 needs shared engines: backends.meta is 'sqlite', "
     )

@@ -190,6 +190,7 @@ def test_memory_engines_from_yaml(fresh_server: Any) -> None:
             "blobs": {"engine": "memory", "ready": True},
             "queue": {"engine": "memory", "ready": True},
             "logs": {"engine": "memory", "ready": True},
+            "runtime": {"engine": "process", "ready": True},
         }
 
 

@@ -25,6 +25,7 @@ from ownstack.gateway.auth import Authenticator
 from ownstack.gateway.authorize import Authorizer
 from ownstack.gateway.authz import AuthorizationMap
 from ownstack.gateway.dispatch import Gateway
+from ownstack.gateway.function_urls import FunctionUrls
 from ownstack.gateway.internal import Backend, Health
 from ownstack.obs.audit import AuditLog
 from ownstack.obs.metrics import LabelValues, Registry
@@ -35,7 +36,7 @@ from ownstack.ports.meta import MetaStore
 from ownstack.wire.codec import ServiceWire
 
 Closer = Callable[[], Awaitable[None]]
-SERVED = ("s3", "sts", "sqs", "sns", "iam", "dynamodb", "dynamodbstreams")
+SERVED = ("s3", "sts", "sqs", "sns", "iam", "dynamodb", "dynamodbstreams", "lambda", "logs")
 log = logging.getLogger("ownstack")
 
 
@@ -67,9 +68,11 @@ def build_app(
     from ownstack.identity.directory import IdentityDirectory
     from ownstack.identity.shared_accounts import SharedAccountBook, explicit_root_credentials
     from ownstack.identity.watcher import IdentityWatcher
+    from ownstack.services.awslambda.service import LambdaService
     from ownstack.services.dynamodb.service import DynamoDbService
     from ownstack.services.dynamodb.streams_service import StreamsService
     from ownstack.services.iam.service import IamService
+    from ownstack.services.logs.service import LogsService
     from ownstack.services.s3.service import S3Service
     from ownstack.services.s3.sweep import sweep_cutoff
     from ownstack.services.sns.service import SnsService
@@ -112,6 +115,11 @@ def build_app(
         await sqs.start()
         await sns.start()
         await dynamodb.start()
+        await cloudwatch_logs.start()
+        await _open_all([OpenStore("lambda-blobs", config.backends["blobs"].engine, lambda_blobs)])
+        await awslambda.start()
+        if invoking is not None:
+            await invoking.start()
 
     accounts = SharedAccountBook(
         declared_accounts(identity, config.accounts),
@@ -127,6 +135,20 @@ def build_app(
     logs = by_port["logs"]
     dynamodb = DynamoDbService(settled, logs, clock, config.region)
     dynamodb.holder_id = holder_id
+    cloudwatch_logs = LogsService(by_port["meta"], logs, clock, config.region)
+    cloudwatch_logs.holder_id = holder_id
+    bus.register("logs", cloudwatch_logs.deliver)
+    lambda_blobs = _lambda_blobs(config, clock)
+    awslambda = LambdaService(
+        by_port["meta"],
+        lambda_blobs,
+        clock,
+        config.region,
+        data_dir=config.data_dir / "lambda",
+        identity=directory,
+        runtime=by_port.get("runtime"),
+    )
+    invoking = _lambda_invoking(awslambda, config, by_port, directory, bus, clock)
     services: dict[str, object] = {
         "s3": s3,
         "sts": sts,
@@ -135,17 +157,22 @@ def build_app(
         "iam": iam,
         "dynamodb": dynamodb,
         "dynamodbstreams": StreamsService(settled, logs, clock, config.region),
+        "logs": cloudwatch_logs,
+        "lambda": awslambda,
     }
     amap = AuthorizationMap(SERVED)
     audit = AuditLog(audit_dir or config.data_dir / "audit")
     registry = Registry()
     _expose_engine_stats(registry, stores)
+    authorizer = Authorizer(amap, directory, services, clock)
+    authenticator = Authenticator(directory, clock, s3_hostnames=config.s3_hostnames)
+    awslambda.connect(s3.get_object, authorizer.authorize_action)
     gateway = Gateway(
         registry=registry,
         services=services,
         wires={name: load_wire(name) for name in SERVED},
-        auth=Authenticator(directory, clock, s3_hostnames=config.s3_hostnames),
-        authorizer=Authorizer(amap, directory, services, clock),
+        auth=authenticator,
+        authorizer=authorizer,
         auditor=Auditor(audit, amap, clock.now),
         default_account=lambda: accounts.default.id,
         health=Health({s.port: Backend(s.engine, s.store) for s in stores}),
@@ -154,12 +181,18 @@ def build_app(
         wire_loader=_LazyWires(load_wire),
         on_start=start,
         on_drain=sqs.begin_drain,
+        function_urls=FunctionUrls(awslambda, authenticator, authorizer),
     )
 
     async def close() -> None:
         await watcher.stop()
         await sweeper.stop()
         await dynamodb.stop()
+        await cloudwatch_logs.stop()
+        if invoking is not None:
+            await invoking.stop()
+        await awslambda.stop()
+        await lambda_blobs.close()
         await sns.stop()
         await sqs.stop()
         if liveness is not None:  # after the last request: our markers' maker is gone
@@ -300,6 +333,38 @@ async def _close_all(stores: list[OpenStore]) -> None:
     # Reverse order: what was opened last may depend on what was opened first.
     for s in reversed(stores):
         await s.store.close()
+
+
+def _lambda_invoking(
+    awslambda: Any,
+    config: Config,
+    by_port: Mapping[str, Any],
+    directory: Any,
+    bus: Any,
+    clock: Clock,
+) -> Any:
+    """Lambda's invoking side, when a runtime engine is configured (app_lambda.py)."""
+    runtime = by_port.get("runtime")
+    if runtime is None:
+        return None
+    from ownstack.app_lambda import connect_invoking
+
+    return connect_invoking(awslambda, config, runtime, by_port["queue"], directory, bus, clock)
+
+
+def _lambda_blobs(config: Config, clock: Clock) -> Any:
+    """Lambda's packages in a blob store of their own, on the blobs port's engine: S3's orphan
+    sweep deletes every blob no S3 record names, so the two must never share a location."""
+    spec = config.backends["blobs"]
+    options = dict(spec.options)
+    if spec.engine == "fs":
+        options["path"] = f"{options.get('path', 'blobs')}-lambda"
+    elif spec.engine == "s3":
+        options["prefix"] = f"{str(options.get('prefix', 'blobs/')).rstrip('/')}-lambda/"
+    elif spec.engine != "memory":
+        raise ConfigError(f"backends.blobs ({spec.engine}): no separate location for Lambda")
+    engine = engine_for_port(spec.engine, "blobs")
+    return engine.factories["blobs"](EngineContext(config.data_dir, options, clock))
 
 
 def _s3_limits(config: Config) -> dict[str, Any]:

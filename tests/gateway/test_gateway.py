@@ -152,6 +152,7 @@ def test_health_reports_every_backend(server: Any) -> None:
             "blobs": {"engine": "fs", "ready": True},
             "queue": {"engine": "sqlite", "ready": True},
             "logs": {"engine": "sqlite", "ready": True},
+            "runtime": {"engine": "process", "ready": True},
         },
     }
 
@@ -170,6 +171,7 @@ def test_health_is_degraded_when_a_backend_is_not_ready(fresh_server: Any) -> No
             "blobs": {"engine": "fs", "ready": False},
             "queue": {"engine": "sqlite", "ready": True},
             "logs": {"engine": "sqlite", "ready": True},
+            "runtime": {"engine": "process", "ready": True},
         },
     }
 

@@ -12,6 +12,7 @@ ownstack.yaml lives in the data dir (or is named with --config):
       blobs: {engine: fs, path: blobs}          # engine plus its options
       queue: sqlite
       logs: sqlite                              # DynamoDB Streams records (default: as meta)
+      runtime: process                          # Lambda sandboxes (docs/lambda-runtime.md)
     limits:
       s3: {max_single_put: 5368709120}
       http: {request_timeout: 30}               # seconds a header or body may stall
@@ -39,10 +40,12 @@ from .errors import ConfigError
 
 __all__ = ["DEFAULT_BACKENDS", "BackendSpec", "Config", "ConfigError", "load_config"]
 
-PORTS = ("meta", "blobs", "queue", "logs")
+PORTS = ("meta", "blobs", "queue", "logs", "runtime")
 """The ports the current services need; each must be backed by an engine."""
 
-DEFAULT_BACKENDS = {"meta": "sqlite", "blobs": "fs", "queue": "sqlite", "logs": "sqlite"}
+DEFAULT_BACKENDS = {
+    "meta": "sqlite", "blobs": "fs", "queue": "sqlite", "logs": "sqlite", "runtime": "process",
+}  # fmt: skip
 LOGS_FOLLOW_META = frozenset({"postgres", "memory"})
 """When `logs` is not configured it goes where `meta` is, for these engines: DynamoDB stream
 records are moved from the meta store's outbox to the log store, and a configuration that

@@ -11,6 +11,7 @@ and the coverage table (scripts/gen_coverage.py) is derived from exactly this lo
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from botocore import xform_name
@@ -30,3 +31,14 @@ def find_handler(service: object, operation: str) -> Handler | None:
 
 STATUS = "__status__"
 """A result key a handler may set to override the model's HTTP status (S3's 206 for a range)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One event of an event-stream output member (InvokeWithResponseStream's EventStream):
+    a service yields these and the wire layer frames them (wire/eventstream.py)."""
+
+    event_type: str
+    """The member of the stream's union: "PayloadChunk", "InvokeComplete"..."""
+    payload: bytes
+    content_type: str = "application/octet-stream"

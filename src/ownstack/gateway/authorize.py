@@ -19,11 +19,12 @@ from typing import Any
 from ownstack.core.access import ResourceFacts
 from ownstack.core.clock import Clock
 from ownstack.core.context import ANONYMOUS, ROOT, SERVICE, USER, RequestContext
-from ownstack.core.http import Request
+from ownstack.core.http import BytesBody, Headers, Request
 from ownstack.identity.model import Directory, IdentityPolicies
 from ownstack.policy import AccessRequest, Decision, Policy, PolicyError, parse_policy
 
 from .authz import AuthorizationMap, Requirement
+from .authz.model import NO_CONTEXT, Context
 from .authz_context import ConditionContext, RequestFacts, ResourceBound
 from .decisions import DecisionCache
 from .denials import Denial, access_denied
@@ -89,6 +90,17 @@ class Authorizer:
                 denied.add(requirement.resource)  # the service answers for this item alone
         ctx.denied_items = frozenset(denied)
         return found
+
+    async def authorize_action(
+        self, ctx: RequestContext, action: str, resource: str, context: Context = NO_CONTEXT
+    ) -> None:
+        """One more permission a service needs for what a request does beyond its operation's
+        own (Lambda: iam:PassRole on a function's role, s3:GetObject on its package), evaluated
+        as the request's own requirements are. Raises ctx.service's AccessDenied."""
+        req = Request("GET", "/", "", Headers(), BytesBody(b""), remote=ctx.source_ip)
+        policies = await self._policies(ctx)
+        facts = RequestFacts(ctx, req, self._clock.now(), policies.principal_tags)
+        await self._check(ctx, Requirement(action, resource, context), policies, facts, {})
 
     async def _policies(self, ctx: RequestContext) -> IdentityPolicies:
         principal = ctx.principal

@@ -10,9 +10,9 @@ _CODES = {"sns": "AuthorizationError"}
 _JSON_SERVICES = frozenset(
     {"dynamodb", "dynamodbstreams", "kinesis", "logs", "events", "lambda", "states"}
 )
-_STATUS = {"dynamodb": 400, "dynamodbstreams": 400}
-"""DynamoDB answers AccessDeniedException with 400 (its API reference's common errors), where
-the other services answer 403."""
+_STATUS = {"dynamodb": 400, "dynamodbstreams": 400, "logs": 400}
+"""DynamoDB and CloudWatch Logs answer AccessDeniedException with 400 (their API references'
+common errors), where the other services answer 403."""
 
 
 class Denial(ServiceError):

@@ -32,8 +32,16 @@ from .auth import Authenticator, anonymous_principal
 from .authorize import Authorizer
 from .authz import Requirement
 from .detect import DEFAULT_SERVICE, ServiceDetector
+from .function_urls import FunctionUrls, url_id_of
 from .ids import new_host_id, new_request_id
-from .internal import Health, internal_route, is_signed, metrics_response, sns_certificate
+from .internal import (
+    Health,
+    internal_route,
+    is_signed,
+    lambda_code,
+    metrics_response,
+    sns_certificate,
+)
 from .respond import body_size, drop_body, fallback_error, set_default_headers
 from .server_body import BodyTimeout, ClientDisconnected
 from .vhost import VirtualHosts, path_style
@@ -109,8 +117,10 @@ class Gateway:
         wire_loader: WireLoader | None = None,
         on_start: Callable[[], Awaitable[None]] | None = None,
         on_drain: Callable[[], None] | None = None,
+        function_urls: FunctionUrls | None = None,
     ) -> None:
         self._services = dict(services)
+        self._function_urls = function_urls
         self._wires = dict(wires)
         self._auth = auth
         self._authorizer = authorizer
@@ -163,7 +173,15 @@ class Gateway:
             host=req.headers.get("host") or "",
         )
         route = internal_route(req)
-        if route is None:
+        url_id = url_id_of(ctx.host) if self._function_urls is not None else None
+        if url_id is not None and self._function_urls is not None:
+            ctx.source_ip = req.remote or ""
+            resp = await self._function_urls.serve(url_id, req, ctx)
+            error_code = "" if resp.status < 400 else str(resp.status)
+            self.metrics.record(
+                ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
+            )
+        elif route is None:
             resp, error_code = await self._handle(req, ctx)
             self.metrics.record(
                 ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
@@ -183,6 +201,8 @@ class Gateway:
             return await self._health.respond()
         if route == "sns-cert":
             return await sns_certificate(self._services.get("sns"), req.path)
+        if route == "lambda-code":
+            return await lambda_code(self._services.get("lambda"), req.path)
         return metrics_response(self.registry)
 
     async def _handle(self, req: Request, ctx: RequestContext) -> tuple[Response, str]:

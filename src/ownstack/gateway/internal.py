@@ -17,6 +17,9 @@ from ownstack.obs.metrics import Registry
 HEALTH_PATH = "/_ownstack/health"
 SNS_CERT_PATH = "/_ownstack/sns/"
 """SNS's signing certificate (SigningCertURL): public, like AWS's, so receivers can verify."""
+LAMBDA_CODE_PATH = "/_ownstack/lambda/code/"
+"""Lambda's Code.Location links: authenticated by the signed, expiring token in the path (as
+a presigned URL is by its signature), not by SigV4."""
 METRICS_PATH = "/metrics"
 HEALTH_TIMEOUT = 2.0
 
@@ -81,6 +84,8 @@ def internal_route(req: Request) -> str | None:
         return "health"
     if req.path.startswith(SNS_CERT_PATH):
         return "sns-cert"
+    if req.path.startswith(LAMBDA_CODE_PATH):
+        return "lambda-code"
     if req.path == METRICS_PATH and not is_signed(req):
         return "metrics"
     return None
@@ -98,3 +103,15 @@ async def sns_certificate(sns: object, path: str) -> Response:
     if cert is None:
         return Response(404, [("Content-Type", "text/plain")], b"Not Found")
     return Response(200, [("Content-Type", "application/x-pem-file")], cert)
+
+
+@runtime_checkable
+class CodeDownloads(Protocol):
+    async def code_download(self, token: str) -> Response: ...
+
+
+async def lambda_code(service: object, path: str) -> Response:
+    """The zip a Code.Location link names (the Lambda service checks its token)."""
+    if not isinstance(service, CodeDownloads):
+        return Response(404, [("Content-Type", "text/plain")], b"Not Found")
+    return await service.code_download(path[len(LAMBDA_CODE_PATH) :])

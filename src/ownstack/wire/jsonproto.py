@@ -16,6 +16,7 @@ from ownstack.core.http import Payload, Request, Response
 from ownstack.core.service import STATUS
 
 from .body import body_bytes
+from .eventstream import framed
 from .jsonshape import (
     Convert,
     JsonConverters,
@@ -32,6 +33,7 @@ from .values import BadInputError
 CRC32_SERVICES = frozenset({"dynamodb"})
 """Services whose every answer carries `x-amz-crc32`, the CRC32 of its body, as DynamoDB's
 does (the SDKs check it and retry a response damaged in transit)."""
+EVENT_STREAM_TYPE = "application/vnd.amazon.eventstream"
 
 
 def _no_output(result: Mapping[str, Any]) -> Any:
@@ -187,6 +189,10 @@ class RestJsonCodec(RestCodec):
                 return raw, ""
             if value is None:
                 return b"", ""
+            if out.payload.shape.serialization.get("eventstream"):
+                # The service hands over its events as they come (an async iterable of
+                # StreamEvent); each goes out framed, chunked.
+                return framed(value), EVENT_STREAM_TYPE
             return encode_document(to_json(self.json, out.payload.shape, value)), "application/json"
         shape = plan.op.output_shape
         if not out.body or not isinstance(shape, StructureShape):

@@ -113,7 +113,23 @@ DYNAMODB_MAX_BODY = 16 * 1024 * 1024
 """DynamoDB's request cap: BatchWriteItem takes up to 16 MB (25 items of 400 KB, as JSON with
 B values in base64), so DynamoDB's own limits answer with its ValidationException first."""
 
-_MAX_BODIES = {"sqs": SQS_MAX_BODY, "dynamodb": DYNAMODB_MAX_BODY}
+LAMBDA_MAX_BODY = 70 * 1024 * 1024
+"""Lambda's request cap: a 50 MB zip inline (CreateFunction, UpdateFunctionCode,
+PublishLayerVersion) is 69,905,067 bytes of base64 in the JSON body, plus the other members;
+a larger zip gets Lambda's own 413 (RequestEntityTooLargeException naming the operation)."""
+
+LOGS_MAX_BODY = 8 * 1024 * 1024
+"""CloudWatch Logs' request cap: a PutLogEvents batch may carry 1,048,576 bytes (messages'
+UTF-8 bytes plus 26 per event, up to 10,000 events); as JSON a byte may take up to six
+(`\\u0000`), plus each event's members. So any batch AWS would weigh is read whole, and
+PutLogEvents' own check answers (400 InvalidParameterException "Upload too large"), not 413."""
+
+_MAX_BODIES = {
+    "sqs": SQS_MAX_BODY,
+    "dynamodb": DYNAMODB_MAX_BODY,
+    "lambda": LAMBDA_MAX_BODY,
+    "logs": LOGS_MAX_BODY,
+}
 
 
 def max_body_of(name: str) -> int:

@@ -174,7 +174,9 @@ class SigV4Verifier:
             self._check_scope_date(auth.scope, auth.amz_date, dialect)
         self._check_signed_headers(req, auth, dialect)
         claimed = payload_hash(req, s3=s3, presigned=auth.presigned)
-        body_hash = claimed if claimed is not None else await self._hash_whole_body(req)
+        body_hash = (
+            claimed if claimed is not None else await self._hash_whole_body(req, auth.scope.service)
+        )
         key = self._signing_key(secret, auth.scope)
         self._check_signature(req, pairs, auth, key, body_hash, s3, dialect)
         if claimed is not None:
@@ -320,10 +322,15 @@ class SigV4Verifier:
             raise errs.unsigned_headers(dialect, sorted(missing))
 
     @staticmethod
-    async def _hash_whole_body(req: Request) -> str:
-        data = await read_all(req.body, MAX_UNSIGNED_BODY)
+    async def _hash_whole_body(req: Request, service: str) -> str:
+        # Up to the service's own request cap (Lambda takes 50 MB zips inline), so the
+        # service's limit, not this one, answers a body that is too large.
+        from .services import max_body_of
+
+        limit = max(MAX_UNSIGNED_BODY, max_body_of(service))
+        data = await read_all(req.body, limit)
         if data is None:
-            raise errs.body_too_large(MAX_UNSIGNED_BODY)
+            raise errs.body_too_large(limit)
         req.body = BytesBody(data)
         return hashlib.sha256(data).hexdigest()
 

@@ -111,6 +111,9 @@ def test_the_schema_is_recorded_as_logs_migrations(
             )
         finally:
             await conn.close()
-        assert [(r["version"], r["name"]) for r in rows] == [(1, logs_sql.MIGRATIONS[0].name)]
+        assert [(r["version"], r["name"]) for r in rows] == [
+            (step.version, step.name) for step in logs_sql.MIGRATIONS
+        ]
+        assert len(rows) == 2
 
     run(go())

@@ -31,7 +31,7 @@ def test_the_store_keeps_its_own_file_at_the_last_schema_version(tmp_path: Path)
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     finally:
         conn.close()
-    assert version == latest(logs_schema.MIGRATIONS) == 1
+    assert version == latest(logs_schema.MIGRATIONS) == 2
     assert sorted(tables) == ["log_records", "log_shards"]
 
 
@@ -85,5 +85,39 @@ def test_an_acknowledged_append_survives_a_killed_process(tmp_path: Path) -> Non
     try:
         got = run(store.read("l", "s", after=0, limit=10))
         assert [(r.offset, r.id, r.data) for r in got] == [(1, "a", b"1"), (2, "b", b"2")]
+    finally:
+        run(store.close())
+
+
+def test_a_file_of_the_first_schema_is_upgraded_with_its_counters(tmp_path: Path) -> None:
+    """Migration 2 adds keys (0 for what is there) and counts the records each shard holds."""
+    path = tmp_path / "logs.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for statement in logs_schema.MIGRATIONS[0].statements:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO log_shards VALUES('l', 's', 3)")
+        for seq, data, appended in ((2, b"ab", 10.0), (3, b"cde", 12.5)):
+            conn.execute(
+                "INSERT INTO log_records(log, shard, seq, id, appended, data)"
+                " VALUES('l', 's', ?, ?, ?, ?)",
+                (seq, f"r{seq}", appended, data),
+            )
+    finally:
+        conn.close()
+    store = SqliteLogs(path, ManualClock())
+    try:
+        stats = run(store.shard_stats("l"))
+        assert [(s.shard, s.records, s.data_bytes, s.first_key, s.last_key) for s in stats] == [
+            ("s", 2, 5, 0, 0)
+        ]
+        assert (stats[0].last_appended, stats[0].last_offset) == (12.5, 3)
+        assert run(store.append("l", "s", [Entry("r4", b"f", 7)])) == [4]
+        assert [r.position for r in run(store.scan("l", limit=10))] == [
+            (0, "s", 2),
+            (0, "s", 3),
+            (7, "s", 4),
+        ]
     finally:
         run(store.close())

@@ -1,10 +1,10 @@
 """PostgresLogs: the log port on PostgreSQL, for any number of ownstack processes sharing one
 database (logs_sql.py describes the tables and how appends to one shard are serialised).
 
-Every call is one statement on a pooled connection (delete_log: one transaction of two), so
-one round trip; an append is a call of log_append, durable at its COMMIT. Nothing is cached in
-the process: another process's append is seen by the next read here. The schema is created
-and upgraded (migrations.py, component "logs") when the store opens.
+Every call is one statement on a pooled connection (delete_log, delete_shard: one transaction
+of two), so one round trip; an append is a call of log_append, durable at its COMMIT. Nothing
+is cached in the process: another process's append is seen by the next read here. The schema
+is created and upgraded (migrations.py, component "logs") when the store opens.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ownstack.backends.postgres.loop_pool import LoopPool
 from ownstack.backends.postgres.migrations import check_schema_name, migrate_pool
 from ownstack.core.clock import Clock
 from ownstack.ports.errors import BackendUnavailable
-from ownstack.ports.logs import Entry, LogRecord, ShardInfo
+from ownstack.ports.logs import Entry, LogRecord, Position, ShardInfo, ShardStats
 
 
 class PostgresLogs:
@@ -40,8 +40,10 @@ class PostgresLogs:
         pool = await self._pool()
         ids = [entry.id for entry in entries]
         data = [bytes(entry.data) for entry in entries]
+        keys = [entry.key for entry in entries]
+        now = self._clock.now()
         with driver.translated("a log entry"):
-            offsets = await pool.fetchval(logs_sql.APPEND, log, shard, ids, data, self._clock.now())
+            offsets = await pool.fetchval(logs_sql.APPEND, log, shard, ids, data, keys, now)
         return [int(offset) for offset in offsets]
 
     async def read(self, log: str, shard: str, *, after: int, limit: int) -> list[LogRecord]:
@@ -50,7 +52,7 @@ class PostgresLogs:
         pool = await self._pool()
         with driver.translated("a log entry"):
             rows = await pool.fetch(logs_sql.READ, log, shard, after, limit)
-        return [LogRecord(row[0], row[1], row[2], row[3]) for row in rows]
+        return [LogRecord(row[0], row[1], row[2], row[3], row[4], shard) for row in rows]
 
     async def shards(self, log: str) -> list[ShardInfo]:
         pool = await self._pool()
@@ -61,15 +63,57 @@ class PostgresLogs:
     async def trim(self, log: str, *, older_than: float) -> int:
         pool = await self._pool()
         with driver.translated("a log entry"):
-            status: str = await pool.execute(logs_sql.TRIM, log, older_than)
-        return int(status.rsplit(" ", 1)[-1])  # "DELETE <count>"
+            return int(await pool.fetchval(logs_sql.TRIM, log, older_than))
+
+    async def scan(
+        self,
+        log: str,
+        *,
+        shards: Sequence[str] | None = None,
+        shard_prefix: str = "",
+        key_from: int | None = None,
+        key_to: int | None = None,
+        after: Position | None = None,
+        descending: bool = False,
+        limit: int,
+    ) -> list[LogRecord]:
+        if limit <= 0 or (shards is not None and not shards):
+            return []
+        sql, params = logs_sql.scan_statement(
+            log, shards, shard_prefix, key_from, key_to, after, descending, limit
+        )
+        pool = await self._pool()
+        with driver.translated("a log entry"):
+            rows = await pool.fetch(sql, *params)
+        return [LogRecord(r[1], r[2], r[3], r[4], r[5], r[0]) for r in rows]
+
+    async def trim_keys(self, log: str, *, below: int) -> int:
+        pool = await self._pool()
+        with driver.translated("a log entry"):
+            return int(await pool.fetchval(logs_sql.TRIM_KEYS, log, below))
+
+    async def delete_shard(self, log: str, shard: str) -> None:
+        pool = await self._pool()
+        with driver.translated("a log entry"):
+            async with pool.acquire() as conn, conn.transaction():
+                await conn.execute(logs_sql.DELETE_SHARD, log, shard)  # first: as delete_log
+                await conn.execute(logs_sql.DELETE_SHARD_RECORDS, log, shard)
+
+    async def shard_stats(self, log: str, shards: Sequence[str] | None = None) -> list[ShardStats]:
+        pool = await self._pool()
+        wanted = None if shards is None else list(shards)
+        with driver.translated("a log entry"):
+            rows = await pool.fetch(logs_sql.STATS, log, wanted)
+        return [ShardStats(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     async def delete_log(self, log: str) -> None:
         pool = await self._pool()
         with driver.translated("a log entry"):
             async with pool.acquire() as conn, conn.transaction():
-                await conn.execute(logs_sql.DELETE_RECORDS, log)
+                # Shards first: their row locks wait for appends in flight, so no record of
+                # theirs commits unseen behind the records' delete.
                 await conn.execute(logs_sql.DELETE_SHARDS, log)
+                await conn.execute(logs_sql.DELETE_RECORDS, log)
 
     async def health(self) -> None:
         pool = await self._pool()

@@ -29,7 +29,7 @@ from ownstack.backends.sqlite.lock import open_locked
 from ownstack.backends.sqlite.schema import open_reader
 from ownstack.core.clock import Clock
 from ownstack.ports.errors import BackendUnavailable, PortError
-from ownstack.ports.logs import Entry, LogRecord, ShardInfo
+from ownstack.ports.logs import Entry, LogRecord, Position, ShardInfo, ShardStats
 
 T = TypeVar("T")
 
@@ -97,14 +97,19 @@ class SqliteLogs:
         if limit <= 0:  # LIMIT -1 would mean "no limit" to SQLite
             return []
         rows = await self._read(schema.READ, (log, shard, after, limit))
-        return [LogRecord(int(r[0]), r[1], bytes(r[2]), float(r[3])) for r in rows]
+        return [
+            LogRecord(int(r[0]), r[1], bytes(r[2]), float(r[3]), int(r[4]), shard) for r in rows
+        ]
 
     async def shards(self, log: str) -> list[ShardInfo]:
         rows = await self._read(schema.SHARDS, (log,))
         return [ShardInfo(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def trim(self, log: str, *, older_than: float) -> int:
-        return await self._run(lambda: self._conn.execute(schema.TRIM, (log, older_than)).rowcount)
+        conn = self._conn
+        return await self._run(
+            lambda: _remove(conn, log, schema.GONE_BY_AGE, schema.TRIM, older_than)
+        )
 
     async def delete_log(self, log: str) -> None:
         def delete() -> None:
@@ -112,6 +117,48 @@ class SqliteLogs:
             self._conn.execute(schema.DELETE_SHARDS, (log,))
 
         await self._run(delete)
+
+    async def scan(
+        self,
+        log: str,
+        *,
+        shards: Sequence[str] | None = None,
+        shard_prefix: str = "",
+        key_from: int | None = None,
+        key_to: int | None = None,
+        after: Position | None = None,
+        descending: bool = False,
+        limit: int,
+    ) -> list[LogRecord]:
+        if limit <= 0 or (shards is not None and not shards):
+            return []
+        sql, params = schema.scan_statement(
+            log, shards, shard_prefix, key_from, key_to, after, descending, limit
+        )
+        rows = await self._read(sql, params)
+        return [LogRecord(int(r[1]), r[2], bytes(r[3]), float(r[4]), int(r[5]), r[0]) for r in rows]
+
+    async def trim_keys(self, log: str, *, below: int) -> int:
+        conn = self._conn
+        return await self._run(
+            lambda: _remove(conn, log, schema.GONE_BY_KEY, schema.TRIM_KEYS, below)
+        )
+
+    async def delete_shard(self, log: str, shard: str) -> None:
+        def delete() -> None:
+            self._conn.execute(schema.DELETE_SHARD_RECORDS, (log, shard))
+            self._conn.execute(schema.DELETE_SHARD, (log, shard))
+
+        await self._run(delete)
+
+    async def shard_stats(self, log: str, shards: Sequence[str] | None = None) -> list[ShardStats]:
+        rows = await self._read(schema.STATS + " ORDER BY s.shard", (log,))
+        wanted = None if shards is None else set(shards)
+        return [
+            ShardStats(r[0], int(r[1]), int(r[2]), r[3], r[4], float(r[5]), int(r[6]))
+            for r in rows
+            if wanted is None or r[0] in wanted
+        ]
 
     async def health(self) -> None:
         if self._closed or not self._writer.alive:
@@ -158,17 +205,30 @@ def _append(
     row = conn.execute(schema.LAST_OFFSET, (log, shard)).fetchone()
     first = last = 0 if row is None else int(row[0])
     offsets = []
+    added = 0
     for entry in entries:
         found = conn.execute(schema.OFFSET_OF, (log, shard, entry.id)).fetchone()
         if found is not None:
             offsets.append(int(found[0]))
             continue
         last += 1
-        conn.execute(schema.INSERT, (log, shard, last, entry.id, now, bytes(entry.data)))
+        data = bytes(entry.data)
+        conn.execute(schema.INSERT, (log, shard, last, entry.id, now, data, entry.key))
         offsets.append(last)
+        added += len(data)
     if last != first:
-        conn.execute(schema.SAVE_LAST, (log, shard, last))
+        conn.execute(schema.SAVE_LAST, (log, shard, last, last - first, added, now))
     return offsets
+
+
+def _remove(conn: sqlite3.Connection, log: str, counting: str, deleting: str, bound: float) -> int:
+    """In the write transaction: delete what `deleting` selects, first taking what goes off each
+    shard's counters (`counting`: shard, count, bytes of the same records)."""
+    gone = conn.execute(counting, (log, bound)).fetchall()
+    for shard, count, size in gone:
+        conn.execute(schema.UNCOUNT, (int(count), int(size or 0), log, shard))
+    removed: int = conn.execute(deleting, (log, bound)).rowcount
+    return removed
 
 
 def _open(path: Path) -> tuple[sqlite3.Connection, sqlite3.Connection]:

@@ -14,9 +14,11 @@ from botocore.model import ServiceModel
 
 from ownstack.wire.services import load_model
 
+from .awslambda import lambda_spec
 from .derive import Rules, ServiceSpec
 from .dynamodb import dynamodb_spec
 from .iam import iam_spec
+from .logs import logs_spec
 from .model import Builder, Params, Requirement, Scope
 from .reference import ServiceReference, load_reference
 from .s3 import s3_spec
@@ -36,6 +38,8 @@ def spec_for(service: str) -> ServiceSpec:
         "iam": iam_spec,
         "dynamodb": dynamodb_spec,
         "dynamodbstreams": dynamodb_spec,
+        "lambda": lambda_spec,
+        "logs": logs_spec,
     }
     make = specs.get(service)
     if make is None:

@@ -36,14 +36,17 @@ class ServiceReference:
     def __init__(self, prefix: str, actions: dict[str, Any], resource_types: dict[str, Any]):
         self.prefix = prefix
         self._actions = {key: _action(prefix, data) for key, data in actions.items()}
-        self._templates = {key: ArnTemplate(data["arn"]) for key, data in resource_types.items()}
+        # Keyed lower-cased: actions name a type as `layerVersion`, the type list as `layerversion`.
+        self._templates = {
+            key.lower(): ArnTemplate(data["arn"]) for key, data in resource_types.items()
+        }
 
     def action(self, name: str) -> ActionInfo | None:
         """The action called `name` (any case), or None when the reference has none."""
         return self._actions.get(name.lower())
 
     def template(self, resource_type: str) -> ArnTemplate:
-        return self._templates[resource_type]
+        return self._templates[resource_type.lower()]
 
     def actions(self) -> tuple[ActionInfo, ...]:
         return tuple(self._actions.values())

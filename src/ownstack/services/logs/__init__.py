@@ -1,0 +1,1 @@
+"""Amazon CloudWatch Logs: log groups and streams on the meta port, events on the log port."""

@@ -29,6 +29,8 @@ SERVICE_CLASSES: dict[str, tuple[str, str]] = {
     "dynamodbstreams": ("ownstack.services.dynamodb.streams_service", "StreamsService"),
     "lambda": ("ownstack.services.awslambda.service", "LambdaService"),
     "logs": ("ownstack.services.logs.service", "LogsService"),
+    "events": ("ownstack.services.eventbridge.service", "EventBridgeService"),
+    "scheduler": ("ownstack.services.scheduler.service", "SchedulerService"),
 }
 
 

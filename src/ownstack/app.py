@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ownstack.app_delivery import delivery_permit
 from ownstack.config import Config, ConfigError, declared_accounts, load_identity
 from ownstack.config.engines import EngineError, engine_for_port
 from ownstack.core.clock import Clock, SystemClock
@@ -36,7 +37,19 @@ from ownstack.ports.meta import MetaStore
 from ownstack.wire.codec import ServiceWire
 
 Closer = Callable[[], Awaitable[None]]
-SERVED = ("s3", "sts", "sqs", "sns", "iam", "dynamodb", "dynamodbstreams", "lambda", "logs")
+SERVED = (
+    "s3",
+    "sts",
+    "sqs",
+    "sns",
+    "iam",
+    "dynamodb",
+    "dynamodbstreams",
+    "lambda",
+    "logs",
+    "scheduler",
+    "events",
+)
 log = logging.getLogger("ownstack")
 
 
@@ -70,13 +83,17 @@ def build_app(
     from ownstack.identity.watcher import IdentityWatcher
     from ownstack.services.awslambda.service import LambdaService
     from ownstack.services.dynamodb.service import DynamoDbService
+    from ownstack.services.dynamodb.stream_source import DynamoStreamSource
     from ownstack.services.dynamodb.streams_service import StreamsService
+    from ownstack.services.eventbridge.service import EventBridgeService
     from ownstack.services.iam.service import IamService
     from ownstack.services.logs.service import LogsService
     from ownstack.services.s3.service import S3Service
     from ownstack.services.s3.sweep import sweep_cutoff
+    from ownstack.services.scheduler.service import SchedulerService
     from ownstack.services.sns.service import SnsService
     from ownstack.services.sqs.service import SqsService
+    from ownstack.services.sqs.source import SqsQueueSource
     from ownstack.services.sts.service import StsService
     from ownstack.wire.services import load_wire
 
@@ -97,9 +114,16 @@ def build_app(
         sweep_lease,
     )
     bus = EventBus()
+    s3.connect_events(bus.deliver, bus.check, holder_id)  # S3 event notifications
     sqs = SqsService(settled, by_port["queue"], clock, config.region)
     bus.register("sqs", sqs.deliver)
-    sns = SnsService(by_port["meta"], bus, clock, config.region, egress=config.egress)
+    sns = SnsService(
+        by_port["meta"], bus, clock, config.region, egress=config.egress, **_sns_settings(config)
+    )
+    bus.register("sns", sns.deliver_to_topic)
+    eventbridge = EventBridgeService(by_port["meta"], by_port["queue"], bus, clock, config.region)
+    eventbridge.holder_id = holder_id
+    bus.register("events", eventbridge.deliver)
 
     async def start() -> None:
         await _open_all(stores)
@@ -120,6 +144,10 @@ def build_app(
         await awslambda.start()
         if invoking is not None:
             await invoking.start()
+        await awslambda.start_mappings()  # after what its pollers read, invoke and send to
+        await eventbridge.start()  # after the targets it delivers to
+        await scheduler.start()  # after the targets it delivers to
+        await s3.start_notifications()  # last: its destinations take deliveries by now
 
     accounts = SharedAccountBook(
         declared_accounts(identity, config.accounts),
@@ -137,6 +165,8 @@ def build_app(
     dynamodb.holder_id = holder_id
     cloudwatch_logs = LogsService(by_port["meta"], logs, clock, config.region)
     cloudwatch_logs.holder_id = holder_id
+    scheduler = SchedulerService(by_port["meta"], clock, config.region)
+    scheduler.holder_id = holder_id
     bus.register("logs", cloudwatch_logs.deliver)
     lambda_blobs = _lambda_blobs(config, clock)
     awslambda = LambdaService(
@@ -149,6 +179,9 @@ def build_app(
         runtime=by_port.get("runtime"),
     )
     invoking = _lambda_invoking(awslambda, config, by_port, directory, bus, clock)
+    awslambda.connect_sources(  # event source mappings read SQS and DynamoDB Streams
+        SqsQueueSource(sqs), DynamoStreamSource(settled, logs), bus.deliver, holder_id
+    )
     services: dict[str, object] = {
         "s3": s3,
         "sts": sts,
@@ -159,6 +192,8 @@ def build_app(
         "dynamodbstreams": StreamsService(settled, logs, clock, config.region),
         "logs": cloudwatch_logs,
         "lambda": awslambda,
+        "scheduler": scheduler,
+        "events": eventbridge,
     }
     amap = AuthorizationMap(SERVED)
     audit = AuditLog(audit_dir or config.data_dir / "audit")
@@ -166,7 +201,9 @@ def build_app(
     _expose_engine_stats(registry, stores)
     authorizer = Authorizer(amap, directory, services, clock)
     authenticator = Authenticator(directory, clock, s3_hostnames=config.s3_hostnames)
+    bus.guard(delivery_permit(authorizer, config.region))
     awslambda.connect(s3.get_object, authorizer.authorize_action)
+    scheduler.connect(authorizer.authorize_action, directory.role, bus.deliver)
     gateway = Gateway(
         registry=registry,
         services=services,
@@ -185,10 +222,14 @@ def build_app(
     )
 
     async def close() -> None:
+        await s3.stop_notifications()  # first: before its destinations stop
         await watcher.stop()
         await sweeper.stop()
         await dynamodb.stop()
+        await scheduler.stop()  # before the targets it delivers to
+        await eventbridge.stop()  # before the targets it delivers to
         await cloudwatch_logs.stop()
+        await awslambda.stop_mappings()  # before what its pollers invoke and read
         if invoking is not None:
             await invoking.stop()
         await awslambda.stop()
@@ -365,6 +406,19 @@ def _lambda_blobs(config: Config, clock: Clock) -> Any:
         raise ConfigError(f"backends.blobs ({spec.engine}): no separate location for Lambda")
     engine = engine_for_port(spec.engine, "blobs")
     return engine.factories["blobs"](EngineContext(config.data_dir, options, clock))
+
+
+def _sns_settings(config: Config) -> dict[str, Any]:
+    """SNS's `limits.sns` and this server's URL (the links of messages other services publish
+    through the events bus)."""
+    from ownstack.app_lambda import endpoint_url
+    from ownstack.services.sns.limits import parse_limits
+
+    try:
+        limits = parse_limits(config.limits.get("sns") or {})
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return {"limits": limits, "own_url": endpoint_url(config)}
 
 
 def _s3_limits(config: Config) -> dict[str, Any]:

@@ -96,6 +96,17 @@ def test_sns_topic_fans_out_to_sqs(aws: AwsCli) -> None:
     )["Attributes"]["QueueArn"]
     topic = aws.json("sns", "create-topic", "--name", f"cli-topic-{stem}")["TopicArn"]
     assert topic.endswith(f":cli-topic-{stem}")
+    # AWS delivers to a queue only when its policy lets SNS send for the topic.
+    allow = {
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue_arn,
+        "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [allow]})
+    aws("sqs", "set-queue-attributes", "--queue-url", url,
+        "--attributes", json.dumps({"Policy": policy}))  # fmt: skip
     sub = aws.json(
         "sns", "subscribe", "--topic-arn", topic, "--protocol", "sqs",
         "--notification-endpoint", queue_arn, "--return-subscription-arn",

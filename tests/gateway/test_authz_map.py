@@ -93,6 +93,7 @@ SERVICE_SAMPLES: dict[str, dict[str, Any]] = {
         "LayerName": "deps",
         "VersionNumber": 3,
         "Arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:deps:3",
+        "UUID": "14e0db71-5d35-4eb5-b481-8945cf9d10c2",
     },
     "logs": {
         "logGroupName": "/aws/lambda/orders-handler",

@@ -104,6 +104,28 @@ def queue_arn(sqs: Any, name: str, **attributes: str) -> tuple[str, str]:
     return url, attrs["QueueArn"]
 
 
+def allow_topic(sqs: Any, url: str, queue: str, *topics: str) -> None:
+    """Give the queue the policy AWS requires of every queue SNS delivers to (a subscribed
+    queue, a subscription's dead-letter queue), even in the topic's own account: the service
+    principal sns.amazonaws.com may send, for these topics (aws:SourceArn)."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": queue,
+        "Condition": {"ArnEquals": {"aws:SourceArn": list(topics)}},
+    }
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+
+
+def topic_queue(sqs: Any, name: str, topic: str, **attributes: str) -> tuple[str, str]:
+    """(queue URL, queue ARN) of a new SQS queue `topic` may deliver to."""
+    url, arn = queue_arn(sqs, name, **attributes)
+    allow_topic(sqs, url, arn, topic)
+    return url, arn
+
+
 def envelope(message: dict[str, Any]) -> dict[str, Any]:
     parsed: dict[str, Any] = json.loads(message["Body"])
     return parsed

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from snskit import HttpSink, envelope, notifications, queue_arn, unique
+from snskit import HttpSink, envelope, notifications, topic_queue, unique
 
 DENY_LOOPBACK = "egress: {deny: [127.0.0.0/8, '::1/128']}\n"
 RETRY_ONCE = {
@@ -62,7 +62,7 @@ def test_a_name_resolving_to_a_denied_address_gets_no_post(
     first = fresh_server()
     sns, sqs = first.client("sns"), first.client("sqs")
     arn = sns.create_topic(Name=unique())["TopicArn"]
-    dlq_url, dlq_arn = queue_arn(sqs, unique("dlq"))
+    dlq_url, dlq_arn = topic_queue(sqs, unique("dlq"), arn)
     path = "/" + unique("egress")
     port = sink.url.rsplit(":", 1)[1]
     endpoint = f"http://localhost:{port}{path}"

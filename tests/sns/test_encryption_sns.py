@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from snskit import envelope, queue_arn, unique
+from snskit import envelope, topic_queue, unique
 
 DATA_PROTECTION = json.dumps(
     {
@@ -40,7 +40,7 @@ def test_aws_managed_key_is_honoured(sns: Any, sqs: Any, server: Any, key: str) 
     key = key.format(region=server.region, account=server.account_id)
     arn = sns.create_topic(Name=unique(), Attributes={"KmsMasterKeyId": key})["TopicArn"]
     assert sns.get_topic_attributes(TopicArn=arn)["Attributes"]["KmsMasterKeyId"] == key
-    url, qarn = queue_arn(sqs, unique("q"))
+    url, qarn = topic_queue(sqs, unique("q"), arn)
     sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)
     sent = sns.publish(TopicArn=arn, Message="hello")
     got = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)["Messages"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from snskit import unique
+from snskit import allow_topic, unique
 
 
 def error_of(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
@@ -176,6 +176,7 @@ def test_an_invalid_batch_entry_fails_the_whole_batch(
     arn = topic()
     url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
     qarn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
+    allow_topic(sqs, url, qarn["QueueArn"], arn)
     sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn["QueueArn"])
     entries = [{"Id": "good", "Message": "fine"}, {"Id": "bad", "Message": "m", **entry}]
     with pytest.raises(ClientError) as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from snskit import HttpSink, queue_arn, unique
+from snskit import HttpSink, topic_queue, unique
 
 
 def receive_all(sqs: Any, url: str, count: int, **kw: Any) -> list[dict[str, Any]]:
@@ -29,7 +29,7 @@ def receive_all(sqs: Any, url: str, count: int, **kw: Any) -> list[dict[str, Any
 
 def test_envelope_delivery(sns: Any, sqs: Any, topic: Any, server: Any) -> None:
     arn = topic()
-    url, qarn = queue_arn(sqs, unique("q"))
+    url, qarn = topic_queue(sqs, unique("q"), arn)
     sub = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"]
     published = sns.publish(
         TopicArn=arn,
@@ -50,7 +50,7 @@ def test_envelope_delivery(sns: Any, sqs: Any, topic: Any, server: Any) -> None:
 
 def test_raw_delivery_carries_message_attributes(sns: Any, sqs: Any, topic: Any) -> None:
     arn = topic()
-    url, qarn = queue_arn(sqs, unique("q"))
+    url, qarn = topic_queue(sqs, unique("q"), arn)
     sns.subscribe(
         TopicArn=arn, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"}
     )
@@ -74,8 +74,8 @@ def test_raw_delivery_carries_message_attributes(sns: Any, sqs: Any, topic: Any)
 
 def test_fan_out_to_several_queues_with_a_filter(sns: Any, sqs: Any, topic: Any) -> None:
     arn = topic()
-    all_url, all_arn = queue_arn(sqs, unique("all"))
-    red_url, red_arn = queue_arn(sqs, unique("red"))
+    all_url, all_arn = topic_queue(sqs, unique("all"), arn)
+    red_url, red_arn = topic_queue(sqs, unique("red"), arn)
     sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=all_arn)
     sns.subscribe(
         TopicArn=arn,
@@ -95,7 +95,7 @@ def test_fan_out_to_several_queues_with_a_filter(sns: Any, sqs: Any, topic: Any)
 
 def test_message_structure_json_per_protocol(sns: Any, sqs: Any, topic: Any) -> None:
     arn = topic()
-    url, qarn = queue_arn(sqs, unique("q"))
+    url, qarn = topic_queue(sqs, unique("q"), arn)
     sns.subscribe(
         TopicArn=arn, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"}
     )
@@ -109,7 +109,7 @@ def test_message_structure_json_per_protocol(sns: Any, sqs: Any, topic: Any) -> 
 
 def test_fifo_topic_to_fifo_queue(sns: Any, sqs: Any) -> None:
     arn = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
-    url, qarn = queue_arn(sqs, unique("q") + ".fifo", FifoQueue="true")
+    url, qarn = topic_queue(sqs, unique("q") + ".fifo", arn, FifoQueue="true")
     sns.subscribe(
         TopicArn=arn, Protocol="sqs", Endpoint=qarn, Attributes={"RawMessageDelivery": "true"}
     )
@@ -126,7 +126,7 @@ def test_fifo_topic_to_fifo_queue(sns: Any, sqs: Any) -> None:
 def test_fifo_topic_envelopes_are_not_signed(sns: Any, sqs: Any) -> None:
     """AWS leaves SignatureVersion, Signature and SigningCertURL out of FIFO notifications."""
     arn = sns.create_topic(Name=unique() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
-    url, qarn = queue_arn(sqs, unique("q") + ".fifo", FifoQueue="true")
+    url, qarn = topic_queue(sqs, unique("q") + ".fifo", arn, FifoQueue="true")
     sub = sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"]
     published = sns.publish(
         TopicArn=arn, Message="m", MessageGroupId="g", MessageDeduplicationId="d"
@@ -150,7 +150,7 @@ def test_missing_queue_goes_to_the_dead_letter_queue(
     sns: Any, sqs: Any, topic: Any, server: Any
 ) -> None:
     arn = topic()
-    dlq_url, dlq_arn = queue_arn(sqs, unique("dlq"))
+    dlq_url, dlq_arn = topic_queue(sqs, unique("dlq"), arn)
     gone = f"arn:aws:sqs:{server.region}:{server.account_id}:{unique('never-created')}"
     sns.subscribe(
         TopicArn=arn,
@@ -169,7 +169,7 @@ def test_failed_http_delivery_goes_to_the_dead_letter_queue(
     sns: Any, sqs: Any, topic: Any, sink: HttpSink, confirmed_http: Any
 ) -> None:
     arn = topic()
-    dlq_url, dlq_arn = queue_arn(sqs, unique("dlq"))
+    dlq_url, dlq_arn = topic_queue(sqs, unique("dlq"), arn)
     policy = {"healthyRetryPolicy": {"numRetries": 1, "numNoDelayRetries": 1}}
     _, path = confirmed_http(
         arn,

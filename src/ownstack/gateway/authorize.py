@@ -102,6 +102,10 @@ class Authorizer:
         facts = RequestFacts(ctx, req, self._clock.now(), policies.principal_tags)
         await self._check(ctx, Requirement(action, resource, context), policies, facts, {})
 
+    async def resource_exists(self, ctx: RequestContext, arn: str) -> bool:
+        """Whether the service owning `arn` knows the resource it names (it has facts)."""
+        return await self._resource(ctx, arn, {}) is not None
+
     async def _policies(self, ctx: RequestContext) -> IdentityPolicies:
         principal = ctx.principal
         if principal.kind in (ROOT, ANONYMOUS, SERVICE):

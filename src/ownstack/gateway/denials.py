@@ -8,7 +8,7 @@ from ownstack.core.errors import ServiceError
 
 _CODES = {"sns": "AuthorizationError"}
 _JSON_SERVICES = frozenset(
-    {"dynamodb", "dynamodbstreams", "kinesis", "logs", "events", "lambda", "states"}
+    {"dynamodb", "dynamodbstreams", "kinesis", "logs", "events", "lambda", "states", "scheduler"}
 )
 _STATUS = {"dynamodb": 400, "dynamodbstreams": 400, "logs": 400}
 """DynamoDB and CloudWatch Logs answer AccessDeniedException with 400 (their API references'

@@ -13,6 +13,7 @@ import {
   DeleteMessageBatchCommand,
   DeleteQueueCommand,
   GetQueueUrlCommand,
+  SetQueueAttributesCommand,
 } from "@aws-sdk/client-sqs";
 import {
   SNSClient,
@@ -108,6 +109,22 @@ async function main() {
   }
 
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `js-topic-${env.STEM}` }));
+  // AWS delivers to a queue only when its policy lets SNS send for the topic.
+  await sqs.send(new SetQueueAttributesCommand({
+    QueueUrl,
+    Attributes: {
+      Policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{
+          Effect: "Allow",
+          Principal: { Service: "sns.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: Attributes.QueueArn,
+          Condition: { ArnEquals: { "aws:SourceArn": TopicArn } },
+        }],
+      }),
+    },
+  }));
   await sns.send(new SubscribeCommand({
     TopicArn, Protocol: "sqs", Endpoint: Attributes.QueueArn,
     Attributes: { RawMessageDelivery: "true" },

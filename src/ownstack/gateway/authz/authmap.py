@@ -17,11 +17,13 @@ from ownstack.wire.services import load_model
 from .awslambda import lambda_spec
 from .derive import Rules, ServiceSpec
 from .dynamodb import dynamodb_spec
+from .eventbridge import eventbridge_spec
 from .iam import iam_spec
 from .logs import logs_spec
 from .model import Builder, Params, Requirement, Scope
 from .reference import ServiceReference, load_reference
 from .s3 import s3_spec
+from .scheduler import scheduler_spec
 from .sns import sns_spec
 from .sqs import sqs_spec
 from .sts import sts_spec
@@ -40,6 +42,8 @@ def spec_for(service: str) -> ServiceSpec:
         "dynamodbstreams": dynamodb_spec,
         "lambda": lambda_spec,
         "logs": logs_spec,
+        "events": eventbridge_spec,
+        "scheduler": scheduler_spec,
     }
     make = specs.get(service)
     if make is None:

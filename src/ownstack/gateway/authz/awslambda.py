@@ -15,7 +15,7 @@ from typing import Any
 
 from .arns import ArnTemplate
 from .conditions import aws_tag_conditions, from_param
-from .derive import ServiceSpec, direct, first_of, renamed
+from .derive import ServiceSpec, direct, fill, first_of, renamed
 from .model import ConditionFn, Params, Resolver, Scope
 
 _FUNCTION = re.compile(
@@ -145,6 +145,7 @@ def lambda_spec() -> ServiceSpec:
             "function": first_of(_by_function_name, direct("Resource")),
             "layer": _by_layer_name,
             "layerVersion": first_of(_by_layer_version, direct("Arn")),
+            "eventSourceMapping": fill(UUID="UUID"),
         },
         conditions=conditions,
         exceptions={

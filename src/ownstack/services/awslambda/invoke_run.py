@@ -10,6 +10,7 @@ this ownstack, so an SDK inside talks to it with the role's permissions and noth
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -217,4 +218,5 @@ def _log_group(resolved: ResolvedFunction) -> str:
 
 def _trace_id(now: float) -> str:
     """An X-Ray trace header as Lambda passes it (Root=1-<epoch hex>-<96 random bits>)."""
-    return f"Root=1-{int(now):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+    bits = os.urandom(20).hex()
+    return f"Root=1-{int(now):08x}-{bits[:24]};Parent={bits[24:]};Sampled=0"

@@ -8,6 +8,7 @@ from ownstack.core.http import Response
 
 from .aliases import AliasOps
 from .concurrency import ConcurrencyOps
+from .esm_ops import EsmOps
 from .facts import FactOps
 from .functions import FunctionOps
 from .invoke_config import InvokeConfigOps
@@ -22,6 +23,7 @@ from .versions import VersionOps
 
 class LambdaService(
     UrlServeOps,
+    EsmOps,
     UpdateOps,
     FunctionOps,
     VersionOps,

@@ -9,15 +9,18 @@ from collections.abc import Awaitable, Callable
 from ownstack.core.access import ResourceFacts
 from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
+from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params
 from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.logs import LogStore
-from ownstack.ports.meta import MetaStore, Put
+from ownstack.ports.meta import Delete, MetaStore, Put, Record
 
 from .errors import conflict, group_not_found, invalid_parameter, stream_not_found
 from .records import (
+    GONE,
     GROUPS,
     STREAMS,
+    GoneRecord,
     GroupRecord,
     StreamRecord,
     group_key,
@@ -44,6 +47,21 @@ class LogsBase:
         """A new tombstone's key: tombstones sort by when they were made (sweep.py clears
         the old enough ones)."""
         return f"{self.now_ms():015d}/{uuid.uuid4().hex}"
+
+    async def retire(
+        self, ns: str, found: Record, gone: GoneRecord, missing: Callable[[], ServiceError]
+    ) -> None:
+        """Delete a group or stream record and leave its tombstone in one commit; `missing()`
+        when someone deleted or changed it meanwhile (it is gone for this request)."""
+        try:
+            await self.meta.commit(
+                [
+                    Delete(ns, found.key, expect=found.version),
+                    Put(GONE, self.gone_key(), gone.encode()),
+                ]
+            )
+        except ConditionFailed:
+            raise missing() from None
 
     def kept_from_ms(self, group: GroupRecord) -> int | None:
         """The oldest event time the group's retention keeps (None: it keeps everything).

@@ -7,11 +7,11 @@ import uuid
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
 from ownstack.ports.errors import ConditionFailed
-from ownstack.ports.meta import ABSENT, Delete, Put
+from ownstack.ports.meta import ABSENT, Put
 
 from .base import LogsBase
 from .errors import group_exists, group_not_found, invalid_parameter, not_implemented_setting
-from .records import GONE, GROUPS, STANDARD, GoneRecord, GroupRecord, group_key
+from .records import GROUPS, STANDARD, GoneRecord, GroupRecord, group_key
 from .sweep import clear_gone
 from .tags import check_new_tags
 from .validate import LOG_CLASSES, RETENTION_DAYS, Problems
@@ -75,15 +75,7 @@ class GroupOps(LogsBase):
             raise group_not_found()
         group = GroupRecord.decode(found.value)
         gone = GoneRecord(group.log, group_id=group.id)
-        try:
-            await self.meta.commit(
-                [
-                    Delete(GROUPS, key, expect=found.version),
-                    Put(GONE, self.gone_key(), gone.encode()),
-                ]
-            )
-        except ConditionFailed:
-            raise group_not_found() from None  # deleted (or changed) meanwhile: gone for us
+        await self.retire(GROUPS, found, gone, group_not_found)
         await clear_gone(self.meta, self.logs, gone)
         return {}
 

@@ -8,12 +8,11 @@ from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
 from ownstack.core.tokens import opaque_token, token_text
 from ownstack.ports.errors import ConditionFailed
-from ownstack.ports.meta import ABSENT, Check, Delete, Op, Put, pages, prefix_end
+from ownstack.ports.meta import ABSENT, Check, Op, Put, pages, prefix_end
 
 from .base import LogsBase
 from .errors import bad_token, group_not_found, invalid_parameter, stream_exists, stream_not_found
 from .records import (
-    GONE,
     GROUPS,
     STREAMS,
     GoneRecord,
@@ -66,15 +65,7 @@ class StreamOps(LogsBase):
             raise stream_not_found()
         stream = StreamRecord.decode(found.value)
         gone = GoneRecord(group.log, shard=stream.shard)
-        try:
-            await self.meta.commit(
-                [
-                    Delete(STREAMS, key, expect=found.version),
-                    Put(GONE, self.gone_key(), gone.encode()),
-                ]
-            )
-        except ConditionFailed:
-            raise stream_not_found() from None
+        await self.retire(STREAMS, found, gone, stream_not_found)
         await self.logs.delete_shard(group.log, stream.shard)
         return {}
 

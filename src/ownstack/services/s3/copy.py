@@ -9,7 +9,7 @@ from ownstack.core.service import Params, Result
 from ownstack.ports.errors import BlobNotFound
 
 from .access import check_owner, owned_bucket
-from .base import S3Base, canonical_user_id, no_such_key
+from .base import canonical_user_id, no_such_key
 from .body import object_chunks
 from .checksums import ALGORITHMS, Digester, member
 from .conditions import check_copy_source
@@ -17,6 +17,7 @@ from .copy_source import parse_copy_source
 from .encryption import refuse_unsupported_encryption
 from .headers import stored_headers, timestamp
 from .names import check_key, check_metadata, storage_class
+from .notify_ops import NotificationOps
 from .reads import check_version_id
 from .records import ObjectRecord
 from .settings import refuse_unsupported_object_settings
@@ -27,7 +28,7 @@ MAX_COPY_SOURCE = 5 * 1024**3
 _DIRECTIVES = ("COPY", "REPLACE")
 
 
-class CopyOps(S3Base):
+class CopyOps(NotificationOps):
     async def copy_object(self, ctx: RequestContext, params: Params) -> Result:
         refuse_unsupported_encryption(params)
         refuse_unsupported_object_settings(params)
@@ -58,7 +59,8 @@ class CopyOps(S3Base):
             rec.etag = f'"{digester.md5_hex()}"'
             rec.checksums = {member(algorithm): digester.checksum_b64(algorithm)}
             rec.inline, rec.segments = stored.inline, stored.segments
-            old = await commit_object(self.meta, bucket, key, rec, params)
+            notes = self.notes(ctx, bucket, "ObjectCreated:Copy", key, rec.size, rec.etag)
+            old = await commit_object(self.meta, bucket, key, rec, params, notes)
         except Exception:  # not BaseException: a cancelled commit may still land (see
             # writes.discard_segments); then the new blob must stay referenced
             await discard_segments(self.blobs, stored.segments)

@@ -11,16 +11,18 @@ where the body is read, not here.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params, Result
 from ownstack.ports.errors import ConditionFailed
-from ownstack.ports.meta import Delete
+from ownstack.ports.meta import Delete, Put
 
 from .access import owned_bucket
 from .base import S3Base
+from .notify_ops import NotificationOps
 from .records import BucketRecord, ObjectRecord, objects_ns
 
 MALFORMED_XML = (
@@ -33,7 +35,7 @@ def malformed_xml() -> ServiceError:
     return ServiceError("MalformedXML", MALFORMED_XML)
 
 
-class DeleteObjectsOps(S3Base):
+class DeleteObjectsOps(NotificationOps):
     async def delete_objects(self, ctx: RequestContext, params: Params) -> Result:
         request = params.get("Delete") or {}
         objects: list[dict[str, Any]] = request.get("Objects") or []
@@ -41,7 +43,10 @@ class DeleteObjectsOps(S3Base):
             raise malformed_xml()
         bucket = await owned_bucket(self, ctx, params)
         outcomes = [self._delobj_outcome(ctx, bucket.name, obj) for obj in objects]
-        await self._delobj_remove([o["Key"] for o in outcomes if "Code" not in o], bucket)
+        keys = [o["Key"] for o in outcomes if "Code" not in o]
+        # One ObjectRemoved:Delete per key deleted (present or not, as for DeleteObject).
+        notes = self.notes_of_keys(ctx, bucket, "ObjectRemoved:Delete", keys)
+        await self._delobj_remove(keys, bucket, notes)
         result: Result = {}
         deleted = [o for o in outcomes if "Code" not in o]
         errors = [o for o in outcomes if "Code" in o]
@@ -75,18 +80,23 @@ class DeleteObjectsOps(S3Base):
             entry["VersionId"] = version_id
         return entry
 
-    async def _delobj_remove(self, keys: list[str], bucket: BucketRecord) -> None:
+    async def _delobj_remove(
+        self, keys: list[str], bucket: BucketRecord, notes: Sequence[Put]
+    ) -> None:
         """Delete the keys' records in one commit (compare-and-set on each version, so a
         concurrent overwrite is never half-deleted: the batch is re-read and retried), then
-        their blobs."""
+        their blobs. `notes` (the notification outbox records) go with that commit."""
         ns = objects_ns(bucket.id)
         unique = list(dict.fromkeys(keys))
         for _ in range(_RETRIES):
             present = [r for r in [await self.meta.get(ns, k) for k in unique] if r is not None]
             if not present:
+                if notes:
+                    await self.meta.commit(notes)
                 return
             try:
-                await self.meta.commit([Delete(ns, r.key, expect=r.version) for r in present])
+                deletes = [Delete(ns, r.key, expect=r.version) for r in present]
+                await self.meta.commit([*deletes, *notes])
             except ConditionFailed:
                 continue
             for rec in present:
@@ -95,6 +105,8 @@ class DeleteObjectsOps(S3Base):
         # Still racing with writers: the last writer wins, as for a plain DeleteObject.
         for key in unique:
             await self._delobj_remove_one(ns, key)
+        if notes:
+            await self.meta.commit(notes)
 
     async def _delobj_remove_one(self, ns: str, key: str) -> None:
         rec = await self.meta.get(ns, key)

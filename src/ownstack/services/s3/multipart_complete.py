@@ -9,6 +9,7 @@ never a broken object).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -20,7 +21,7 @@ from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import ABSENT, Delete, Op, Put, Record
 
 from .access import owned_bucket
-from .base import S3Base, header_not_implemented, no_such_key
+from .base import header_not_implemented, no_such_key
 from .checksums import DEFAULT_CHECKSUM, member
 from .conditions import etag_matches, precondition_failed
 from .delete_objects import delete_segments, malformed_xml
@@ -40,6 +41,7 @@ from .multipart_store import (
     no_such_upload,
     purge_parts,
 )
+from .notify_ops import NotificationOps
 from .records import (
     BucketRecord,
     ObjectRecord,
@@ -60,7 +62,7 @@ class ListedPart:
     checksums: dict[str, str]
 
 
-class MultipartCompleteOps(S3Base):
+class MultipartCompleteOps(NotificationOps):
     async def complete_multipart_upload(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await owned_bucket(self, ctx, params)
         key: str = params["Key"]
@@ -78,7 +80,9 @@ class MultipartCompleteOps(S3Base):
             obj.completion = _completion(loaded.upload.upload_id, listed)
             existing = await self.meta.get(objects_ns(bucket.id), key)
             _check_conditions(key, existing, params, loaded.upload.initiated)
-            ops = _commit_ops(bucket, key, obj, existing, loaded, part_records)
+            event = "ObjectCreated:CompleteMultipartUpload"
+            notes = self.notes(ctx, bucket, event, key, obj.size, obj.etag)
+            ops = _commit_ops(bucket, key, obj, existing, loaded, part_records, notes)
             try:
                 await self.meta.commit(ops)
             except ConditionFailed as exc:
@@ -292,6 +296,7 @@ def _commit_ops(
     existing: Record | None,
     loaded: LoadedUpload,
     part_records: list[Record],
+    notes: Sequence[Put],
 ) -> list[Op]:
     # The object is replaced only if it is still what the conditions (and cleanup) looked at,
     # and the parts only if none was re-uploaded since the scan (else the completion retries).
@@ -305,6 +310,7 @@ def _commit_ops(
         ),
         Delete(uploads_ns(bucket.id), loaded.record.key, expect=loaded.record.version),
         *(Delete(pns, r.key, expect=r.version) for r in part_records),
+        *notes,  # the notification outbox records, unconditional
         # Last, so its index is known: no object may appear in a bucket being deleted (which
         # would otherwise take this upload's records with it, deletions.py).
         guard(bucket.id),

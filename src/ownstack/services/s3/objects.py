@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.http import BodyReader, BytesBody
 from ownstack.core.service import Params, Result
 from ownstack.ports.errors import ConditionFailed
-from ownstack.ports.meta import Delete
+from ownstack.ports.meta import Delete, Put
 
 from .access import owned_bucket
 from .base import canonical_user_id, no_such_key
@@ -23,6 +25,7 @@ from .conditions import etag_matches, precondition_failed
 from .encryption import refuse_unsupported_encryption
 from .headers import stored_headers
 from .names import check_key, check_metadata, storage_class
+from .notify_ops import NotificationOps
 from .reads import ObjectReadOps, check_version_id
 from .records import ObjectRecord, objects_ns
 from .settings import refuse_unsupported_object_settings
@@ -37,7 +40,7 @@ from .writes import (
 )
 
 
-class ObjectOps(ObjectReadOps):
+class ObjectOps(ObjectReadOps, NotificationOps):
     async def put_object(self, ctx: RequestContext, params: Params) -> Result:
         refuse_unsupported_encryption(params)
         refuse_unsupported_object_settings(params)
@@ -67,7 +70,8 @@ class ObjectOps(ObjectReadOps):
             rec.size, rec.etag = digester.size, f'"{digester.md5_hex()}"'
             rec.inline, rec.segments = stored.inline, stored.segments
             rec.last_modified = self.clock.now()
-            replaced = await commit_replacing(self.meta, bucket, key, rec, params)
+            notes = self.notes(ctx, bucket, "ObjectCreated:Put", key, rec.size, rec.etag)
+            replaced = await commit_replacing(self.meta, bucket, key, rec, params, notes)
         except Exception:  # not BaseException: a cancelled commit may still land (see
             # writes.discard_segments); then the new blob must stay referenced
             await discard_segments(self.blobs, stored.segments)
@@ -98,21 +102,27 @@ class ObjectOps(ObjectReadOps):
         ns = objects_ns(bucket.id)
         raw = await self.meta.get(ns, key)
         if_match = params.get("IfMatch")
+        # S3 notifies a delete even of a key that is not there.
+        notes = self.notes(ctx, bucket, "ObjectRemoved:Delete", key)
         if raw is None:
             if if_match is not None:
                 raise no_such_key(key)
+            if notes:
+                await self.meta.commit(notes)
             return {}
         rec = ObjectRecord.decode(raw.value)
         if if_match is not None and not etag_matches(rec.etag, if_match):
             raise precondition_failed("If-Match")
         try:
-            await self.meta.commit([Delete(ns, key, expect=raw.version)])
+            await self.meta.commit([Delete(ns, key, expect=raw.version), *notes])
         except ConditionFailed:
-            return await self._delete_replaced(ns, key, if_match is not None)
+            return await self._delete_replaced(ns, key, if_match is not None, notes)
         await discard_segments(self.blobs, rec.segments)
         return {}
 
-    async def _delete_replaced(self, ns: str, key: str, conditional: bool) -> Result:
+    async def _delete_replaced(
+        self, ns: str, key: str, conditional: bool, notes: Sequence[Put]
+    ) -> Result:
         """The object changed between our read and delete: a conditional delete reports the
         conflict; an unconditional one deletes whatever is there now."""
         if conditional:
@@ -125,9 +135,11 @@ class ObjectOps(ObjectReadOps):
         for _ in range(20):
             raw = await self.meta.get(ns, key)
             if raw is None:
+                if notes:
+                    await self.meta.commit(notes)
                 return {}
             try:
-                await self.meta.commit([Delete(ns, key, expect=raw.version)])
+                await self.meta.commit([Delete(ns, key, expect=raw.version), *notes])
             except ConditionFailed:
                 continue
             await discard_segments(self.blobs, ObjectRecord.decode(raw.value).segments)

@@ -62,6 +62,9 @@ class BucketRecord(JsonRecord):
     owner_name: str = ""
     policy: str = ""
     """The bucket policy as PutBucketPolicy stored it (JSON text), empty for none."""
+    notification: str = ""
+    """The notification configuration (notify_rules.NotificationConfig as JSON text), empty
+    for none: a write to a bucket without one checks this and nothing more."""
 
 
 @dataclass(slots=True)

@@ -9,6 +9,7 @@ from .copy import CopyOps
 from .delete_objects import DeleteObjectsOps
 from .listing import ListingOps
 from .multipart import MultipartOps
+from .notify_ops import NotificationOps
 from .objects import ObjectOps
 from .sweep import SweepOps
 from .tagging import TaggingOps
@@ -25,5 +26,6 @@ class S3Service(
     DeleteObjectsOps,
     MultipartOps,
     SweepOps,
+    NotificationOps,
 ):
     """Constructed as S3Base is: S3Service(meta, blobs, clock, limits=None)."""

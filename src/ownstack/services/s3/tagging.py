@@ -14,7 +14,8 @@ from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import Put
 
 from .access import conflict, owned_bucket, update_bucket
-from .base import S3Base, no_such_key
+from .base import no_such_key
+from .notify_ops import NotificationOps
 from .records import BucketRecord, objects_ns
 
 MAX_OBJECT_TAGS = 10
@@ -114,10 +115,10 @@ def _pairs(tagging: Any) -> list[tuple[str, str]]:
     return [(str(t.get("Key", "")), str(t.get("Value", ""))) for t in tag_list]
 
 
-class TaggingOps(S3Base):
+class TaggingOps(NotificationOps):
     async def put_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
         tags = check_tags(_pairs(params.get("Tagging")), bucket=False)
-        await self._set_object_tags(ctx, params, tags)
+        await self._set_object_tags(ctx, params, tags, "ObjectTagging:Put")
         return {}
 
     async def get_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
@@ -133,11 +134,11 @@ class TaggingOps(S3Base):
         return {"TagSet": tag_set(rec.tags)}
 
     async def delete_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
-        await self._set_object_tags(ctx, params, {})
+        await self._set_object_tags(ctx, params, {}, "ObjectTagging:Delete")
         return {}
 
     async def _set_object_tags(
-        self, ctx: RequestContext, params: Params, tags: dict[str, str]
+        self, ctx: RequestContext, params: Params, tags: dict[str, str], event: str
     ) -> None:
         bucket = await owned_bucket(self, ctx, params)
         key = params["Key"]
@@ -145,9 +146,10 @@ class TaggingOps(S3Base):
         for _ in range(_RETRIES):
             rec, raw = await self.object_record(bucket, key)
             rec.tags = tags
+            notes = self.notes(ctx, bucket, event, key, rec.size, rec.etag)
             try:
                 await self.meta.commit(
-                    [Put(objects_ns(bucket.id), key, rec.encode(), expect=raw.version)]
+                    [Put(objects_ns(bucket.id), key, rec.encode(), expect=raw.version), *notes]
                 )
                 return
             except ConditionFailed:

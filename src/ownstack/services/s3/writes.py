@@ -9,20 +9,22 @@ record are deleted after the commit (best effort: a crash there leaks, never los
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params
 from ownstack.ports.blobs import BlobStore
 from ownstack.ports.errors import ConditionFailed, PortError
-from ownstack.ports.meta import ABSENT, Check, MetaStore, Put
+from ownstack.ports.meta import ABSENT, Check, MetaStore, Op, Put, Record
 
 from .base import header_not_implemented, no_such_key
 from .checksums import Digester
 from .conditions import etag_matches, precondition_failed
 from .deletions import deletion_conflict, guard
 from .records import BucketRecord, ObjectRecord, Segment, objects_ns
+
+_NOTED_RETRIES = 50
 
 
 @dataclass(slots=True)
@@ -90,38 +92,56 @@ def conflict() -> ServiceError:
 
 
 async def commit_object(
-    meta: MetaStore, bucket: BucketRecord, key: str, rec: ObjectRecord, params: Params
+    meta: MetaStore,
+    bucket: BucketRecord,
+    key: str,
+    rec: ObjectRecord,
+    params: Params,
+    notes: Sequence[Put] = (),
 ) -> ObjectRecord | None:
     """Make `rec` the object at `key`, honouring IfNoneMatch / IfMatch; return the record it
     replaced (whose blobs the caller then discards), None if there was none. Fails rather than
-    commit once a DeleteBucket of the bucket is under way (deletions.py)."""
-    replaced = await _commit(meta, bucket, key, rec, params)
+    commit once a DeleteBucket of the bucket is under way (deletions.py). `notes` (the
+    change's notification outbox records) are committed with it."""
+    replaced = await _commit(meta, bucket, key, rec, params, notes)
     return None if replaced is None else ObjectRecord.decode(replaced)
 
 
 async def commit_replacing(
-    meta: MetaStore, bucket: BucketRecord, key: str, rec: ObjectRecord, params: Params
+    meta: MetaStore,
+    bucket: BucketRecord,
+    key: str,
+    rec: ObjectRecord,
+    params: Params,
+    notes: Sequence[Put] = (),
 ) -> list[Segment]:
     """commit_object for a caller that needs only the replaced record's blob segments (to
     discard them): it skips decoding the rest of that record (its inline bytes, ~10 us of a
     1 KiB PutObject that overwrites)."""
-    replaced = await _commit(meta, bucket, key, rec, params)
+    replaced = await _commit(meta, bucket, key, rec, params, notes)
     return [] if replaced is None else ObjectRecord.segments_of(replaced)
 
 
 async def _commit(
-    meta: MetaStore, bucket: BucketRecord, key: str, rec: ObjectRecord, params: Params
+    meta: MetaStore,
+    bucket: BucketRecord,
+    key: str,
+    rec: ObjectRecord,
+    params: Params,
+    notes: Sequence[Put],
 ) -> bytes | None:
     """commit_object's work; returns the encoded record replaced."""
     ns, bucket_guard = objects_ns(bucket.id), guard(bucket.id)
     try:
         if_none_match = params.get("IfNoneMatch")
         if if_none_match is not None:
-            await _commit_if_absent(meta, ns, key, rec, str(if_none_match), bucket_guard)
+            await _commit_if_absent(meta, ns, key, rec, str(if_none_match), bucket_guard, notes)
             return None
         if_match = params.get("IfMatch")
         if if_match is not None:
-            return await _commit_if_match(meta, ns, key, rec, str(if_match), bucket_guard)
+            return await _commit_if_match(meta, ns, key, rec, str(if_match), bucket_guard, notes)
+        if notes:  # `replace` writes one record: outbox records need a compare-and-set loop
+            return await _commit_noted(meta, ns, key, rec, bucket_guard, notes)
         # The store tells us exactly which record this write displaced (same transaction).
         _, replaced = await meta.replace(ns, key, rec.encode(), guard=bucket_guard)
     except ConditionFailed as exc:
@@ -145,13 +165,38 @@ def check_condition_headers(params: Params) -> None:
         )
 
 
+async def _commit_noted(
+    meta: MetaStore, ns: str, key: str, rec: ObjectRecord, bucket_guard: Check, notes: Sequence[Put]
+) -> bytes | None:
+    """An unconditional write committed with its outbox records: compare-and-set on what is
+    there, retried while concurrent writers of the key win; returns what it replaced."""
+    value = rec.encode()
+    for _ in range(_NOTED_RETRIES):
+        current: Record | None = await meta.get(ns, key)
+        expect = ABSENT if current is None else current.version
+        try:
+            await meta.commit([Put(ns, key, value, expect=expect), bucket_guard, *notes])
+        except ConditionFailed as exc:
+            if exc.index != 0:
+                raise
+            continue
+        return None if current is None else current.value
+    raise conflict()
+
+
 async def _commit_if_absent(
-    meta: MetaStore, ns: str, key: str, rec: ObjectRecord, value: str, bucket_guard: Check
+    meta: MetaStore,
+    ns: str,
+    key: str,
+    rec: ObjectRecord,
+    value: str,
+    bucket_guard: Check,
+    notes: Sequence[Put],
 ) -> None:
     if value.strip() != "*":
         raise header_not_implemented("If-None-Match")
     try:
-        await meta.commit([Put(ns, key, rec.encode(), expect=ABSENT), bucket_guard])
+        await meta.commit([Put(ns, key, rec.encode(), expect=ABSENT), bucket_guard, *notes])
     except ConditionFailed as exc:
         if exc.index != 0:
             raise
@@ -159,7 +204,13 @@ async def _commit_if_absent(
 
 
 async def _commit_if_match(
-    meta: MetaStore, ns: str, key: str, rec: ObjectRecord, value: str, bucket_guard: Check
+    meta: MetaStore,
+    ns: str,
+    key: str,
+    rec: ObjectRecord,
+    value: str,
+    bucket_guard: Check,
+    notes: Sequence[Put],
 ) -> bytes:
     current = await meta.get(ns, key)
     if current is None:
@@ -167,7 +218,8 @@ async def _commit_if_match(
     if not etag_matches(ObjectRecord.decode(current.value).etag, value):
         raise precondition_failed("If-Match")
     try:
-        await meta.commit([Put(ns, key, rec.encode(), expect=current.version), bucket_guard])
+        ops: list[Op] = [Put(ns, key, rec.encode(), expect=current.version), bucket_guard]
+        await meta.commit([*ops, *notes])
     except ConditionFailed as exc:
         if exc.index != 0:
             raise

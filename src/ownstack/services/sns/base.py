@@ -16,6 +16,8 @@ from ownstack.ports.meta import MetaStore, prefix_end
 from .errors import invalid_parameter, subscription_not_found, topic_not_found
 from .fanout import Fanout
 from .http_delivery import HttpDispatcher
+from .limits import SnsLimits
+from .managed_delivery import ManagedDelivery
 from .names import parse_topic_arn
 from .records import SUBSCRIPTIONS, TOPICS, SubscriptionRecord, TopicRecord
 from .signing import Signer
@@ -24,6 +26,7 @@ from .sweep import Sweeper
 PAGE_SIZE = 100
 """ListTopics and ListSubscriptions(ByTopic) return at most 100 entries per page."""
 _SCAN_CHUNK = 1000
+DEFAULT_OWN_URL = "http://127.0.0.1:4566"
 
 
 class SnsBase:
@@ -34,6 +37,8 @@ class SnsBase:
         clock: Clock,
         region: str,
         egress: EgressPolicy | None = None,
+        limits: SnsLimits | None = None,
+        own_url: str = DEFAULT_OWN_URL,
     ) -> None:
         self.meta = meta
         self.bus = bus
@@ -44,7 +49,12 @@ class SnsBase:
         """Where HTTP/S deliveries may connect (ownstack.yaml `egress`; default: not to
         link-local addresses)."""
         self.http = HttpDispatcher(bus, meta, clock, self.egress)
-        self.fanout = Fanout(bus, self.signer, self.http)
+        self.limits = limits or SnsLimits()
+        self.managed = ManagedDelivery(bus, meta, clock, self.limits.managed_retries)
+        self.fanout = Fanout(self.signer, self.http, self.managed)
+        self.own_url = own_url
+        """This server's URL, for the links of messages published without a request (through
+        the events bus): UnsubscribeURL, SigningCertURL."""
         self.sweeper = Sweeper(meta, clock)
         self.fifo_locks: dict[str, asyncio.Lock] = {}
         """One publish at a time per FIFO topic in this process (delivery in sequence order)."""

@@ -1,18 +1,18 @@
 """Fan-out: a published Notification to every confirmed subscription whose filter policy
-matches it. SQS targets get it through the events bus (durably enqueued before the Publish is
-answered); HTTP/S targets through the background dispatcher; Lambda targets are stored for the
-functions work and not delivered yet."""
+matches it. SQS queues and Lambda functions get it through the events bus as SNS's service
+principal, so their resource policies must let sns.amazonaws.com deliver for the topic, as on
+AWS (managed_delivery.py: durably enqueued, dead-lettered or recorded for a retry before the
+Publish is answered); HTTP/S targets through the background dispatcher."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from ownstack.events.bus import Delivery, DeliveryFailed, EventBus
+from ownstack.events.bus import Delivery, Sender
 
 from .confirmations import USER_AGENT
 from .delivery_policy import effective_policy
@@ -28,12 +28,21 @@ from .filter_match import attribute_lookup, body_lookup, matches
 from .filter_policy import Policy, parse_policy
 from .http_delivery import HttpDispatcher
 from .http_jobs import HttpJob
+from .lambda_delivery import lambda_event
+from .managed_delivery import ManagedDelivery
 from .messages import Notification
 from .records import SubscriptionRecord, TopicRecord
+from .retry_jobs import RetryJob
 from .signing import Signer
 
-log = logging.getLogger("ownstack.sns")
 HTTP_PROTOCOLS = ("http", "https")
+SERVICE_PRINCIPAL = "sns.amazonaws.com"
+
+
+def topic_sender(topic: TopicRecord) -> Sender:
+    """Who SNS's deliveries for `topic` come from: aws:SourceArn is the topic, and
+    aws:SourceAccount its owner."""
+    return Sender(SERVICE_PRINCIPAL, topic.arn, topic.account_id)
 
 
 @lru_cache(maxsize=4096)
@@ -62,10 +71,10 @@ def dead_letter_arn(sub: SubscriptionRecord) -> str | None:
 
 
 class Fanout:
-    def __init__(self, bus: EventBus, signer: Signer, http: HttpDispatcher) -> None:
-        self._bus = bus
+    def __init__(self, signer: Signer, http: HttpDispatcher, managed: ManagedDelivery) -> None:
         self._signer = signer
         self._http = http
+        self._managed = managed
 
     async def publish(
         self, note: Notification, topic: TopicRecord, subs: list[SubscriptionRecord]
@@ -77,10 +86,13 @@ class Fanout:
             if not sub.confirmed or not passes_filter(sub, note):
                 continue
             if sub.protocol == "sqs":
-                sends.append(self._to_sqs(note, sub, signed))
+                sends.append(self._to_sqs(note, topic, sub, signed))
+            elif sub.protocol == "lambda":
+                sends.append(self._to_lambda(note, topic, sub, signed))
             elif sub.protocol in HTTP_PROTOCOLS:
                 http_jobs.append(await self._http_job(note, topic, sub, signed))
-        await asyncio.gather(*sends, self._http.accept(http_jobs))
+        retries, _ = await asyncio.gather(asyncio.gather(*sends), self._http.accept(http_jobs))
+        await self._managed.accept([job for job in retries if job is not None])
 
     async def _payload(
         self, note: Notification, sub: SubscriptionRecord, signed: dict[str, dict[str, Any]]
@@ -88,13 +100,20 @@ class Fanout:
         text = note.text_for(sub.protocol)
         if sub.raw_delivery:
             return text
-        base = signed.get(text)
-        if base is None:
-            base = signed[text] = await self._signed_notification(note, text)
+        base = await self._signed(note, text, signed)
         doc = {**base, "UnsubscribeURL": unsubscribe_url(note.base_url, sub.arn)}
         if note.attributes:
             doc["MessageAttributes"] = envelope_attributes(note.attributes)
         return encode(doc)
+
+    async def _signed(
+        self, note: Notification, text: str, signed: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The notification of `text`, signed once per publish whoever receives it."""
+        base = signed.get(text)
+        if base is None:
+            base = signed[text] = await self._signed_notification(note, text)
+        return base
 
     async def _signed_notification(self, note: Notification, text: str) -> dict[str, Any]:
         doc: dict[str, Any] = {"Type": "Notification", "MessageId": note.message_id}
@@ -112,7 +131,12 @@ class Fanout:
         return doc
 
     def _sqs_delivery(
-        self, target: str, body: str, note: Notification, attributes: Mapping[str, Any]
+        self,
+        target: str,
+        body: str,
+        note: Notification,
+        attributes: Mapping[str, Any],
+        sender: Sender,
     ) -> Delivery:
         fifo = target.endswith(".fifo")
         return Delivery(
@@ -121,29 +145,54 @@ class Fanout:
             attributes=attributes,
             group=note.group if fifo else None,
             dedup_id=note.dedup_id if fifo else None,
+            sender=sender,
         )
 
     async def _to_sqs(
-        self, note: Notification, sub: SubscriptionRecord, signed: dict[str, dict[str, Any]]
-    ) -> None:
+        self,
+        note: Notification,
+        topic: TopicRecord,
+        sub: SubscriptionRecord,
+        signed: dict[str, dict[str, Any]],
+    ) -> RetryJob | None:
         body = await self._payload(note, sub, signed)
         attributes = note.attributes if sub.raw_delivery else {}
-        try:
-            await self._bus.deliver(self._sqs_delivery(sub.endpoint, body, note, attributes))
-        except DeliveryFailed as exc:
-            log.info("SNS delivery to %s failed: %s", sub.endpoint, exc.reason)
-            await self._to_dead_letter(sub, body, note, attributes)
+        sender = topic_sender(topic)
+        delivery = self._sqs_delivery(sub.endpoint, body, note, attributes, sender)
+        dead = self._dead_letter(sub, body, note, attributes, sender)
+        return await self._managed.first_attempt(sub.arn, delivery, dead)
 
-    async def _to_dead_letter(
-        self, sub: SubscriptionRecord, body: str, note: Notification, attributes: Mapping[str, Any]
-    ) -> None:
+    async def _to_lambda(
+        self,
+        note: Notification,
+        topic: TopicRecord,
+        sub: SubscriptionRecord,
+        signed: dict[str, dict[str, Any]],
+    ) -> RetryJob | None:
+        """The function is invoked asynchronously with SNS's event; the dead-letter queue gets
+        the notification as an SQS subscriber would."""
+        event = lambda_event(
+            await self._signed(note, note.text_for(sub.protocol), signed), note, sub
+        )
+        sender = topic_sender(topic)
+        delivery = Delivery(target=sub.endpoint, body=event, sender=sender)
+        envelope = await self._payload(note, sub, signed)
+        dead = self._dead_letter(sub, envelope, note, {}, sender)
+        return await self._managed.first_attempt(sub.arn, delivery, dead)
+
+    def _dead_letter(
+        self,
+        sub: SubscriptionRecord,
+        body: str,
+        note: Notification,
+        attributes: Mapping[str, Any],
+        sender: Sender,
+    ) -> Delivery | None:
+        """What goes to the subscription's dead-letter queue (None: it has none)."""
         target = dead_letter_arn(sub)
         if target is None:
-            return
-        try:
-            await self._bus.deliver(self._sqs_delivery(target, body, note, attributes))
-        except DeliveryFailed as exc:
-            log.warning("SNS dead-letter delivery to %s failed: %s", target, exc.reason)
+            return None
+        return self._sqs_delivery(target, body, note, attributes, sender)
 
     async def _http_job(
         self,
@@ -164,7 +213,6 @@ class Fanout:
         ]
         if sub.raw_delivery:
             headers.append(("x-amz-sns-rawdelivery", "true"))
-        target = dead_letter_arn(sub)
         attributes = note.attributes if sub.raw_delivery else {}
-        dead = self._sqs_delivery(target, body, note, attributes) if target else None
+        dead = self._dead_letter(sub, body, note, attributes, topic_sender(topic))
         return HttpJob(sub.endpoint, body, tuple(headers), policy, dead)

@@ -16,9 +16,8 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, replace
 
 from ownstack.core.records import JsonRecord
 from ownstack.events.bus import Delivery
@@ -26,6 +25,7 @@ from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import Delete, MetaStore, Put
 
 from .delivery_policy import RetryPolicy
+from .stored_delivery import StoredDelivery, restore, store
 
 HTTP_JOBS = "sns:http"
 _PAGE = 1000
@@ -50,76 +50,39 @@ class HttpJob:
 
 
 @dataclass(slots=True)
-class _Attribute:
-    name: str
-    data_type: str
-    string: str | None = None
-    binary: bytes | None = None
-
-
-@dataclass(slots=True)
-class _DeadLetter:
-    target: str
-    body: str
-    attributes: list[_Attribute] = field(default_factory=list)
-    group: str | None = None
-    dedup_id: str | None = None
-
-
-@dataclass(slots=True)
 class JobRecord(JsonRecord):
     url: str
     body: str
     headers: list[tuple[str, str]]
     policy: RetryPolicy
-    dead_letter: _DeadLetter | None = None
+    dead_letter: StoredDelivery | None = None
     owner: str = ""
     attempts: int = 0
 
 
 def _encode(job: HttpJob) -> bytes:
-    dead = job.dead_letter
     record = JobRecord(
         url=job.url,
         body=job.body,
         headers=list(job.headers),
         policy=job.policy,
-        dead_letter=None
-        if dead is None
-        else _DeadLetter(
-            dead.target, dead.body, _attributes(dead.attributes), dead.group, dead.dedup_id
-        ),
+        dead_letter=None if job.dead_letter is None else store(job.dead_letter),
         owner=job.owner,
         attempts=job.attempts,
     )
     return record.encode()
 
 
-def _attributes(attributes: Mapping[str, Mapping[str, Any]]) -> list[_Attribute]:
-    return [
-        _Attribute(name, a["DataType"], a.get("StringValue"), a.get("BinaryValue"))
-        for name, a in attributes.items()
-    ]
-
-
 def _decode(key: str, raw: bytes, version: int) -> HttpJob:
     record = JobRecord.decode(raw)
     dead = record.dead_letter
-    delivery = None
-    if dead is not None:
-        attributes = {
-            a.name: {"DataType": a.data_type}
-            | ({"StringValue": a.string} if a.binary is None else {"BinaryValue": a.binary})
-            for a in dead.attributes
-        }
-        delivery = Delivery(dead.target, dead.body, attributes, dead.group, dead.dedup_id)
     headers = tuple((name, value) for name, value in record.headers)
     return HttpJob(
         record.url,
         record.body,
         headers,
         record.policy,
-        delivery,
+        None if dead is None else restore(dead),
         key,
         record.owner,
         record.attempts,

@@ -38,7 +38,7 @@ class PublishOps(SnsBase):
     async def publish(self, ctx: RequestContext, params: Params) -> Result:
         topic = await self.topic(ctx, *_destination(params))
         note = self._notification(ctx, topic, params)
-        _check_key(topic)
+        check_key(topic)
         subs = await self.topic_subscriptions(topic.arn)
         return await self._publish_one(topic, subs, note)
 
@@ -49,7 +49,7 @@ class PublishOps(SnsBase):
         # AWS refuses the whole batch when an entry is invalid (no group id, bad attributes,
         # ...), so every entry is checked before any is published.
         notes = [(entry["Id"], self._notification(ctx, topic, entry)) for entry in entries]
-        _check_key(topic)
+        check_key(topic)
         subs = await self.topic_subscriptions(topic.arn)
         if topic.fifo:  # in order: sequence numbers follow the entries
             outcomes = [await self._entry(topic, subs, id_, note) for id_, note in notes]
@@ -93,6 +93,13 @@ class PublishOps(SnsBase):
     def _notification(
         self, ctx: RequestContext, topic: TopicRecord, params: Mapping[str, Any]
     ) -> Notification:
+        return self.notification(topic, params, self.base_url(ctx))
+
+    def notification(
+        self, topic: TopicRecord, params: Mapping[str, Any], base_url: str
+    ) -> Notification:
+        """The Notification a Publish's `params` make, validated; its links begin with
+        `base_url`."""
         message, per_protocol = check_message(params)
         check_subject(params.get("Subject"))
         attributes = check_attributes(params.get("MessageAttributes") or {})
@@ -109,7 +116,7 @@ class PublishOps(SnsBase):
             group=group,
             dedup_id=dedup_id,
             signature_version=topic.attributes.get("SignatureVersion", "1"),
-            base_url=self.base_url(ctx),
+            base_url=base_url,
         )
 
     def _fifo_lock(self, arn: str) -> asyncio.Lock:
@@ -145,7 +152,7 @@ class PublishOps(SnsBase):
         return f"{sequence:020d}"
 
 
-def _check_key(topic: TopicRecord) -> None:
+def check_key(topic: TopicRecord) -> None:
     """A topic encrypted with a KMS key that does not exist takes no message."""
     error = kms_key_error(topic)
     if error is not None:

@@ -7,6 +7,8 @@ Namespaces and keys:
   TOKENS               confirmation token -> TokenRecord (ConfirmSubscription; 3 days)
   SIGNING              "rsa"            -> SigningKeyRecord (the key notifications are signed with)
   dedup_ns(topic id)   dedup id         -> DedupRecord (FIFO topics, 5 minutes)
+  sns:http             HTTP/S delivery jobs (http_jobs.py)
+  sns:retry            retries of deliveries to Lambda and SQS (retry_jobs.py)
 
 Topic and subscription ARNs begin with arn:aws:sns:<region>:<account>:, so listing an account's
 topics or subscriptions in a region is a prefix scan too.

@@ -1,0 +1,131 @@
+"""Request validation as EventBridge's front end does it, from the constraints of the pinned
+botocore model (length, value range, enum, pattern): `N validation error(s) detected: Value 'v'
+at 'member' failed to satisfy constraint: ...`, members in lowerCamel dotted paths (list
+elements as `targets.1.member.id`)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from functools import cache
+from typing import Any
+
+from botocore import xform_name
+from botocore.loaders import Loader
+from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
+
+from ownstack.core.context import RequestContext
+from ownstack.core.service import Params, Result
+
+from .errors import validation
+
+_NUMBERS = frozenset({"integer", "long", "double", "float"})
+
+
+@cache
+def model() -> ServiceModel:
+    return ServiceModel(Loader().load_service_model("events", "service-2"), "events")
+
+
+@cache
+def _operation(name: str) -> OperationModel:
+    return model().operation_model(name)
+
+
+@cache
+def _pattern(text: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(text)
+    except re.error:
+        return None
+
+
+def check_request(operation: str, params: Params) -> None:
+    """Raises ValidationException listing every constraint the request breaks."""
+    shape = _operation(operation).input_shape
+    if shape is None:
+        return
+    problems = list(_structure(shape, params, ""))
+    if problems:
+        count = len(problems)
+        noun = "error" if count == 1 else "errors"
+        raise validation(f"{count} validation {noun} detected: " + "; ".join(problems))
+
+
+def _structure(shape: StructureShape, value: Mapping[str, Any], prefix: str) -> Iterator[str]:
+    for name, member in shape.members.items():
+        found = value.get(name)
+        if found is not None:
+            yield from _member(member, found, prefix + name[:1].lower() + name[1:])
+
+
+def _member(shape: Shape, value: Any, path: str) -> Iterator[str]:
+    if isinstance(shape, StructureShape) and isinstance(value, Mapping):
+        yield from _structure(shape, value, path + ".")
+    elif isinstance(shape, ListShape) and isinstance(value, list):
+        yield from (_constraint("[...]", path, rule) for rule in _sized(shape, len(value)))
+        for index, item in enumerate(value, 1):
+            yield from _member(shape.member, item, f"{path}.{index}.member")
+    elif isinstance(shape, MapShape) and isinstance(value, Mapping):
+        yield from (_constraint("{...}", path, rule) for rule in _sized(shape, len(value)))
+        for key, item in value.items():
+            yield from _member(shape.value, item, f"{path}.{key}")
+    else:
+        for rule in _rules(shape, value):
+            yield _constraint(value, path, rule)
+
+
+def _constraint(value: Any, path: str, rule: str) -> str:
+    shown = str(value).lower() if isinstance(value, bool) else value
+    return f"Value '{shown}' at '{path}' failed to satisfy constraint: {rule}"
+
+
+def _rules(shape: Shape, value: Any) -> list[str]:
+    meta = shape.metadata
+    broken: list[str] = []
+    if shape.type_name == "string" and isinstance(value, str):
+        broken += _sized(shape, len(value))
+        enum = meta.get("enum")
+        if enum and value not in enum:
+            broken.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
+        pattern = meta.get("pattern")
+        compiled = _pattern(pattern) if pattern else None
+        if compiled is not None and not compiled.fullmatch(value):
+            broken.append(f"Member must satisfy regular expression pattern: {pattern}")
+    elif shape.type_name in _NUMBERS and isinstance(value, int | float):
+        if "min" in meta and value < meta["min"]:
+            broken.append(f"Member must have value greater than or equal to {meta['min']}")
+        if "max" in meta and value > meta["max"]:
+            broken.append(f"Member must have value less than or equal to {meta['max']}")
+    return broken
+
+
+def _sized(shape: Shape, size: int) -> list[str]:
+    meta = shape.metadata
+    broken: list[str] = []
+    if "min" in meta and size < meta["min"]:
+        broken.append(f"Member must have length greater than or equal to {meta['min']}")
+    if "max" in meta and size > meta["max"]:
+        broken.append(f"Member must have length less than or equal to {meta['max']}")
+    return broken
+
+
+Method = Callable[[Any, RequestContext, Params], Awaitable[Result]]
+
+
+@cache
+def _operations() -> dict[str, str]:
+    return {xform_name(name): name for name in model().operation_names}
+
+
+def checked(method: Method) -> Method:
+    """An operation method whose request is first validated against the model."""
+    operation = _operations()[method.__name__]
+
+    @functools.wraps(method)
+    async def run(self: Any, ctx: RequestContext, params: Params) -> Result:
+        check_request(operation, params)
+        return await method(self, ctx, params)
+
+    return run

@@ -1,0 +1,1 @@
+"""Amazon EventBridge Scheduler: schedules and schedule groups, fired by a background loop."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from benchmarks import (
     awslambda,
     dynamodb,
+    events,
     footprint,
     iam_get,
     large,
@@ -31,7 +32,18 @@ from benchmarks.report import ScenarioResult, render, write_json
 
 SMALL_BYTES = 1024
 LARGE_BYTES = 256 * 1024 * 1024
-SCENARIOS = ("get", "put", "large", "footprint", "sqs", "iam", "scaling", "dynamodb", "lambda")
+SCENARIOS = (
+    "get",
+    "put",
+    "large",
+    "footprint",
+    "sqs",
+    "iam",
+    "scaling",
+    "dynamodb",
+    "lambda",
+    "events",
+)
 
 
 def write_random(path: Path, size: int) -> Path:
@@ -63,6 +75,7 @@ def scenarios(args: argparse.Namespace, workdir: Path) -> list[Callable[[], list
         "scaling": lambda: scaling.run(workdir, small, args.seconds),
         "dynamodb": lambda: dynamodb.run(workdir, args.seconds),
         "lambda": lambda: awslambda.run(workdir, args.seconds),
+        "events": lambda: events.run(workdir),
     }
     return [table[name] for name in SCENARIOS if name in args.only]
 

@@ -5,7 +5,9 @@ the bus handler that lets other services (destinations, later S3 and SNS) invoke
 Limits (ownstack.yaml `limits.lambda`):
 - `async_retry_delays`: seconds before each retry of a failed async event (AWS: [60, 120]);
 - `idle_s`: how long an idle sandbox is kept warm (default 600);
-- `async_workers`: async events run at once by this process (default 8).
+- `async_workers`: async events run at once by this process (default 8);
+- `throttle_backoff_s`: [first, longest] wait before a throttled async event is tried again
+  (default [1, 300], doubling in between).
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ from ownstack.events.bus import EventBus
 from ownstack.identity.directory import IdentityDirectory
 from ownstack.ports.queues import QueueStore
 from ownstack.ports.runtime import Runtime
-from ownstack.services.awslambda.invoke_async import RETRY_DELAYS, AsyncInvoker
+from ownstack.services.awslambda.invoke_async import (
+    RETRY_DELAYS,
+    THROTTLE_BACKOFF,
+    AsyncInvoker,
+)
 from ownstack.services.awslambda.invoke_logs import LogShipper
 from ownstack.services.awslambda.service import LambdaService
 from ownstack.services.awslambda.warm_pool import WarmPool
 
-_KNOWN = {"async_retry_delays", "idle_s", "async_workers"}
+_KNOWN = {"async_retry_delays", "idle_s", "async_workers", "throttle_backoff_s"}
 
 
 @dataclass(slots=True)
@@ -63,7 +69,14 @@ def _limits(config: Config) -> Mapping[str, Any]:
         isinstance(d, int | float) and d >= 0 for d in delays
     ):
         raise ConfigError("limits.lambda.async_retry_delays: a list of seconds")
-    return {**raw, "async_retry_delays": delays}
+    backoff = raw.get("throttle_backoff_s", list(THROTTLE_BACKOFF))
+    if not (
+        isinstance(backoff, list)
+        and len(backoff) == 2
+        and all(isinstance(b, int | float) and b > 0 for b in backoff)
+    ):
+        raise ConfigError("limits.lambda.throttle_backoff_s: [first, longest] in seconds")
+    return {**raw, "async_retry_delays": delays, "throttle_backoff_s": backoff}
 
 
 def connect_invoking(
@@ -96,6 +109,10 @@ def connect_invoking(
         awslambda.event_settings,
         bus.deliver,
         retry_delays=limits["async_retry_delays"],
+        throttle_backoff=(
+            float(limits["throttle_backoff_s"][0]),
+            float(limits["throttle_backoff_s"][1]),
+        ),
         workers=int(limits.get("async_workers", 8)),
     )
     awslambda.async_invoker = invoker

@@ -136,7 +136,8 @@ def test_no_retries_and_a_dead_letter_queue(fast: Any) -> None:
 
 def test_events_queued_before_a_kill_run_after_restart(fresh_server: Any, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    server = fresh_server(data)
+    quick = "limits:\n  lambda:\n    throttle_backoff_s: [0.5, 1]\n"
+    server = fresh_server(data, config_yaml=quick)
     lam, s3, _, role = _setup(server)
     bucket = unique("b")
     s3.create_bucket(Bucket=bucket)
@@ -154,3 +155,67 @@ def test_events_queued_before_a_kill_run_after_restart(fresh_server: Any, tmp_pa
     assert _objects(s3, bucket) == []
     lam.delete_function_concurrency(FunctionName=name)
     assert len(eventually(lambda: _objects(s3, bucket), timeout=60)) == 1
+
+
+def _queue_allowing(sqs: Any, service: str, source: str) -> tuple[str, str]:
+    url = sqs.create_queue(QueueName=unique("q"))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sqs:SendMessage",
+                "Resource": arn,
+                "Condition": {"ArnEquals": {"aws:SourceArn": source}},
+            }
+        ],
+    }
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": json.dumps(policy)})
+    return url, arn
+
+
+def test_destinations_on_a_topic_and_an_event_bus(fast: Any) -> None:
+    lam, s3, sqs, role = _setup(fast)
+    sns, events = fast.client("sns"), fast.client("events")
+    bucket = unique("b")
+    s3.create_bucket(Bucket=bucket)
+    topic = sns.create_topic(Name=unique("t"))["TopicArn"]
+    via_topic, via_topic_arn = _queue_allowing(sqs, "sns.amazonaws.com", topic)
+    sns.subscribe(
+        TopicArn=topic,
+        Protocol="sqs",
+        Endpoint=via_topic_arn,
+        Attributes={"RawMessageDelivery": "true"},
+    )
+    rule = events.put_rule(
+        Name=unique("r"),
+        EventPattern=json.dumps(
+            {"source": ["lambda"], "detail-type": ["Lambda Function Invocation Result - Failure"]}
+        ),
+    )["RuleArn"]
+    via_bus, via_bus_arn = _queue_allowing(sqs, "events.amazonaws.com", rule)
+    events.put_targets(Rule=rule.rpartition("/")[2], Targets=[{"Id": "q", "Arn": via_bus_arn}])
+    bus = events.describe_event_bus()["Arn"]
+    name = python_function(lam, role, COUNTS)
+    lam.put_function_event_invoke_config(
+        FunctionName=name,
+        MaximumRetryAttempts=0,
+        DestinationConfig={"OnSuccess": {"Destination": topic}, "OnFailure": {"Destination": bus}},
+    )
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=json.dumps({"bucket": bucket}))
+    lam.invoke(
+        FunctionName=name,
+        InvocationType="Event",
+        Payload=json.dumps({"bucket": bucket, "fail": True}),
+    )
+    success = json.loads(eventually(lambda: _one_message(sqs, via_topic))["Body"])
+    assert success["requestContext"]["condition"] == "Success"
+    event = json.loads(eventually(lambda: _one_message(sqs, via_bus))["Body"])
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Failure"
+    assert event["detail"]["requestContext"]["condition"] == "RetriesExhausted"
+    assert event["detail"]["responsePayload"]["errorMessage"] == "asked to fail"

@@ -39,9 +39,9 @@ DEFAULT_MAX_AGE = 21600
 THROTTLE_BACKOFF = (1.0, 300.0)
 """First and longest wait before a throttled event is tried again (it doubles in between)."""
 RETENTION_S = DEFAULT_MAX_AGE + 3600.0
-VISIBILITY_S = 60.0
+VISIBILITY_S = 20.0
 """How long a taken event stays taken; renewed every VISIBILITY_S / 3 while it runs, so an
-event whose worker died (a crash, SIGKILL) is taken again within a minute."""
+event whose worker died (a crash, SIGKILL) is taken again within 20 s."""
 
 
 class AsyncEvent(msgspec.Struct, frozen=True):
@@ -94,6 +94,7 @@ class AsyncInvoker:
         deliver: Deliver,
         *,
         retry_delays: Sequence[float] = RETRY_DELAYS,
+        throttle_backoff: tuple[float, float] = THROTTLE_BACKOFF,
         workers: int = 8,
     ) -> None:
         self.queue = queue
@@ -102,6 +103,7 @@ class AsyncInvoker:
         self._settings_of = settings_of
         self._deliver = deliver
         self.retry_delays = tuple(retry_delays)
+        self.throttle_backoff = throttle_backoff
         self._slots = asyncio.Semaphore(workers)
         self._workers = workers
         self._task: asyncio.Task[None] | None = None
@@ -204,7 +206,7 @@ class AsyncInvoker:
         if err.code == "ResourceNotFoundException":
             log.warning("async invocation %s: %s", event.request_id, err.message)
             return  # the function is gone: nothing left to run or to tell
-        first, longest = THROTTLE_BACKOFF
+        first, longest = self.throttle_backoff
         delay = min(longest, first * 2**event.throttles)
         if self.clock.now() + delay - event.first_at > settings.max_age:
             await self._fail(event, settings, None, "EventAgeExceeded")
@@ -213,13 +215,15 @@ class AsyncInvoker:
 
     async def _succeed(self, event: AsyncEvent, settings: AsyncSettings, ran: Ran) -> None:
         if settings.on_success:
-            await self._send(settings.on_success, record(event, ran, "Success", self.clock))
+            body = record(event, ran, "Success", self.clock)
+            await self._send(settings.on_success, _shaped(settings.on_success, body, event, True))
 
     async def _fail(
         self, event: AsyncEvent, settings: AsyncSettings, ran: Ran | None, condition: str
     ) -> None:
         if settings.on_failure:
-            await self._send(settings.on_failure, record(event, ran, condition, self.clock))
+            body = record(event, ran, condition, self.clock)
+            await self._send(settings.on_failure, _shaped(settings.on_failure, body, event, False))
         elif settings.dead_letter:
             await self._send_dead_letter(settings.dead_letter, event, ran)
 
@@ -241,6 +245,23 @@ class AsyncInvoker:
             await self._deliver(Delivery(target=target, body=body, attributes=attributes))
         except DeliveryFailed as exc:
             log.warning("lambda dead-letter queue: %s", exc)
+
+
+def _shaped(target: str, body: str, event: AsyncEvent, success: bool) -> str:
+    """The record as `target` gets it: an event bus gets an EventBridge event whose detail is
+    the record (source "lambda", detail-type "Lambda Function Invocation Result - Success" or
+    "- Failure", as Lambda sends it); queues, topics and functions get the record itself."""
+    if target.split(":")[2:3] != ["events"]:
+        return body
+    outcome = "Success" if success else "Failure"
+    return json.dumps(
+        {
+            "source": "lambda",
+            "detail-type": f"Lambda Function Invocation Result - {outcome}",
+            "resources": [event.function],
+            "detail": json.loads(body),
+        }
+    )
 
 
 def _error_message(payload: bytes) -> str:

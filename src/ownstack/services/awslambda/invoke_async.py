@@ -13,7 +13,6 @@ itself with the RequestID / ErrorCode / ErrorMessage attributes.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -25,6 +24,7 @@ import msgspec
 from ownstack.core.clock import Clock
 from ownstack.core.errors import ServiceError
 from ownstack.events.bus import Delivery, DeliveryFailed
+from ownstack.events.taker import QueueTaker
 from ownstack.ports.queues import NewMessage, QueueSpec, QueueStore, Received
 
 from .invoke_report import iso_millis
@@ -104,10 +104,14 @@ class AsyncInvoker:
         self._deliver = deliver
         self.retry_delays = tuple(retry_delays)
         self.throttle_backoff = throttle_backoff
-        self._slots = asyncio.Semaphore(workers)
-        self._workers = workers
-        self._task: asyncio.Task[None] | None = None
-        self._running: set[asyncio.Task[None]] = set()
+        self._taker = QueueTaker(
+            queue,
+            ASYNC_QUEUE,
+            self._handle,
+            workers=workers,
+            visibility=VISIBILITY_S,
+            label="lambda-async",
+        )
 
     async def open(self) -> None:
         await self.queue.create(ASYNC_QUEUE, QueueSpec(retention=RETENTION_S))
@@ -118,65 +122,13 @@ class AsyncInvoker:
         await self.queue.send(ASYNC_QUEUE, [NewMessage(body=body, delay=delay)])
 
     def start(self) -> None:
-        if self._task is None:
-            loop = asyncio.get_running_loop()
-            self._task = loop.create_task(self._take_forever(), name="lambda-async")
+        self._taker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task])
-            self._task = None
-        for task in list(self._running):
-            task.cancel()
-        if self._running:
-            await asyncio.wait(self._running)
-
-    async def _take_forever(self) -> None:
-        while True:
-            await self._slots.acquire()
-            try:
-                got = await self.queue.receive(
-                    ASYNC_QUEUE, max_messages=1, visibility=VISIBILITY_S, wait=10.0
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self._slots.release()
-                log.exception("taking async invocations failed")
-                await asyncio.sleep(1.0)
-                continue
-            if not got:
-                self._slots.release()
-                continue
-            task = asyncio.get_running_loop().create_task(self._handle(got[0]))
-            self._running.add(task)
-            task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        self._slots.release()
+        await self._taker.stop()
 
     async def _handle(self, message: Received) -> None:
-        keep = asyncio.get_running_loop().create_task(self._keep_taken(message.receipt))
-        try:
-            event = msgspec.json.decode(message.body, type=AsyncEvent)
-            await self._process(event)
-            await self.queue.delete(ASYNC_QUEUE, [message.receipt])
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # left in flight: it comes back after VISIBILITY_S
-            log.exception("async invocation %s failed", message.message_id)
-        finally:
-            keep.cancel()
-
-    async def _keep_taken(self, receipt: str) -> None:
-        while True:
-            await asyncio.sleep(VISIBILITY_S / 3)
-            try:
-                await self.queue.change_visibility(ASYNC_QUEUE, [(receipt, VISIBILITY_S)])
-            except Exception:
-                log.exception("renewing an async invocation failed")
+        await self._process(msgspec.json.decode(message.body, type=AsyncEvent))
 
     async def _process(self, event: AsyncEvent) -> None:
         settings = await self._settings_of(event)

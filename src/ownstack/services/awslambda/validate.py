@@ -5,7 +5,6 @@ at 'member' failed to satisfy constraint: ...`, members in lowerCamel dotted pat
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -14,6 +13,7 @@ from botocore import xform_name
 from botocore.loaders import Loader
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
+from ownstack.core.constraints import scalar_rules, size_rules
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
 
@@ -28,14 +28,6 @@ _NUMBERS = frozenset({"integer", "long", "double", "float"})
 @cache
 def model() -> ServiceModel:
     return ServiceModel(Loader().load_service_model("lambda", "service-2"), "lambda")
-
-
-@cache
-def _pattern(text: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(text)
-    except re.error:  # a Java-only construct: Lambda's other checks still apply
-        return None
 
 
 def check_request(operation: str, params: Params) -> None:
@@ -72,7 +64,7 @@ def _member(shape: Shape, value: Any, path: str) -> Iterator[str]:
         yield from _map(shape, value, path)
     else:
         shown = None if shape.metadata.get("sensitive") else render(value)
-        for rule in rules(shape, value):
+        for rule in scalar_rules(shape, value):
             yield constraint(shown, path, rule)
 
 
@@ -84,8 +76,8 @@ def _range(value: int, path: str, low: int, high: int) -> Iterator[str]:
 
 
 def _list(shape: ListShape, value: list[Any], path: str) -> Iterator[str]:
-    yield from (constraint(render(value), path, rule) for rule in _sized(shape, len(value)))
-    broken = sorted({rule for item in value for rule in rules(shape.member, item)})
+    yield from (constraint(render(value), path, rule) for rule in size_rules(shape, len(value)))
+    broken = sorted({rule for item in value for rule in scalar_rules(shape.member, item)})
     if broken and not isinstance(shape.member, StructureShape):
         joined = ", ".join(broken)
         yield constraint(render(value), path, f"Member must satisfy constraint: [{joined}]")
@@ -97,46 +89,15 @@ def _list(shape: ListShape, value: list[Any], path: str) -> Iterator[str]:
 
 def _map(shape: MapShape, value: Mapping[str, Any], path: str) -> Iterator[str]:
     shown = None if shape.metadata.get("sensitive") else render(value)
-    yield from (constraint(shown, path, rule) for rule in _sized(shape, len(value)))
-    keys = sorted({rule for key in value for rule in rules(shape.key, key)})
+    yield from (constraint(shown, path, rule) for rule in size_rules(shape, len(value)))
+    keys = sorted({rule for key in value for rule in scalar_rules(shape.key, key)})
     if keys:
         joined = ", ".join(keys)
         yield constraint(shown, path, f"Map keys must satisfy constraint: [{joined}]")
-    values = sorted({rule for item in value.values() for rule in rules(shape.value, item)})
+    values = sorted({rule for item in value.values() for rule in scalar_rules(shape.value, item)})
     if values:
         joined = ", ".join(values)
         yield constraint(shown, path, f"Map value must satisfy constraint: [{joined}]")
-
-
-def rules(shape: Shape, value: Any) -> list[str]:
-    """The rules of `shape` that a scalar `value` breaks."""
-    meta = shape.metadata
-    broken: list[str] = []
-    if shape.type_name == "string" and isinstance(value, str):
-        broken += _sized(shape, len(value))
-        enum = meta.get("enum")
-        if enum and value not in enum:
-            broken.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
-        pattern = meta.get("pattern")
-        compiled = _pattern(pattern) if pattern else None
-        if compiled is not None and not compiled.fullmatch(value):
-            broken.append(f"Member must satisfy regular expression pattern: {pattern}")
-    elif shape.type_name in _NUMBERS and isinstance(value, int | float):
-        if "min" in meta and value < meta["min"]:
-            broken.append(f"Member must have value greater than or equal to {meta['min']}")
-        if "max" in meta and value > meta["max"]:
-            broken.append(f"Member must have value less than or equal to {meta['max']}")
-    return broken
-
-
-def _sized(shape: Shape, size: int) -> list[str]:
-    meta = shape.metadata
-    broken: list[str] = []
-    if "min" in meta and size < meta["min"]:
-        broken.append(f"Member must have length greater than or equal to {meta['min']}")
-    if "max" in meta and size > meta["max"]:
-        broken.append(f"Member must have length less than or equal to {meta['max']}")
-    return broken
 
 
 def render(value: Any) -> str:

@@ -14,7 +14,6 @@ delivered or given up, so a crash at any point loses nothing (a delivery may the
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import random
@@ -25,6 +24,7 @@ import msgspec
 
 from ownstack.core.clock import Clock
 from ownstack.events.bus import Delivery, DeliveryFailed, Sender, arn_service
+from ownstack.events.taker import QueueTaker
 from ownstack.ports.queues import QueueSpec, QueueStore, Received
 
 from .ingest import QUEUE, DeliveryJob, iso_time
@@ -69,75 +69,28 @@ class Dispatcher:
         self.queue = queue
         self.clock = clock
         self._deliver = deliver
-        self._slots = asyncio.Semaphore(workers)
-        self._task: asyncio.Task[None] | None = None
-        self._running: set[asyncio.Task[None]] = set()
+        self._taker = QueueTaker(
+            queue,
+            QUEUE,
+            self._handle,
+            workers=workers,
+            visibility=VISIBILITY_S,
+            wait=WAIT_S,
+            label="events",
+        )
 
     async def open(self) -> None:
         await self.queue.create(QUEUE, QueueSpec(fifo=True, retention=RETENTION_S))
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._take(), name="events")
+        self._taker.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait([self._task])
-            self._task = None
-        for task in list(self._running):
-            task.cancel()
-        if self._running:
-            await asyncio.wait(self._running)
+        await self._taker.stop()
 
-    async def _take(self) -> None:
-        while True:
-            await self._slots.acquire()
-            try:
-                got = await self.queue.receive(
-                    QUEUE, max_messages=1, visibility=VISIBILITY_S, wait=WAIT_S
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                self._slots.release()
-                log.exception("taking EventBridge deliveries failed")
-                await asyncio.sleep(1.0)
-                continue
-            if not got:
-                self._slots.release()
-                continue
-            task = asyncio.get_running_loop().create_task(self._handle(got[0]))
-            self._running.add(task)
-            task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        self._slots.release()
-
-    async def _handle(self, message: Received) -> None:
-        keep = asyncio.get_running_loop().create_task(self._keep_taken(message.receipt))
-        try:
-            job = msgspec.json.decode(message.body, type=DeliveryJob)
-            delay = await self._process(job, message.receive_count - 1)
-            if delay is None:
-                await self.queue.delete(QUEUE, [message.receipt])
-            else:
-                await self.queue.change_visibility(QUEUE, [(message.receipt, delay)])
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # left in flight: it comes back after VISIBILITY_S
-            log.exception("EventBridge delivery %s failed", message.message_id)
-        finally:
-            keep.cancel()
-
-    async def _keep_taken(self, receipt: str) -> None:
-        while True:
-            await asyncio.sleep(VISIBILITY_S / 3)
-            try:
-                await self.queue.change_visibility(QUEUE, [(receipt, VISIBILITY_S)])
-            except Exception:
-                log.exception("renewing an EventBridge delivery failed")
+    async def _handle(self, message: Received) -> float | None:
+        job = msgspec.json.decode(message.body, type=DeliveryJob)
+        return await self._process(job, message.receive_count - 1)
 
     async def _process(self, job: DeliveryJob, retries_made: int) -> float | None:
         """Deliver `job`; the delay before trying again, or None when it is done with."""

@@ -6,7 +6,6 @@ elements as `targets.1.member.id`)."""
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -15,6 +14,7 @@ from botocore import xform_name
 from botocore.loaders import Loader
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
+from ownstack.core.constraints import scalar_rules, size_rules
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
 
@@ -31,14 +31,6 @@ def model() -> ServiceModel:
 @cache
 def _operation(name: str) -> OperationModel:
     return model().operation_model(name)
-
-
-@cache
-def _pattern(text: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(text)
-    except re.error:
-        return None
 
 
 def check_request(operation: str, params: Params) -> None:
@@ -64,51 +56,21 @@ def _member(shape: Shape, value: Any, path: str) -> Iterator[str]:
     if isinstance(shape, StructureShape) and isinstance(value, Mapping):
         yield from _structure(shape, value, path + ".")
     elif isinstance(shape, ListShape) and isinstance(value, list):
-        yield from (_constraint("[...]", path, rule) for rule in _sized(shape, len(value)))
+        yield from (_constraint("[...]", path, rule) for rule in size_rules(shape, len(value)))
         for index, item in enumerate(value, 1):
             yield from _member(shape.member, item, f"{path}.{index}.member")
     elif isinstance(shape, MapShape) and isinstance(value, Mapping):
-        yield from (_constraint("{...}", path, rule) for rule in _sized(shape, len(value)))
+        yield from (_constraint("{...}", path, rule) for rule in size_rules(shape, len(value)))
         for key, item in value.items():
             yield from _member(shape.value, item, f"{path}.{key}")
     else:
-        for rule in _rules(shape, value):
+        for rule in scalar_rules(shape, value):
             yield _constraint(value, path, rule)
 
 
 def _constraint(value: Any, path: str, rule: str) -> str:
     shown = str(value).lower() if isinstance(value, bool) else value
     return f"Value '{shown}' at '{path}' failed to satisfy constraint: {rule}"
-
-
-def _rules(shape: Shape, value: Any) -> list[str]:
-    meta = shape.metadata
-    broken: list[str] = []
-    if shape.type_name == "string" and isinstance(value, str):
-        broken += _sized(shape, len(value))
-        enum = meta.get("enum")
-        if enum and value not in enum:
-            broken.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
-        pattern = meta.get("pattern")
-        compiled = _pattern(pattern) if pattern else None
-        if compiled is not None and not compiled.fullmatch(value):
-            broken.append(f"Member must satisfy regular expression pattern: {pattern}")
-    elif shape.type_name in _NUMBERS and isinstance(value, int | float):
-        if "min" in meta and value < meta["min"]:
-            broken.append(f"Member must have value greater than or equal to {meta['min']}")
-        if "max" in meta and value > meta["max"]:
-            broken.append(f"Member must have value less than or equal to {meta['max']}")
-    return broken
-
-
-def _sized(shape: Shape, size: int) -> list[str]:
-    meta = shape.metadata
-    broken: list[str] = []
-    if "min" in meta and size < meta["min"]:
-        broken.append(f"Member must have length greater than or equal to {meta['min']}")
-    if "max" in meta and size > meta["max"]:
-        broken.append(f"Member must have length less than or equal to {meta['max']}")
-    return broken
 
 
 Method = Callable[[Any, RequestContext, Params], Awaitable[Result]]

@@ -1,0 +1,56 @@
+"""The constraints a botocore model states for a value (length, range, enum, pattern), worded
+as AWS's request validation words them ("Member must have length less than or equal to 64").
+Services that validate requests against their model (Lambda, EventBridge) share these; each
+keeps its own way of naming members and showing values, which differ between AWS services."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from botocore.model import Shape
+
+_NUMBERS = frozenset({"integer", "long", "double", "float"})
+
+
+@cache
+def model_pattern(text: str) -> re.Pattern[str] | None:
+    """A model's `pattern`, compiled; None for a Java-only construct Python cannot compile
+    (the value's other constraints still apply)."""
+    try:
+        return re.compile(text)
+    except re.error:
+        return None
+
+
+def scalar_rules(shape: Shape, value: Any) -> list[str]:
+    """The constraints of `shape` that a scalar `value` breaks."""
+    meta = shape.metadata
+    broken: list[str] = []
+    if shape.type_name == "string" and isinstance(value, str):
+        broken += size_rules(shape, len(value))
+        enum = meta.get("enum")
+        if enum and value not in enum:
+            broken.append(f"Member must satisfy enum value set: [{', '.join(enum)}]")
+        pattern = meta.get("pattern")
+        compiled = model_pattern(pattern) if pattern else None
+        if compiled is not None and not compiled.fullmatch(value):
+            broken.append(f"Member must satisfy regular expression pattern: {pattern}")
+    elif shape.type_name in _NUMBERS and isinstance(value, int | float):
+        if "min" in meta and value < meta["min"]:
+            broken.append(f"Member must have value greater than or equal to {meta['min']}")
+        if "max" in meta and value > meta["max"]:
+            broken.append(f"Member must have value less than or equal to {meta['max']}")
+    return broken
+
+
+def size_rules(shape: Shape, size: int) -> list[str]:
+    """The length constraints of a string, list or map shape that `size` breaks."""
+    meta = shape.metadata
+    broken: list[str] = []
+    if "min" in meta and size < meta["min"]:
+        broken.append(f"Member must have length greater than or equal to {meta['min']}")
+    if "max" in meta and size > meta["max"]:
+        broken.append(f"Member must have length less than or equal to {meta['max']}")
+    return broken

@@ -320,3 +320,28 @@ def test_a_runtime_this_host_cannot_run_is_refused_at_create(lam: Any, role: str
     code, message, status = error_of(exc)
     assert (code, status) == ("InvalidParameterValueException", 400)
     assert str(runtime_missing(runtime)) in message
+
+
+def test_json_log_format(lam: Any, role: str) -> None:
+    code = (
+        "import logging\n"
+        "logger = logging.getLogger()\n"
+        "def handler(event, context):\n"
+        "    logger.info('structured hello')\n"
+        "    logger.debug('not at INFO')\n"
+        "    return 1\n"
+    )
+    name = python_function(
+        lam,
+        role,
+        code,
+        LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "INFO"},
+    )
+    out, _ = invoke_json(lam, name, LogType="Tail")
+    lines = [json.loads(line) for line in base64.b64decode(out["LogResult"]).decode().splitlines()]
+    assert lines[0]["type"] == "platform.start"
+    assert lines[-1]["type"] == "platform.report"
+    assert lines[-1]["record"]["status"] == "success"
+    assert lines[-1]["record"]["metrics"]["memorySizeMB"] == 128
+    own = [line for line in lines if "message" in line]
+    assert [(line["level"], line["message"]) for line in own] == [("INFO", "structured hello")]

@@ -131,3 +131,54 @@ def test_aws_iam_url_needs_a_signature(server: Any, lam: Any, role: str) -> None
     status, _, body = _request(server, url, headers=headers)
     assert status == 201
     assert json.loads(body)["iam"] is True
+
+
+def test_cors_preflight_and_allowed_origins(server: Any, lam: Any, role: str) -> None:
+    name = python_function(lam, role, PLAIN)
+    cors = {
+        "AllowOrigins": ["https://app.example"],
+        "AllowMethods": ["GET", "POST"],
+        "AllowHeaders": ["x-custom"],
+        "ExposeHeaders": ["x-made-by"],
+        "MaxAge": 300,
+    }
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE", Cors=cors)[
+        "FunctionUrl"
+    ]
+    lam.add_permission(
+        FunctionName=name,
+        StatementId="public",
+        Action="lambda:InvokeFunctionUrl",
+        Principal="*",
+        FunctionUrlAuthType="NONE",
+    )
+    status, headers, body = _request(
+        server,
+        url,
+        "OPTIONS",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert (status, body) == (200, b"")
+    assert headers["access-control-allow-origin"] == "https://app.example"
+    assert headers["access-control-allow-methods"] == "GET, POST"
+    assert headers["access-control-allow-headers"] == "x-custom"
+    assert headers["access-control-max-age"] == "300"
+    status, headers, _ = _request(server, url, headers={"Origin": "https://app.example"})
+    assert status == 200
+    assert headers["access-control-allow-origin"] == "https://app.example"
+    assert headers["access-control-expose-headers"] == "x-made-by"
+    _, headers, _ = _request(server, url, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in headers
+
+
+def test_response_stream_urls_are_refused(lam: Any, role: str) -> None:
+    import pytest
+    from botocore.exceptions import ClientError
+    from lambdakit import error_of
+
+    name = python_function(lam, role, PLAIN)
+    with pytest.raises(ClientError) as exc:
+        lam.create_function_url_config(
+            FunctionName=name, AuthType="NONE", InvokeMode="RESPONSE_STREAM"
+        )
+    assert error_of(exc)[0] == "InvalidParameterValueException"

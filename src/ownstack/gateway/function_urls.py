@@ -55,16 +55,11 @@ class FunctionUrls:
         target = await service.url_target(url_id)
         if target is None:
             return _message(404, "Not Found")
-        resolved, auth_type = target
         ctx.service, ctx.operation = "lambda", "InvokeFunctionUrl"
         body = await read_all(req.body, MAX_BODY)
         if body is None:
             return _message(413, f"Request must be smaller than {MAX_BODY} bytes")
         req.body = BytesBody(body)
-        try:
-            await self._admit(ctx, req, auth_type, resolved.invoked_arn)
-        except ServiceError:
-            return _message(403, "Forbidden")
         url_req = UrlRequest(
             method=req.method,
             path=req.path,
@@ -74,7 +69,14 @@ class FunctionUrls:
             source_ip=ctx.source_ip or "127.0.0.1",
             host=ctx.host,
         )
-        return await service.serve_url(ctx, resolved, url_id, url_req)
+        answered = service.url_preflight(target, url_req)  # CORS preflights need no caller
+        if answered is not None:
+            return answered
+        try:
+            await self._admit(ctx, req, target.auth_type, target.resolved.invoked_arn)
+        except ServiceError:
+            return _message(403, "Forbidden")
+        return await service.serve_url(ctx, target, url_id, url_req)
 
     async def _admit(self, ctx: RequestContext, req: Request, auth_type: str, arn: str) -> None:
         if auth_type == "AWS_IAM":

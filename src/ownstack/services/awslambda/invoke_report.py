@@ -80,6 +80,19 @@ def report_line(
     return "\t".join(parts) + "\t"
 
 
+@dataclass(frozen=True, slots=True)
+class LogStyle:
+    """The function's LoggingConfig: Text lines, or JSON records (platform.start and
+    platform.report, at INFO, shown when SystemLogLevel lets INFO through)."""
+
+    json: bool = False
+    system_level: str = "INFO"
+
+    @property
+    def platform_lines(self) -> bool:
+        return not self.json or self.system_level in ("TRACE", "DEBUG", "INFO")
+
+
 def answer(
     result: InvocationResult,
     *,
@@ -88,34 +101,69 @@ def answer(
     memory_mb: int,
     timeout_s: int,
     now: float,
+    style: LogStyle = LogStyle(),
 ) -> Answer:
     """Turn the engine's result into the response and the log of one invocation."""
-    lines = [f"START RequestId: {request_id} Version: {version}"]
-    if result.logs:
-        lines.append(result.logs.rstrip("\n"))
     payload, function_error = result.payload, None
     duration_ms = result.duration_ms
+    failure_line = ""
     if result.outcome in ("timeout", "crash"):
-        payload, line = _failure(result, request_id, timeout_s)
+        payload, failure_line = _failure(result, request_id, timeout_s)
         function_error = "Unhandled"
-        stamp = iso_millis(now)
-        lines.append(f"{stamp} {request_id} {line}" if result.outcome == "timeout" else line)
         if result.outcome == "timeout":
+            failure_line = f"{iso_millis(now)} {request_id} {failure_line}"
             duration_ms = max(duration_ms, timeout_s * 1000.0)
     elif result.outcome in ("error", "init_error"):
         function_error = "Unhandled"
-    lines.append(f"END RequestId: {request_id}")
-    lines.append(report_line(request_id, result, memory_mb, duration_ms))
-    return Answer(payload, function_error, "\n".join(lines) + "\n")
+    if style.json:
+        lines = _json_lines(result, request_id, version, memory_mb, duration_ms, now, style)
+    else:
+        lines = [f"START RequestId: {request_id} Version: {version}"]
+        lines += [result.logs.rstrip("\n")] if result.logs else []
+        lines += [failure_line] if failure_line else []
+        lines.append(f"END RequestId: {request_id}")
+        lines.append(report_line(request_id, result, memory_mb, duration_ms))
+    return Answer(payload, function_error, "\n".join(lines) + "\n" if lines else "")
+
+
+def _json_lines(
+    result: InvocationResult,
+    request_id: str,
+    version: str,
+    memory_mb: int,
+    duration_ms: float,
+    now: float,
+    style: LogStyle,
+) -> list[str]:
+    """The JSON log format: the runtime writes the function's own records (it was told with
+    AWS_LAMBDA_LOG_FORMAT); the platform's are platform.start and platform.report."""
+    stamp = iso_millis(now)
+    output = [result.logs.rstrip("\n")] if result.logs else []
+    if not style.platform_lines:
+        return output
+    metrics: dict[str, object] = {
+        "durationMs": round(duration_ms, 3),
+        "billedDurationMs": max(1, math.ceil(duration_ms)),
+        "memorySizeMB": memory_mb,
+        "maxMemoryUsedMB": max(1, result.max_memory_mb),
+    }
+    if result.init_duration_ms is not None:
+        metrics["initDurationMs"] = round(result.init_duration_ms, 3)
+    report: dict[str, object] = {"requestId": request_id, "metrics": metrics}
+    report["status"] = {"timeout": "timeout", "crash": "error", "init_error": "error"}.get(
+        result.outcome, "success"
+    )
+    if report["status"] == "error":
+        report["errorType"] = "Runtime.ExitError"
+    start = {"requestId": request_id, "version": version}
+    return [
+        json.dumps({"time": stamp, "type": "platform.start", "record": start}),
+        *output,
+        json.dumps({"time": stamp, "type": "platform.report", "record": report}),
+    ]
 
 
 def log_tail(log: str) -> str:
     """X-Amz-Log-Result: the last 4 KB of the invocation's log, base64."""
     data = log.encode("utf-8")[-LOG_TAIL_BYTES:]
     return base64.b64encode(data).decode("ascii")
-
-
-def log_events(log: str, now_ms: int) -> list[dict[str, object]]:
-    """The invocation's log as CloudWatch Logs events: START, each output block, END and
-    REPORT, one event each (as Lambda's log shipping does line by line)."""
-    return [{"timestamp": now_ms, "message": line} for line in log.rstrip("\n").split("\n")]

@@ -23,7 +23,7 @@ from ownstack.ports.runtime import Invocation, SandboxSpec
 from .concurrency import ConcurrencyOps
 from .errors import state_conflict
 from .invoke_logs import LogShipper
-from .invoke_report import Answer, answer
+from .invoke_report import Answer, LogStyle, answer
 from .resolve import ResolvedFunction, ResolveOps
 from .warm_pool import ACCOUNT_CONCURRENCY, Limits, WarmPool
 
@@ -116,6 +116,7 @@ class InvokeRunner(ConcurrencyOps, ResolveOps):
             memory_mb=config.memory,
             timeout_s=config.timeout,
             now=self.clock.now(),
+            style=LogStyle(config.log_format == "JSON", config.system_log_level or "INFO"),
         )
         if self.shipper is not None and stream:
             self.shipper.ship(_stream_arn(resolved, stream), done.log, self.clock.now())
@@ -178,6 +179,9 @@ class InvokeRunner(ConcurrencyOps, ResolveOps):
         }
         if self.endpoint_url:
             env["AWS_ENDPOINT_URL"] = self.endpoint_url
+        if config.log_format == "JSON":  # the runtime clients write JSON records then
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = config.app_log_level or "INFO"
         return env
 
     async def _credentials(self, resolved: ResolvedFunction, now: float) -> dict[str, str]:

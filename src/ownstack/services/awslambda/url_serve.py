@@ -26,6 +26,7 @@ from ownstack.core.http import Response
 
 from .invoke_ops import SYNC_LIMIT, InvokeOps
 from .resolve import ResolvedFunction
+from .url_cors import decorate, preflight
 
 _TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
 
@@ -46,16 +47,33 @@ def _json_response(status: int, message: str) -> Response:
     return Response(status, [("Content-Type", "application/json")], body)
 
 
+@dataclass(frozen=True, slots=True)
+class UrlTarget:
+    resolved: ResolvedFunction
+    auth_type: str
+    cors: Mapping[str, Any] | None
+
+
 class UrlServeOps(InvokeOps):
-    async def url_target(self, url_id: str) -> tuple[ResolvedFunction, str] | None:
-        """What the URL `url_id` runs and its AuthType; None when there is no such URL."""
+    async def url_target(self, url_id: str) -> UrlTarget | None:
+        """What the URL `url_id` runs, its AuthType and Cors; None when there is no such URL."""
         found = await self.resolve_url(url_id)
         if found is None:
             return None
         resolved, record = found
-        return resolved, record.auth_type
+        return UrlTarget(resolved, record.auth_type, record.cors)
+
+    def url_preflight(self, target: UrlTarget, req: UrlRequest) -> Response | None:
+        """The answer to a CORS preflight (no function runs), or None."""
+        return preflight(target.cors, req.method, req.headers)
 
     async def serve_url(
+        self, ctx: RequestContext, target: UrlTarget, url_id: str, req: UrlRequest
+    ) -> Response:
+        response = await self._serve(ctx, target.resolved, url_id, req)
+        return decorate(target.cors, req.headers, response)
+
+    async def _serve(
         self, ctx: RequestContext, resolved: ResolvedFunction, url_id: str, req: UrlRequest
     ) -> Response:
         if len(req.body) > SYNC_LIMIT:

@@ -17,7 +17,7 @@ from ownstack.core.context import RequestContext
 from ownstack.core.service import STATUS, Params, Result
 from ownstack.ports.meta import ABSENT, Delete, Op, Put
 
-from .errors import conflict, no_such_resource, not_found
+from .errors import conflict, invalid, no_such_resource, not_found
 from .lookup import LookupOps
 from .names import LATEST, FunctionRef, function_arn, locate
 from .paging import after, page
@@ -48,6 +48,7 @@ class UrlOps(LookupOps):
 
     @checked
     async def create_function_url_config(self, ctx: RequestContext, params: Params) -> Result:
+        _refuse_streaming(params)
         ref, qualifier = await self._url_target(ctx, params)
         key = child_key(ref.key, qualifier)
         url_id = "".join(secrets.choice(_ID_CHARS) for _ in range(32))
@@ -101,6 +102,7 @@ class UrlOps(LookupOps):
 
     @checked
     async def update_function_url_config(self, ctx: RequestContext, params: Params) -> Result:
+        _refuse_streaming(params)
         ref, qualifier = await self._url_target(ctx, params)
         key = child_key(ref.key, qualifier)
         made: list[UrlRecord] = []
@@ -152,6 +154,13 @@ class UrlOps(LookupOps):
 
         found, marker = await page(items(), params.get("MaxItems"))
         return {"FunctionUrlConfigs": found, **({"NextMarker": marker} if marker else {})}
+
+
+def _refuse_streaming(params: Params) -> None:
+    """URLs answer buffered only: a RESPONSE_STREAM URL would be served buffered, so it is
+    refused rather than accepted and ignored."""
+    if params.get("InvokeMode") == "RESPONSE_STREAM":
+        raise invalid("InvokeMode RESPONSE_STREAM is not supported by ownstack; use BUFFERED.")
 
 
 def _arn(ref: FunctionRef, qualifier: str) -> str:

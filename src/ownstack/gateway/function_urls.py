@@ -33,7 +33,10 @@ MAX_BODY = 6 * 1024 * 1024
 
 
 def url_id_of(host: str) -> str | None:
-    found = _URL_HOST.match(host.lower())
+    lowered = host.lower()
+    if ".lambda-url." not in lowered:  # every request asks: the cheap test first
+        return None
+    found = _URL_HOST.match(lowered)
     return None if found is None else found[1]
 
 

@@ -9,7 +9,6 @@ Lambda's lower-case member names.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from typing import Any
@@ -22,8 +21,7 @@ from .errors import DynamoError
 from .records import TABLES, decode_table, table_key
 from .stream_catalog import StreamEntry, current_stream, retired_stream
 from .stream_mover import move_outbox, shard_id, stream_log
-from .stream_positions import sequence_number
-from .streams_service import parse_stream_arn
+from .streams_service import parse_stream_arn, stream_event
 
 ENTRY_TTL_S = 1.0
 """How long a read reuses what it found out about a stream: pollers read an idle stream every
@@ -88,25 +86,7 @@ class DynamoStreamSource:
 
 def _record(region: str, record: LogRecord) -> StreamRecord:
     stored: dict[str, Any] = json.loads(record.data)
-    change: dict[str, Any] = {
-        "ApproximateCreationDateTime": stored["ApproximateCreationDateTime"],
-        "Keys": stored["Keys"],
-    }
-    for image in ("NewImage", "OldImage"):
-        if image in stored:
-            change[image] = stored[image]
-    change["SequenceNumber"] = sequence_number(record.offset)
-    change["SizeBytes"] = stored["SizeBytes"]
-    change["StreamViewType"] = stored["StreamViewType"]
-    out: dict[str, Any] = {
-        # The same eventID GetRecords shows for this record.
-        "eventID": hashlib.md5(record.id.encode(), usedforsecurity=False).hexdigest(),
-        "eventName": stored["eventName"],
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": change,
-    }
+    out = stream_event(region, record, stored)  # the JSON as stored: as Lambda shows it
     identity = stored.get("userIdentity")
     if identity:
         out["userIdentity"] = {

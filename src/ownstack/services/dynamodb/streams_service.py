@@ -300,6 +300,15 @@ def _within_size(records: list[LogRecord]) -> list[LogRecord]:
 def _record(region: str, record: LogRecord) -> dict[str, Any]:
     """A Record on the wire (API_streams_Record), from a log record."""
     stored = decode_record(record.data)
+    out = stream_event(region, record, stored)
+    if "userIdentity" in stored:
+        out["userIdentity"] = stored["userIdentity"]
+    return out
+
+
+def stream_event(region: str, record: LogRecord, stored: dict[str, Any]) -> dict[str, Any]:
+    """A stream record's event fields as GetRecords and Lambda's stream events both show them
+    (`stored`: the outbox record, its images decoded or not as the caller needs)."""
     change: dict[str, Any] = {
         "ApproximateCreationDateTime": stored["ApproximateCreationDateTime"],
         "Keys": stored["Keys"],
@@ -310,7 +319,7 @@ def _record(region: str, record: LogRecord) -> dict[str, Any]:
     change["SequenceNumber"] = sequence_number(record.offset)
     change["SizeBytes"] = stored["SizeBytes"]
     change["StreamViewType"] = stored["StreamViewType"]
-    out: dict[str, Any] = {
+    return {
         # 32 hex digits as AWS's are, the same each time the record is read.
         "eventID": hashlib.md5(record.id.encode(), usedforsecurity=False).hexdigest(),
         "eventName": stored["eventName"],
@@ -319,6 +328,3 @@ def _record(region: str, record: LogRecord) -> dict[str, Any]:
         "awsRegion": region,
         "dynamodb": change,
     }
-    if "userIdentity" in stored:
-        out["userIdentity"] = stored["userIdentity"]
-    return out

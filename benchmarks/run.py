@@ -26,6 +26,8 @@ from benchmarks import (
     small_get,
     small_put,
     sqs,
+    tls,
+    versioning,
 )
 from benchmarks.procs import BenchError, workspace
 from benchmarks.report import ScenarioResult, render, write_json
@@ -43,6 +45,8 @@ SCENARIOS = (
     "dynamodb",
     "lambda",
     "events",
+    "tls",
+    "versioning",
 )
 
 
@@ -76,6 +80,8 @@ def scenarios(args: argparse.Namespace, workdir: Path) -> list[Callable[[], list
         "dynamodb": lambda: dynamodb.run(workdir, args.seconds),
         "lambda": lambda: awslambda.run(workdir, args.seconds),
         "events": lambda: events.run(workdir),
+        "tls": lambda: [tls.run(workdir, small, args.seconds)],
+        "versioning": lambda: [versioning.run(workdir)],
     }
     return [table[name] for name in SCENARIOS if name in args.only]
 

@@ -47,7 +47,7 @@ topic=$(aws sns create-topic --name thumbnails-ready --query TopicArn)
 dlq_url=$(aws sqs create-queue --queue-name ready-dlq --query QueueUrl)
 dlq=$(aws sqs get-queue-attributes --queue-url "$dlq_url" --attribute-names QueueArn --query Attributes.QueueArn)
 queue_url=$(aws sqs create-queue --queue-name ready --attributes \
-  "{\"VisibilityTimeout\": \"10\", \"RedrivePolicy\": \"{\\\"deadLetterTargetArn\\\": \\\"$dlq\\\", \\\"maxReceiveCount\\\": \\\"2\\\"}\"}" \
+  "{\"VisibilityTimeout\": \"5\", \"RedrivePolicy\": \"{\\\"deadLetterTargetArn\\\": \\\"$dlq\\\", \\\"maxReceiveCount\\\": \\\"2\\\"}\"}" \
   --query QueueUrl)
 queue=$(aws sqs get-queue-attributes --queue-url "$queue_url" --attribute-names QueueArn --query Attributes.QueueArn)
 aws sqs set-queue-attributes --queue-url "$queue_url" --attributes "{\"Policy\": \"{\\\"Version\\\": \\\"2012-10-17\\\", \\\"Statement\\\": [{\\\"Effect\\\": \\\"Allow\\\", \\\"Principal\\\": {\\\"Service\\\": \\\"sns.amazonaws.com\\\"}, \\\"Action\\\": \\\"sqs:SendMessage\\\", \\\"Resource\\\": \\\"$queue\\\", \\\"Condition\\\": {\\\"ArnEquals\\\": {\\\"aws:SourceArn\\\": \\\"$topic\\\"}}}]}\"}"
@@ -55,16 +55,16 @@ aws sns subscribe --topic-arn "$topic" --protocol sqs --notification-endpoint "$
 
 # The functions.
 function_zip() { (cd "functions/$1" && zip -qr "$build/$1.zip" .); echo "fileb://$build/$1.zip"; }
-create_function() {  # name runtime handler [extra args...]
-  local name=$1 runtime=$2 handler=$3; shift 3
+create_function() {  # name runtime handler timeout [extra args...]
+  local name=$1 runtime=$2 handler=$3 timeout=$4; shift 4
   aws lambda create-function --function-name "$name" --runtime "$runtime" --handler "$handler" \
-    --role "$role" --timeout 10 --zip-file "$(function_zip "$name")" "$@" >/dev/null
+    --role "$role" --timeout "$timeout" --zip-file "$(function_zip "$name")" "$@" >/dev/null
   aws lambda wait function-active-v2 --function-name "$name"
 }
-create_function thumbnail python3.12 app.handler
-create_function announce nodejs20.x index.handler --environment "Variables={TOPIC_ARN=$topic}"
-create_function consume python3.12 app.handler
-create_function cleanup python3.12 app.handler
+create_function thumbnail python3.12 app.handler 10
+create_function announce nodejs20.x index.handler 10 --environment "Variables={TOPIC_ARN=$topic}"
+create_function consume python3.12 app.handler 5  # within the queue's visibility timeout
+create_function cleanup python3.12 app.handler 10
 
 # The wiring.
 aws lambda add-permission --function-name thumbnail --statement-id s3 --action lambda:InvokeFunction \

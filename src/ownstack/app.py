@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ownstack.app_delivery import delivery_permit
+from ownstack.app_schedules import rate_minute_s
 from ownstack.config import Config, ConfigError, declared_accounts, load_identity
 from ownstack.config.engines import EngineError, engine_for_port
 from ownstack.core.clock import Clock, SystemClock
@@ -89,6 +90,8 @@ def build_app(
     from ownstack.services.iam.service import IamService
     from ownstack.services.logs.service import LogsService
     from ownstack.services.s3.service import S3Service
+    from ownstack.services.s3.sse_keys import KEY_FILE as S3_KEY_FILE
+    from ownstack.services.s3.sse_keys import KeyFileError
     from ownstack.services.s3.sweep import sweep_cutoff
     from ownstack.services.scheduler.service import SchedulerService
     from ownstack.services.sns.service import SnsService
@@ -102,6 +105,11 @@ def build_app(
     s3 = S3Service(settled, by_port["blobs"], clock, **_s3_limits(config))
     holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     s3.process_id = holder_id  # named in its bucket-deletion markers
+    s3.account_ids = lambda: [account.id for account in accounts.all()]  # ACL grantees
+    try:  # SSE-S3's key-encryption keys: made once, kept in the data dir
+        s3.sse_keys.open_file(config.data_dir / S3_KEY_FILE)
+    except KeyFileError as exc:
+        raise ConfigError(str(exc)) from exc
     liveness = _liveness(by_port["meta"], holder_id, clock) if shared_meta else None
     sweep_lease = Lease(by_port["meta"], "s3:orphan-sweep", holder_id, clock)
     sweeper = OrphanSweeper(
@@ -123,6 +131,7 @@ def build_app(
     bus.register("sns", sns.deliver_to_topic)
     eventbridge = EventBridgeService(by_port["meta"], by_port["queue"], bus, clock, config.region)
     eventbridge.holder_id = holder_id
+    eventbridge.rate_minute_s = rate_minute_s(config, "eventbridge")
     bus.register("events", eventbridge.deliver)
 
     async def start() -> None:
@@ -136,6 +145,7 @@ def build_app(
         # Before any request (unlike the sweep): a leftover marker would refuse writes.
         await s3.clear_bucket_deletion_markers(shared_meta=shared_meta)
         sweeper.start()
+        s3.start_lifecycle(holder_id)  # S3 Lifecycle rules, applied in the background
         await sqs.start()
         await sns.start()
         await dynamodb.start()
@@ -167,6 +177,7 @@ def build_app(
     cloudwatch_logs.holder_id = holder_id
     scheduler = SchedulerService(by_port["meta"], clock, config.region)
     scheduler.holder_id = holder_id
+    scheduler.rate_minute_s = rate_minute_s(config, "scheduler")
     bus.register("logs", cloudwatch_logs.deliver)
     lambda_blobs = _lambda_blobs(config, clock)
     awslambda = LambdaService(
@@ -203,6 +214,7 @@ def build_app(
     authenticator = Authenticator(directory, clock, s3_hostnames=config.s3_hostnames)
     bus.guard(delivery_permit(authorizer, config.region))
     awslambda.connect(s3.get_object, authorizer.authorize_action)
+    s3.authorize_action = authorizer.authorize_action  # Object Lock's bypass and lock headers
     scheduler.connect(authorizer.authorize_action, directory.role, bus.deliver)
     gateway = Gateway(
         registry=registry,
@@ -225,6 +237,7 @@ def build_app(
         await s3.stop_notifications()  # first: before its destinations stop
         await watcher.stop()
         await sweeper.stop()
+        await s3.stop_lifecycle()
         await dynamodb.stop()
         await scheduler.stop()  # before the targets it delivers to
         await eventbridge.stop()  # before the targets it delivers to

@@ -7,7 +7,9 @@ Limits (ownstack.yaml `limits.lambda`):
 - `idle_s`: how long an idle sandbox is kept warm (default 600);
 - `async_workers`: async events run at once by this process (default 8);
 - `throttle_backoff_s`: [first, longest] wait before a throttled async event is tried again
-  (default [1, 300], doubling in between).
+  (default [1, 300], doubling in between);
+- `async_visibility_s`: how long a taken async event stays taken unless its worker renews it
+  (every third of it), so how soon a crashed process's events run elsewhere (default 20).
 """
 
 from __future__ import annotations
@@ -25,13 +27,16 @@ from ownstack.ports.runtime import Runtime
 from ownstack.services.awslambda.invoke_async import (
     RETRY_DELAYS,
     THROTTLE_BACKOFF,
+    VISIBILITY_S,
     AsyncInvoker,
 )
 from ownstack.services.awslambda.invoke_logs import LogShipper
 from ownstack.services.awslambda.service import LambdaService
 from ownstack.services.awslambda.warm_pool import WarmPool
 
-_KNOWN = {"async_retry_delays", "idle_s", "async_workers", "throttle_backoff_s"}
+_KNOWN = {
+    "async_retry_delays", "idle_s", "async_workers", "throttle_backoff_s", "async_visibility_s",
+}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -76,7 +81,15 @@ def _limits(config: Config) -> Mapping[str, Any]:
         and all(isinstance(b, int | float) and b > 0 for b in backoff)
     ):
         raise ConfigError("limits.lambda.throttle_backoff_s: [first, longest] in seconds")
-    return {**raw, "async_retry_delays": delays, "throttle_backoff_s": backoff}
+    visibility = raw.get("async_visibility_s", VISIBILITY_S)
+    if isinstance(visibility, bool) or not isinstance(visibility, int | float) or visibility < 1:
+        raise ConfigError("limits.lambda.async_visibility_s: seconds, at least 1")
+    return {
+        **raw,
+        "async_retry_delays": delays,
+        "throttle_backoff_s": backoff,
+        "async_visibility_s": float(visibility),
+    }
 
 
 def connect_invoking(
@@ -114,6 +127,7 @@ def connect_invoking(
             float(limits["throttle_backoff_s"][1]),
         ),
         workers=int(limits.get("async_workers", 8)),
+        visibility=limits["async_visibility_s"],
     )
     awslambda.async_invoker = invoker
     bus.register("lambda", awslambda.deliver)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
 import gc
 import json
 import logging
@@ -15,6 +17,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from ownstack.cli_tls import add_tls_flags, env_exports, listening, tls_context, tls_flags
 from ownstack.config import Config, ConfigError, declared_accounts, load_config, load_identity
 from ownstack.config.workers import refuse_exclusive_engines, worker_count
 from ownstack.obs.accesslog import BatchedLineHandler
@@ -32,6 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=getattr(args, "port", None),
             data=args.data,
             config_file=_config_file(args),
+            tls=tls_flags(args),
         )
         if args.command == "env":
             return print_env(config)
@@ -75,6 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     create_cmd.add_argument("name", help="the account's name")
     create_cmd.add_argument("--id", help="its 12-digit account id (default: generated)")
     list_cmd = account_sub.add_parser("list", help="list the accounts (no secrets)")
+    for cmd in (serve_cmd, env_cmd):
+        add_tls_flags(cmd)  # docs/tls.md
     for cmd in (serve_cmd, env_cmd, create_cmd, list_cmd):
         cmd.add_argument("--data", help="data directory (default ./.ownstack, $OWNSTACK_DATA)")
         cmd.add_argument("--config", help="config file (default <data>/ownstack.yaml)")
@@ -108,6 +114,7 @@ def print_env(config: Config) -> int:
         "AWS_DEFAULT_REGION": config.region,
         "AWS_REGION": config.region,
     }
+    exports.update(env_exports(config, _client_host(config.host)))  # https, its CA bundle
     for name, value in exports.items():
         print(f"export {name}={shlex.quote(value)}")
     return 0
@@ -186,18 +193,29 @@ def _request_timeout(config: Config) -> float:
 def serve_workers(config: Config, workers: int, config_file: str | None) -> int:
     """`workers` processes serving config.port (SO_REUSEPORT), supervised from here. Refused
     (ConfigError) when an engine does not share its port across processes."""
+    from ownstack.cli_tls import reserve_tls_port, worker_tls_args
     from ownstack.workers import Supervisor, reserve_port
 
+    _configure_logging(config.log_level)  # what the supervisor logs (a certificate made)
     _request_timeout(config)
     refuse_exclusive_engines(config, workers)
+    tls_context(config)  # a certificate that cannot be served fails here, once
     try:
         reserved = reserve_port(config.host, config.port)
     except OSError as exc:
         print(f"ownstack: cannot start: {config.host}:{config.port}: {exc}", file=sys.stderr)
         return EXIT_STARTUP
-    with reserved:
+    try:
+        tls_reserved = reserve_tls_port(config)
+    except OSError as exc:
+        reserved.close()
+        print(f"ownstack: cannot start: {exc}", file=sys.stderr)
+        return EXIT_STARTUP
+    with reserved, tls_reserved or contextlib.nullcontext():
         port = int(reserved.getsockname()[1])
+        tls_port = None if tls_reserved is None else int(tls_reserved.getsockname()[1])
         given = ["--config", config_file] if config_file else []
+        given += worker_tls_args(config, tls_port or 0)
 
         def command(fd: int) -> list[str]:
             return [
@@ -207,7 +225,7 @@ def serve_workers(config: Config, workers: int, config_file: str | None) -> int:
             ]  # fmt: skip
 
         def announce() -> None:
-            url = f"http://{_client_host(config.host)}:{port}"
+            url = listening(_client_host(config.host), port, tls_port)
             print(
                 f"ownstack listening on {url} (data {config.data_dir}, {workers} workers)",
                 file=sys.stderr,
@@ -223,6 +241,7 @@ async def _serve(config: Config, worker_fd: int | None = None) -> None:
     from ownstack.gateway.server import HttpServer, ServerConfig
 
     timeout = _request_timeout(config)
+    tls = tls_context(config)  # before the app: a bad certificate fails fast
     # A worker's audit log is its own (one file cannot be rotated by several processes).
     audit_dir = None if worker_fd is None else config.data_dir / "audit" / f"worker-{os.getpid()}"
     app, close = build_app(config, audit_dir=audit_dir)
@@ -235,15 +254,19 @@ async def _serve(config: Config, worker_fd: int | None = None) -> None:
             header_timeout=timeout,
             reuse_port=worker_fd is not None,
         )
-        server = HttpServer(app, settings)
-        await server.start()
+        servers = [HttpServer(app, settings)]
+        if tls is not None:  # HTTPS beside HTTP, same app (docs/tls.md)
+            secure = dataclasses.replace(settings, port=config.tls.port, ssl_context=tls)
+            servers.append(HttpServer(app, secure))
         flusher = asyncio.create_task(_flush_access_log_every(BatchedLineHandler.FLUSH_INTERVAL))
         try:
-            _announce(config, server.port, worker_fd)
+            for server in reversed(servers):  # HTTPS first: plain HTTP answering means both do
+                await server.start()
+            _announce(config, servers[0].port, worker_fd, servers[-1].port if tls else None)
             await _until_signalled(worker_fd)
         finally:
             app.drain()  # long polls answer now instead of holding the stop up
-            await server.stop()
+            await asyncio.gather(*(s.stop() for s in servers))
             flusher.cancel()
             _flush_access_log()
     finally:
@@ -251,13 +274,13 @@ async def _serve(config: Config, worker_fd: int | None = None) -> None:
         await close()
 
 
-def _announce(config: Config, port: int, worker_fd: int | None) -> None:
+def _announce(config: Config, port: int, worker_fd: int | None, tls_port: int | None) -> None:
     if worker_fd is not None:  # the supervisor announces the port once, for all its workers
         from ownstack.workers import READY
 
         os.write(worker_fd, READY)
         return
-    url = f"http://{_client_host(config.host)}:{port}"
+    url = listening(_client_host(config.host), port, tls_port)
     print(f"ownstack listening on {url} (data {config.data_dir})", file=sys.stderr)
     sys.stderr.flush()
 

@@ -98,6 +98,7 @@ def test_public_read_policy_lets_unsigned_gets_in_and_nothing_else(
     policy = doc(
         allow("s3:GetObject", f"arn:aws:s3:::{bucket}/public/*", Principal="*", Sid="PublicRead")
     )
+    s3.delete_public_access_block(Bucket=bucket)  # a new bucket blocks public policies
     s3.put_bucket_policy(Bucket=bucket, Policy=policy)
     assert _unsigned("GET", url) == (200, b"public")
     status, body = _unsigned("GET", f"{authz_server.endpoint}/{bucket}/private/b.txt")

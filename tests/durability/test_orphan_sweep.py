@@ -300,8 +300,9 @@ def test_sweep_pages_through_more_records_than_one_scan_returns() -> None:
     asyncio.run(scenario())
 
 
-SWEEP_SCANS = 4
-"""One bucket, one upload: buckets, its uploads, the upload's parts, its objects."""
+SWEEP_SCANS = 5
+"""One bucket, one upload: buckets, its uploads, the upload's parts, its objects, its versions
+(versions_ns: records.py)."""
 
 
 @pytest.mark.parametrize("at", range(1, SWEEP_SCANS + 2))

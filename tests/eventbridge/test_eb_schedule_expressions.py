@@ -66,6 +66,21 @@ def test_rate_ticks_count_from_the_anchor() -> None:
     assert latest_tick("rate(5 minutes)", anchor, anchor + 3000, anchor + 3100) is None
 
 
+def test_a_shorter_minute_scales_every_rate_unit_and_no_cron() -> None:
+    """limits.eventbridge.minute_s (tests): a rate()'s minute lasts that many seconds, an hour
+    60 of them, a day 1440; cron() keeps real time; the default minute is AWS's 60 s."""
+    anchor = at(2026, 3, 1, 10, 0) + 17
+    assert latest_tick("rate(1 minute)", anchor, 0, anchor + 59) is None
+    assert latest_tick("rate(1 minute)", anchor, 0, anchor + 59, 2) == anchor + 58
+    assert latest_tick("rate(1 minute)", anchor, 0, anchor + 1.9, 2) is None
+    assert latest_tick("rate(3 minutes)", anchor, 0, anchor + 6, 2) == anchor + 6
+    assert latest_tick("rate(1 hour)", anchor, 0, anchor + 119, 2) is None
+    assert latest_tick("rate(1 hour)", anchor, 0, anchor + 120, 2) == anchor + 120
+    assert latest_tick("rate(1 day)", anchor, 0, anchor + 2880, 2) == anchor + 2880
+    now = at(2026, 3, 15, 12, 34)
+    assert latest_tick("cron(0/15 * * * ? *)", 0, 0, now, 2) == at(2026, 3, 15, 12, 30)
+
+
 def test_cron_ticks() -> None:
     now = at(2026, 3, 15, 12, 34)  # a Sunday
     assert latest_tick("cron(0 10 * * ? *)", 0, 0, now) == at(2026, 3, 15, 10, 0)

@@ -1,5 +1,6 @@
 """Issue 16, item 7: S3 request settings ownstack cannot honour are refused with AWS's error,
-not accepted and dropped (services/s3/settings.py, encryption.py)."""
+not accepted and dropped (encryption.py). Object Lock, once refused here, is implemented
+(object_lock.py, test_object_lock.py): its headers are refused only by a bucket without it."""
 
 from __future__ import annotations
 
@@ -26,19 +27,17 @@ def bucket(s3: Any) -> str:
     return name
 
 
-def test_create_bucket_with_object_lock_is_not_implemented(s3: Any) -> None:
+def test_create_bucket_with_object_lock_enables_it(s3: Any) -> None:
     name = f"lock-{uuid.uuid4().hex[:12]}"
-    with pytest.raises(ClientError) as exc:
-        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
-    assert code_of(exc) == ("NotImplemented", 501)
-    assert exc.value.response["Error"]["Header"] == "x-amz-bucket-object-lock-enabled"
-    with pytest.raises(ClientError) as exc:
-        s3.head_bucket(Bucket=name)  # not created
-    assert code_of(exc)[1] == 404
-    with pytest.raises(ClientError) as exc:
-        s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter")
-    assert code_of(exc) == ("NotImplemented", 501)
+    s3.create_bucket(Bucket=name, ObjectOwnership="ObjectWriter", ObjectLockEnabledForBucket=True)
+    config = s3.get_object_lock_configuration(Bucket=name)["ObjectLockConfiguration"]
+    assert config == {"ObjectLockEnabled": "Enabled"}
+    assert s3.get_bucket_versioning(Bucket=name)["Status"] == "Enabled"
+    s3.delete_bucket(Bucket=name)
     s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=False)
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_lock_configuration(Bucket=name)
+    assert code_of(exc) == ("ObjectLockConfigurationNotFoundError", 404)
     s3.delete_bucket(Bucket=name)
 
 
@@ -63,9 +62,13 @@ def test_the_acls_of_an_owner_enforced_bucket_are_accepted(s3: Any, acl: str) ->
     ],
 )
 def test_other_acls_and_grants_are_refused(s3: Any, bucket: str, setting: dict[str, str]) -> None:
-    with pytest.raises(ClientError) as exc:
+    with pytest.raises(ClientError) as exc:  # a new bucket is BucketOwnerEnforced (test_ownership)
         s3.create_bucket(Bucket=f"acl-{uuid.uuid4().hex[:12]}", **setting)
-    assert _error(exc) == NO_ACLS
+    assert _error(exc) == (
+        "InvalidBucketAclWithObjectOwnership",
+        "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+        400,
+    )
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", **setting)
     assert _error(exc) == NO_ACLS
@@ -90,21 +93,20 @@ def test_object_lock_settings_on_writes_are_refused(s3: Any, bucket: str) -> Non
             s3.put_object(Bucket=bucket, Key="k", Body=b"x", **setting)
         assert _error(exc) == (
             "InvalidRequest",
-            "Bucket is missing Object Lock Configuration",
+            "Bucket is missing ObjectLockConfiguration",
             400,
         )
     assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
-def test_sse_s3_is_refused_until_objects_are_encrypted(s3: Any, bucket: str) -> None:
-    for call in (
-        lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256"),
-        lambda: s3.create_multipart_upload(Bucket=bucket, Key="m", ServerSideEncryption="AES256"),
-    ):
-        with pytest.raises(ClientError) as exc:
-            call()
-        assert code_of(exc) == ("NotImplemented", 501)
-        assert exc.value.response["Error"]["Header"] == "x-amz-server-side-encryption"
+def test_sse_s3_is_honoured_and_plain_objects_claim_none(s3: Any, bucket: str) -> None:
+    # Objects are really encrypted at rest when asked (test_encryption.py has the rest).
+    put = s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="AES256")
+    assert put["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="k")["ServerSideEncryption"] == "AES256"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="m", ServerSideEncryption="AES256")
+    assert upload["ServerSideEncryption"] == "AES256"
+    s3.abort_multipart_upload(Bucket=bucket, Key="m", UploadId=upload["UploadId"])
     # And nothing claims encryption on an object written without asking.
     s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
     assert "ServerSideEncryption" not in s3.head_object(Bucket=bucket, Key="plain")

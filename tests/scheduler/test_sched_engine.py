@@ -89,6 +89,33 @@ def test_ticks_missed_for_a_while_fire_once_as_the_latest() -> None:
     asyncio.run(run())
 
 
+def test_a_shorter_rate_minute_fires_rate_schedules_sooner() -> None:
+    """SchedulerService.rate_minute_s (limits.scheduler.minute_s): rate(1 hour) with a
+    2-second minute ticks at once, then every 120 s."""
+
+    async def run() -> None:
+        meta, clock = MemoryMeta(), ManualClock(ts("2026-12-05T10:00:00.250"))
+        service = SchedulerService(meta, clock, "us-east-1")
+        service.rate_minute_s = 2
+        await service.create_schedule(_ctx(), _params("h", "rate(1 hour)"))
+        record = await _record(meta, "h")
+        assert record is not None and iso(record.next_tick) == "2026-12-05T10:00:01Z"
+        firer = Firer(meta, clock, 2)
+        clock.advance(1)
+        await firer.fire_due(lambda: True)
+        record = await _record(meta, "h")
+        assert record is not None and iso(record.next_tick) == "2026-12-05T10:02:01Z"
+        clock.advance(119)
+        await firer.fire_due(lambda: True)
+        assert len(await _pending(meta)) == 1  # 10:02:00.25: not yet
+        clock.advance(1)
+        await firer.fire_due(lambda: True)
+        scheduled = [iso(p.scheduled) for p in await _pending(meta)]
+        assert scheduled == ["2026-12-05T10:00:01Z", "2026-12-05T10:02:01Z"]
+
+    asyncio.run(run())
+
+
 def test_two_firers_racing_fire_a_tick_once() -> None:
     async def run() -> None:
         meta, clock = MemoryMeta(), ManualClock(ts("2026-12-05T10:00:00"))

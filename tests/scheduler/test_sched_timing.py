@@ -140,6 +140,17 @@ def test_rate_ticks_from_the_anchor_or_the_start_date_until_the_end_date() -> No
     )
 
 
+def test_a_rate_minute_lasts_minute_s_and_60_by_default() -> None:
+    """limits.scheduler.minute_s (a test setting) scales every rate() unit; AWS's is 60 s."""
+    assert parse_expression("rate(1 minute)") == Rate(60)
+    assert parse_expression("rate(2 hours)") == Rate(7200)
+    assert parse_expression("rate(1 minute)", 2) == Rate(2)
+    assert parse_expression("rate(5 minutes)", 3) == Rate(15)
+    assert parse_expression("rate(1 hour)", 2) == Rate(120)
+    assert parse_expression("rate(1 day)", 1) == Rate(1440)
+    assert parse_expression("cron(0/20 8 * * ? *)", 2) == parse_expression("cron(0/20 8 * * ? *)")
+
+
 def test_the_latest_missed_tick() -> None:
     rate = Timing(Rate(60), UTC_ZONE, anchor=ts("2026-12-05T10:00:00"))
     assert iso(rate.latest_due(ts("2026-12-05T10:00:00"), ts("2026-12-05T10:09:30"))) == (

@@ -190,8 +190,10 @@ def test_deleted_function_goes_to_the_dead_letter_queue(server: Any) -> None:
 
 def test_published_messages_reach_the_function_after_a_sigkill(fresh_server: Any) -> None:
     """Every message a Publish acknowledged is delivered although the server is SIGKILLed right
-    after the last one (the function's async invocations are durable once SNS answered)."""
-    first = fresh_server()
+    after the last one (the function's async invocations are durable once SNS answered). The
+    events the killed process had taken come back after limits.lambda.async_visibility_s (2 s
+    here, 20 s by default)."""
+    first = fresh_server(config_yaml="limits:\n  lambda: {async_visibility_s: 2}\n")
     sns = first.client("sns")
     topic = sns.create_topic(Name=unique())["TopicArn"]
     out = _out_queue(first)

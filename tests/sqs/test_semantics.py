@@ -103,12 +103,13 @@ def test_fifo_order_under_concurrent_consumers(
     seen: dict[str, list[int]] = defaultdict(list)
     lock = threading.Lock()
     errors: list[BaseException] = []
+    all_seen = threading.Event()  # as many received as sent: a duplicate shows as a gap
 
     def consume() -> None:
         client = sqs_client(sqs_server, protocol, query_models)
         idle = 0
         try:
-            while idle < 3:
+            while idle < 3 and not all_seen.is_set():
                 got = client.receive_message(
                     QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=60, WaitTimeSeconds=1
                 ).get("Messages", [])
@@ -117,6 +118,8 @@ def test_fifo_order_under_concurrent_consumers(
                     for m in got:
                         group, number = m["Body"].split(":")
                         seen[group].append(int(number))
+                    if sum(map(len, seen.values())) >= groups * per_group:
+                        all_seen.set()
                 for m in got:
                     client.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
         except BaseException as exc:  # surfaced below
@@ -129,6 +132,7 @@ def test_fifo_order_under_concurrent_consumers(
         t.join(60)
     assert not errors
     assert dict(seen) == {str(g): list(range(per_group)) for g in range(groups)}
+    assert "Messages" not in sqs.receive_message(QueueUrl=url, WaitTimeSeconds=1)  # nothing more
 
 
 def test_bad_input_loses_nothing(sqs: Any) -> None:

@@ -21,6 +21,7 @@ ownstack.yaml lives in the data dir (or is named with --config):
       - {name: alt, id: "222222222222", root_access_key: AKIA..., root_secret_key: "..."}
     egress:                                     # where outbound deliveries may connect
       deny: [10.0.0.0/8, "*.internal.example"]  # link-local is denied by default
+    tls: {self_signed: false, cert: null, key: null, port: 4567, names: []}  # docs/tls.md
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from ownstack.events.egress import EgressConfigError, EgressPolicy
 
 from .accounts import AccountSpec, parse_accounts
 from .errors import ConfigError
+from .tls import TlsFlags, TlsSettings, parse_tls
 
 __all__ = ["DEFAULT_BACKENDS", "BackendSpec", "Config", "ConfigError", "load_config"]
 
@@ -54,7 +56,7 @@ DEFAULT_S3_HOSTNAMES = ("localhost", "s3.localhost", "127.0.0.1")
 CONFIG_FILE = "ownstack.yaml"
 _TOP_KEYS = {
     "host", "port", "region", "log_level", "s3_hostnames", "backends", "limits", "credentials",
-    "accounts", "workers", "egress",
+    "accounts", "workers", "egress", "tls",
 }  # fmt: skip
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 MAX_WORKERS = 256
@@ -87,6 +89,8 @@ class Config:
     OWNSTACK_WORKERS win); None: not set in the file."""
     egress: EgressPolicy = field(default_factory=EgressPolicy)
     """Where outbound deliveries (SNS HTTP/S) may connect (ownstack.yaml `egress`)."""
+    tls: TlsSettings = field(default_factory=TlsSettings)
+    """HTTPS on a port of its own (ownstack.yaml `tls`, --tls..., OWNSTACK_TLS...)."""
 
 
 def load_config(
@@ -96,6 +100,7 @@ def load_config(
     data: str | None = None,
     config_file: str | None = None,
     env: Mapping[str, str] | None = None,
+    tls: TlsFlags | None = None,
 ) -> Config:
     """Resolve the settings; raises ConfigError naming what is wrong."""
     env = os.environ if env is None else env
@@ -104,10 +109,11 @@ def load_config(
     unknown = set(doc) - _TOP_KEYS
     if unknown:
         raise ConfigError(f"unknown setting(s) in ownstack.yaml: {', '.join(sorted(unknown))}")
+    http_port = _port(port, env.get("OWNSTACK_PORT"), doc.get("port"))
     return Config(
         data_dir=data_dir,
         host=host or env.get("OWNSTACK_HOST") or _str(doc, "host", "127.0.0.1"),
-        port=_port(port, env.get("OWNSTACK_PORT"), doc.get("port")),
+        port=http_port,
         region=env.get("OWNSTACK_REGION") or _str(doc, "region", "us-east-1"),
         log_level=_log_level(env.get("OWNSTACK_LOG_LEVEL") or _str(doc, "log_level", "INFO")),
         s3_hostnames=_hostnames(doc.get("s3_hostnames")),
@@ -117,6 +123,7 @@ def load_config(
         accounts=parse_accounts(doc.get("accounts")),
         workers=None if "workers" not in doc else parse_workers(doc["workers"], "ownstack.yaml"),
         egress=_egress(doc.get("egress")),
+        tls=parse_tls(doc.get("tls"), env, tls, data_dir, http_port),
     )
 
 

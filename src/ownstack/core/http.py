@@ -145,6 +145,8 @@ class Request:
     body: BodyReader
     remote: str = ""
     http_version: str = "1.1"
+    secure: bool = False
+    """Received over TLS (the HTTPS listener): S3's SSE-C and aws:SecureTransport need it."""
 
 
 @dataclass(slots=True)

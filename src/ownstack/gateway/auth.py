@@ -66,6 +66,20 @@ class Authenticator:
     def _no_secret(access_key: str) -> str | None:
         return None  # every verify call passes its own lookup (it depends on the token)
 
+    def now(self) -> float:
+        return self._clock.now()
+
+    def form_signer(self, access_key: str, token: str | None) -> KeyGrant | None:
+        """The key an S3 POST form names, to check its policy's signature with (None: no such
+        key); `note_form_use` once the signature holds. Raises S3's token errors."""
+        try:
+            return self._directory.credential(access_key, token)
+        except CredentialError as exc:
+            raise credential_error(exc, errs.S3) from exc
+
+    def note_form_use(self, access_key: str, region: str) -> None:
+        self._directory.note_use(access_key, "s3", region, self._clock.now())
+
     async def authenticate(self, req: Request, service: str) -> tuple[Principal, str]:
         """The signer and the region it signed for. Raises the service's ServiceError."""
         s3 = service == "s3"

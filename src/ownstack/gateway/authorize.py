@@ -25,6 +25,7 @@ from ownstack.policy import AccessRequest, Decision, Policy, PolicyError, parse_
 
 from .authz import AuthorizationMap, Requirement
 from .authz.model import NO_CONTEXT, Context
+from .authz.s3_acl import acl_decision
 from .authz_context import ConditionContext, RequestFacts, ResourceBound
 from .decisions import DecisionCache
 from .denials import Denial, access_denied
@@ -129,6 +130,17 @@ class Authorizer:
         if resource is not None and resource.arn and resource.arn != requirement.resource:
             requirement = replace(requirement, resource=resource.arn)
         decision = await self._decide(ctx, requirement, policies, facts, resource, owner)
+        if not decision.allowed and resource is not None and ctx.service == "s3":
+            found = resource  # S3 ACLs grant too (authz/s3_acl.py)
+            decision = await acl_decision(
+                ctx,
+                requirement,
+                decision,
+                self._services.get("s3"),
+                lambda text: self._decide(
+                    ctx, requirement, policies, facts, replace(found, policy=text), owner
+                ),
+            )
         if not decision.allowed:
             cross = owner is not None and owner != ctx.principal.account_id
             raise access_denied(

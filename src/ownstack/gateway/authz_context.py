@@ -18,6 +18,10 @@ from ownstack.core.context import (
 from ownstack.core.http import Request
 
 Values = tuple[str, ...]
+POST_SIGNATURE = "s3_post_signature"
+"""RequestContext.extra key a signed browser upload (POST Object) sets to its signature's
+version as S3 names it ("AWS4-HMAC-SHA256", or "AWS" for Signature Version 2): its
+s3:authType is then POST and its s3:signatureversion that value."""
 
 
 class RequestFacts:
@@ -85,15 +89,32 @@ def _content_sha256(f: RequestFacts) -> Values | None:
     return (value,) if value else None
 
 
+def _header(name: str) -> Callable[[RequestFacts], Values | None]:
+    """A key that is the request's header `name` as the caller sent it (aws:Referer,
+    aws:UserAgent): present whenever the header is, absent otherwise. Caller-supplied, so
+    AWS warns they are no security boundary; the Referer is what a website policy reads."""
+
+    def value(f: RequestFacts) -> Values | None:
+        found = f.req.headers.get(name)
+        return (found,) if found is not None else None
+
+    return value
+
+
 def _s3_auth_type(f: RequestFacts) -> Values | None:
     if f.ctx.principal.kind == ANONYMOUS:
-        return None
+        return None  # S3 sets the authentication keys for authenticated requests only
+    if POST_SIGNATURE in f.ctx.extra:
+        return ("POST",)
     return ("REST-HEADER" if "authorization" in f.req.headers else "REST-QUERY-STRING",)
 
 
 def _s3_signature_version(f: RequestFacts) -> Values | None:
     if f.ctx.principal.kind == ANONYMOUS:
         return None
+    posted = f.ctx.extra.get(POST_SIGNATURE)
+    if posted is not None:
+        return (posted,)
     header = f.req.headers.get("authorization") or ""
     v4 = header.startswith("AWS4-") or "X-Amz-Credential=" in f.req.query
     return ("AWS4-HMAC-SHA256" if v4 else "AWS",)
@@ -114,6 +135,8 @@ _GLOBAL: dict[str, Callable[[RequestFacts], Values | None]] = {
     "aws:sourceidentity": lambda f: _session_value(f, _source_identity),
     "aws:sourcearn": lambda f: _session_value(f, lambda c: c.extra.get("source_arn", "")),
     "aws:sourceaccount": lambda f: _session_value(f, lambda c: c.extra.get("source_account", "")),
+    "aws:referer": _header("referer"),
+    "aws:useragent": _header("user-agent"),
     "s3:x-amz-content-sha256": _content_sha256,
     "s3:authtype": _s3_auth_type,
     "s3:signatureversion": _s3_signature_version,

@@ -31,6 +31,7 @@ from .audit import Auditor
 from .auth import Authenticator, anonymous_principal
 from .authorize import Authorizer
 from .authz import Requirement
+from .cors import PREFLIGHT, S3Cors
 from .detect import DEFAULT_SERVICE, ServiceDetector
 from .function_urls import FunctionUrls, url_id_of
 from .ids import new_host_id, new_request_id
@@ -42,9 +43,11 @@ from .internal import (
     metrics_response,
     sns_certificate,
 )
+from .post_upload import PostUploads
 from .respond import body_size, drop_body, fallback_error, set_default_headers
 from .server_body import BodyTimeout, ClientDisconnected
 from .vhost import VirtualHosts, path_style
+from .website import Websites
 
 log = logging.getLogger("ownstack.gateway")
 
@@ -92,7 +95,7 @@ _SIGNED_QUERY_MARKERS = (
 
 def _anonymous_s3(req: Request, service: str) -> bool:
     """An S3 request that carries no signature at all: it goes on as the anonymous principal,
-    whom only a bucket policy can let in (a public-read bucket)."""
+    whom only a bucket policy or an ACL grant can let in (authorize.py, authz/s3_acl.py)."""
     if service != "s3" or req.headers.get("authorization"):
         return False
     query = req.query
@@ -132,7 +135,10 @@ class Gateway:
         default, which a shared store may settle only after start."""
         self._anonymous = anonymous_principal(default_account())
         self._vhosts = VirtualHosts(s3_hostnames)
+        self._cors = S3Cors(self._services.get("s3"), self._vhosts)
+        self._posts = PostUploads(auth, authorizer, auditor, self._services, self._vhosts)
         self._detector = ServiceDetector(self._wires)
+        self._websites = Websites(self._services.get("s3"), s3_hostnames, self._handle, authorizer)
         self.registry = registry or Registry()
         self.metrics = HttpMetrics(self.registry)
         self._access = access_log or AccessLog()
@@ -171,9 +177,11 @@ class Gateway:
             region=self._region,
             principal=anonymous,
             host=req.headers.get("host") or "",
+            scheme="https" if req.secure else "http",
         )
         route = internal_route(req)
         url_id = url_id_of(ctx.host) if self._function_urls is not None else None
+        site = self._websites.bucket_of(ctx.host)
         if url_id is not None and self._function_urls is not None:
             ctx.source_ip = req.remote or ""
             resp = await self._function_urls.serve(url_id, req, ctx)
@@ -181,8 +189,15 @@ class Gateway:
             self.metrics.record(
                 ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
             )
+        elif site is not None:  # a bucket's website endpoint (website.py)
+            resp, error_code = await self._websites.serve(site, req, ctx)
+            self.metrics.record(
+                ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
+            )
         elif route is None:
             resp, error_code = await self._handle(req, ctx)
+            if ctx.service == "s3" and "origin" in req.headers:  # a browser's CORS request
+                await self._cors.actual(req, resp)
             self.metrics.record(
                 ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
             )
@@ -216,6 +231,9 @@ class Gateway:
             # scope name from a client must not mint new series.
             codec = self._wire(service).codec_for(req)
             ctx.service = service
+            if req.method == "OPTIONS" and service == "s3":  # a CORS preflight: no credentials
+                ctx.operation = PREFLIGHT
+                return await self._cors.preflight(req), ""
             link = _unsigned_sns_link(req, ctx.service)
             unsigned_op = None
             buffered = service != "s3" and not is_signed(req)
@@ -231,6 +249,9 @@ class Gateway:
                 ctx.region = region or self._region
             if ctx.service == "s3":
                 self._to_path_style(req)
+                posted = await self._posts.serve(req, ctx, codec) if req.method == "POST" else None
+                if posted is not None:  # a browser upload (POST Object): post_upload.py
+                    return posted, ""
             elif not buffered:
                 # Non-S3 bodies are small and the query codec finds `Action` in them.
                 req = await _buffered(req, codec)

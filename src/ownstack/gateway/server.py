@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 from dataclasses import dataclass
 
@@ -28,6 +29,9 @@ from ownstack.gateway.server_body import ClientDisconnected
 from ownstack.gateway.server_conn import Connection
 from ownstack.gateway.server_send import date_line
 from ownstack.gateway.server_shared import App, Shared
+
+TLS_LAST_WRITES_S = 0.05
+"""At stop, how long closed TLS connections are left to write their last bytes (close_notify)."""
 
 __all__ = ["App", "ClientDisconnected", "HttpServer", "ServerConfig", "install_event_loop"]
 
@@ -42,6 +46,8 @@ class ServerConfig:
     reuse_port: bool = False
     """SO_REUSEPORT: several processes (serve --workers N) listen on one port, and the kernel
     spreads new connections across them."""
+    ssl_context: ssl.SSLContext | None = None
+    """Serve HTTPS: every connection is TLS (gateway/tls.py makes the context)."""
 
 
 def install_event_loop() -> None:
@@ -57,7 +63,11 @@ class HttpServer:
     def __init__(self, app: App, config: ServerConfig) -> None:
         self._config = config
         self._shared = Shared(
-            app, config.header_timeout, config.keepalive_timeout, config.max_header_bytes
+            app,
+            config.header_timeout,
+            config.keepalive_timeout,
+            config.max_header_bytes,
+            secure=config.ssl_context is not None,
         )
         self._server: asyncio.Server | None = None
         self._sweeper: asyncio.TimerHandle | None = None
@@ -72,6 +82,7 @@ class HttpServer:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         shared = self._shared
+        tls = self._config.ssl_context
         self._server = await loop.create_server(
             lambda: Connection(shared, loop),
             self._config.host,
@@ -79,6 +90,8 @@ class HttpServer:
             reuse_address=True,
             reuse_port=self._config.reuse_port or None,
             backlog=1024,
+            ssl=tls,
+            ssl_handshake_timeout=self._config.header_timeout if tls else None,
         )
         self._port = int(self._server.sockets[0].getsockname()[1])
         self._tick()
@@ -111,7 +124,13 @@ class HttpServer:
         deadline = loop.time() + grace
         # Connections leave the set in connection_lost; poll rather than wire an event into
         # every connection's hot path.
+        tls = self._config.ssl_context is not None
         while connections and loop.time() < deadline:
+            if tls and all(conn.closing() for conn in connections):
+                # A TLS close then waits for the peer's close_notify, which an idle pooled
+                # client never sends: all is written, so only let the last bytes go out.
+                await asyncio.sleep(TLS_LAST_WRITES_S)
+                break
             await asyncio.sleep(0.01)
         for conn in list(connections):
             conn.abort()

@@ -55,6 +55,7 @@ class Connection(Responder, asyncio.BufferedProtocol):
         self._closing = False  # the server is stopping: no more keep-alive
         self._broken = False  # unparseable input: ignore the rest
         self._remote = ""
+        self._secure = shared.secure
         self._head_sent = False
         self.deadline = 0.0  # loop time at which an idle / slow-header connection is closed
 
@@ -179,7 +180,7 @@ class Connection(Responder, asyncio.BufferedProtocol):
         method = _METHODS.get(raw_method) or raw_method.decode("latin-1")
         url = self._url.decode("utf-8", "surrogateescape")
         path, _, query = url.partition("?")
-        request = Request(method, path, query, headers, body, self._remote, version)
+        request = Request(method, path, query, headers, body, self._remote, version, self._secure)
         self._queue.append((request, body, parser.should_keep_alive()))
         if len(self._queue) > MAX_PIPELINED:
             self._pause_reading()
@@ -295,7 +296,8 @@ class Connection(Responder, asyncio.BufferedProtocol):
         self._drop_body(ClientDisconnected("connection closing"))
         self._broken = True  # data_received now discards
         self._closing = True
-        self._transport.write_eof()
+        if not self._secure:  # TLS has no half-close: the answer's `Connection: close` says it
+            self._transport.write_eof()
         if self._read_paused:
             self._read_paused = False
             self._transport.resume_reading()
@@ -328,6 +330,9 @@ class Connection(Responder, asyncio.BufferedProtocol):
         self._closing = True
         if not self._busy and not self._queue:
             self._transport.close()
+
+    def closing(self) -> bool:
+        return self._transport.is_closing()
 
     def abort(self) -> None:
         if self._task is not None:

@@ -98,6 +98,7 @@ class ResponseWriter:
     _write_paused: bool
     _drain_waiter: asyncio.Future[None] | None
     _closed: bool
+    _secure: bool  # over TLS the socket carries ciphertext: no sendfile
 
     # -- asyncio.Protocol flow-control callbacks -----------------------------------------------
 
@@ -181,7 +182,7 @@ class ResponseWriter:
     async def _send_file(self, part: FileRange) -> None:
         if part.length <= 0:
             return
-        sock = self._transport.get_extra_info("socket")
+        sock = None if self._secure else self._transport.get_extra_info("socket")
         if part.length < SENDFILE_MIN or sock is None:
             await self._copy_file(part.fd, part.offset, part.length)
             return

@@ -25,6 +25,10 @@ class Tracked(Protocol):
 
     def shutdown(self) -> None: ...
 
+    def closing(self) -> bool:
+        """Its transport is closing: every byte of it is handed over."""
+        ...
+
     def abort(self) -> None: ...
 
 
@@ -44,10 +48,20 @@ class Shared:
         "max_header",
         "now",
         "read_view",
+        "secure",
     )
 
-    def __init__(self, app: App, header_timeout: float, keepalive: float, max_header: int) -> None:
+    def __init__(
+        self,
+        app: App,
+        header_timeout: float,
+        keepalive: float,
+        max_header: int,
+        secure: bool = False,
+    ) -> None:
         self.app = app
+        self.secure = secure
+        """Connections arrive over TLS: requests say so, and responses never use sendfile."""
         self.header_timeout = header_timeout
         self.keepalive_timeout = keepalive
         self.max_header = max_header

@@ -105,7 +105,12 @@ class RestXmlCodec(RestCodec):
             if self.is_s3 and local_name(root.tag) != expected:
                 # S3 validates the document against its schema: a wrong root is MalformedXML.
                 raise s3quirks.malformed_xml()
-            params[payload.member] = element_to_value(root, payload.shape)
+            try:
+                params[payload.member] = element_to_value(root, payload.shape)
+            except BadInputError as exc:
+                if self.is_s3:  # so is a value of the wrong type (an integer's "abc")
+                    raise s3quirks.malformed_xml() from exc
+                raise
             return
         shape = plan.op.input_shape
         if not isinstance(shape, StructureShape):

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .conditions import REQUEST_TAG, TAG_KEYS, from_param, request_tags, tag_keys
-from .derive import ExceptionFactory, ServiceSpec, fill, renamed
-from .model import ConditionFn
+from .derive import ExceptionFactory, Rules, ServiceSpec, fill, renamed
+from .model import Builder, ConditionFn, Params, Requirement, Scope
 from .s3_objects import OBJECT_EXCEPTIONS
 
 
@@ -116,9 +116,25 @@ _BUCKET_RENAMES = {
 }
 
 
+def _create_bucket(rules: Rules, members: frozenset[str]) -> Builder:
+    """s3:CreateBucket; a bucket created with Object Lock enabled also needs
+    s3:PutBucketObjectLockConfiguration and s3:PutBucketVersioning (CreateBucket's page)."""
+    create = rules.rule("CreateBucket", members)
+    lock = rules.rule("PutBucketObjectLockConfiguration", members)
+    versioning = rules.rule("PutBucketVersioning", members)
+
+    def build(params: Params, scope: Scope) -> tuple[Requirement, ...]:
+        if params.get("ObjectLockEnabledForBucket") is True:
+            return (create(params, scope), lock(params, scope), versioning(params, scope))
+        return (create(params, scope),)
+
+    return build
+
+
 def _exceptions() -> dict[str, ExceptionFactory]:
     table: dict[str, ExceptionFactory] = {op: renamed(a) for op, a in _BUCKET_RENAMES.items()}
     table.update(OBJECT_EXCEPTIONS)
+    table["CreateBucket"] = _create_bucket
     return table
 
 

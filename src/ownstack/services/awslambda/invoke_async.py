@@ -96,6 +96,7 @@ class AsyncInvoker:
         retry_delays: Sequence[float] = RETRY_DELAYS,
         throttle_backoff: tuple[float, float] = THROTTLE_BACKOFF,
         workers: int = 8,
+        visibility: float = VISIBILITY_S,
     ) -> None:
         self.queue = queue
         self.clock = clock
@@ -109,7 +110,7 @@ class AsyncInvoker:
             ASYNC_QUEUE,
             self._handle,
             workers=workers,
-            visibility=VISIBILITY_S,
+            visibility=visibility,
             label="lambda-async",
         )
 

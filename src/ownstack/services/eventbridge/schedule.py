@@ -1,7 +1,9 @@
 """Rules' ScheduleExpression: `rate(<value> <unit>)` or `cron(...)` (cron.py).
 
 A rate's ticks count from its anchor (when the schedule was set): anchor + k * period, k >= 1.
-The unit is minute(s), hour(s) or day(s), singular exactly when the value is 1."""
+The unit is minute(s), hour(s) or day(s), singular exactly when the value is 1. A minute lasts
+`minute_s` seconds (60, AWS's, unless `limits.eventbridge.minute_s` says otherwise for tests:
+then an hour is 60 such minutes and a day 1440); cron() keeps real time."""
 
 from __future__ import annotations
 
@@ -14,18 +16,23 @@ from .cron import Cron, CronError, parse_cron
 _RATE = re.compile(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)")
 _CRON = re.compile(r"cron\((.*)\)")
 _UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
+MINUTE_S = 60
+"""How long a minute of a rate() lasts, unless configured (limits.eventbridge.minute_s)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rate:
     period: int
-    """Seconds between ticks."""
+    """Seconds between ticks (of 60-second minutes)."""
 
-    def latest(self, after: float, now: float, anchor: float) -> float | None:
+    def latest(
+        self, after: float, now: float, anchor: float, minute_s: int = MINUTE_S
+    ) -> float | None:
         """The latest tick t with after < t <= now, or None."""
-        if now < anchor + self.period:
+        period = self.period * minute_s // MINUTE_S
+        if now < anchor + period:
             return None
-        tick = anchor + ((now - anchor) // self.period) * self.period
+        tick = anchor + ((now - anchor) // period) * period
         return tick if tick > after else None
 
 
@@ -50,10 +57,13 @@ def parse_schedule(text: str) -> Schedule:
         raise ValueError(text) from exc
 
 
-def latest_tick(expression: str, anchor: float, last: float, now: float) -> float | None:
-    """The latest tick of `expression` after max(anchor, last) and at or before `now`."""
+def latest_tick(
+    expression: str, anchor: float, last: float, now: float, minute_s: int = MINUTE_S
+) -> float | None:
+    """The latest tick of `expression` after max(anchor, last) and at or before `now`; a
+    rate()'s minute lasts `minute_s` seconds."""
     schedule = parse_schedule(expression)
     after = max(anchor, last)
     if isinstance(schedule, Rate):
-        return schedule.latest(after, now, anchor)
+        return schedule.latest(after, now, anchor, minute_s)
     return schedule.latest(after, now)

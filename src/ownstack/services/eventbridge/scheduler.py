@@ -7,7 +7,8 @@ after the tick's deliveries are durably queued. A tick is fired once: a process 
 between the two, or loses the lease, leaves the tick to its successor, whose deliveries
 deduplicate against the first ones (ingest.py: same event id, rule and target). A tick missed
 while no process ran (a restart) is fired once, as the latest due tick; the ticks before it
-are skipped. A disabled rule's ticks pass without firing."""
+are skipped. A disabled rule's ticks pass without firing. `rate_minute_s` (the app sets it from
+limits.eventbridge.minute_s) is how long a rate()'s minute lasts: 60 s, as on AWS, by default."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ownstack.ports.queues import NewMessage
 from .ingest import QUEUE, IngestOps, event_text, iso_time
 from .names import parse_rule_arn
 from .records import RULES, SCHEDULED, RuleRecord, ScheduleRecord
-from .schedule import latest_tick
+from .schedule import MINUTE_S, latest_tick
 
 log = logging.getLogger("ownstack.events")
 INTERVAL_S = 1.0
@@ -30,6 +31,9 @@ LEASE = "events:scheduler"
 
 
 class SchedulerOps(IngestOps):
+    rate_minute_s = MINUTE_S
+    """Seconds a minute of a rate() expression lasts (limits.eventbridge.minute_s)."""
+
     async def fire_due(self, held: Callable[[], bool]) -> int:
         """Fire every due tick while `held()`; how many were fired."""
         fired = 0
@@ -42,7 +46,9 @@ class SchedulerOps(IngestOps):
                 continue
             record = ScheduleRecord.decode(found.value)
             try:
-                tick = latest_tick(record.expression, record.anchor, record.last, now)
+                tick = latest_tick(
+                    record.expression, record.anchor, record.last, now, self.rate_minute_s
+                )
             except ValueError:
                 continue
             if tick is None:

@@ -10,9 +10,11 @@ from ownstack.core.service import Params, Result
 
 from .access import owned_bucket
 from .base import S3Base
+from .encryption import read_output
 from .headers import timestamp
-from .reads import check_version_id
 from .records import ObjectRecord
+from .versioning_ids import check_version_id
+from .versioning_read import read_version
 
 ATTRIBUTES = ("ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize")
 _DEFAULT_MAX_PARTS = 1000
@@ -22,9 +24,16 @@ class AttributesOps(S3Base):
     async def get_object_attributes(self, ctx: RequestContext, params: Params) -> Result:
         wanted = _attributes(params.get("ObjectAttributes"))
         bucket = await owned_bucket(self, ctx, params)
-        check_version_id(params.get("VersionId"))
-        rec = await self.object_for_read(bucket, params["Key"])
+        version_id = params.get("VersionId")
+        check_version_id(version_id)
+        if bucket.versioning or version_id is not None:  # versioning_read.py
+            rec = await read_version(self, bucket, params["Key"], version_id, "GET")
+        else:
+            rec = await self.object_for_read(bucket, params["Key"])
+        read_output(ctx, params, rec, self.sse_keys)  # an SSE-C object: only with its key
         out: Result = {"LastModified": timestamp(rec.last_modified)}
+        if bucket.versioning:
+            out["VersionId"] = rec.version_id
         if "ETag" in wanted:
             out["ETag"] = rec.etag.strip('"')
         if "Checksum" in wanted and rec.checksums:

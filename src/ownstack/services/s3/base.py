@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from ownstack.core.clock import Clock
@@ -15,6 +16,10 @@ from ownstack.ports.meta import MetaStore, Record
 
 from .memo import DecodedMemo
 from .records import BUCKETS, BucketRecord, ObjectRecord, objects_ns
+from .sse_keys import KeyRing
+
+AuthorizeAction = Callable[[RequestContext, str, str], Awaitable[None]]
+"""(ctx, action, resource ARN): returns when the caller holds the permission."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,11 @@ class S3Limits:
     max_key_bytes: int = 1024
     max_delete_keys: int = 1000
     max_metadata_bytes: int = 2 * 1024
+    lifecycle_interval_s: int = 3600
+    """How often the lifecycle sweeper applies the buckets' lifecycle rules."""
+    lifecycle_day_s: int = 86400
+    """The length of a lifecycle "day" (tests only: scaled down so that Days=1 passes in
+    seconds; docs/s3-lifecycle.md)."""
 
 
 class S3Base:
@@ -40,6 +50,14 @@ class S3Base:
         self.limits = limits or S3Limits()
         self._buckets = DecodedMemo(BucketRecord.decode, max_entries=1024, max_value=64 << 10)
         self._objects = DecodedMemo(ObjectRecord.decode, max_entries=1024, max_value=4096)
+        self.sse_keys = KeyRing()
+        """SSE-S3's key-encryption keys (app.py opens the data dir's key file)."""
+        self.account_ids: Callable[[], Iterable[str]] = tuple
+        """Every account id this server holds (app.py sets it): ACL grants name accounts by
+        their canonical user ids, which acl.py checks against these."""
+        self.authorize_action: AuthorizeAction | None = None
+        """The gateway's check of one more IAM permission (app.py sets it; raises AccessDenied):
+        Object Lock asks it for s3:BypassGovernanceRetention and s3:GetObjectRetention."""
 
     async def bucket(self, ctx: RequestContext, name: str) -> BucketRecord:
         """The bucket, or NoSuchBucket. Shared: read it, never change it."""

@@ -10,6 +10,7 @@ from ownstack.core.http import FileRange, Payload
 from ownstack.ports.blobs import BlobStore
 
 from .records import ObjectRecord
+from .sse_store import Opened
 
 
 def segment_slices(rec: ObjectRecord, start: int, end: int) -> Iterator[tuple[str, int, int]]:
@@ -26,9 +27,13 @@ def segment_slices(rec: ObjectRecord, start: int, end: int) -> Iterator[tuple[st
 
 
 async def object_chunks(
-    blobs: BlobStore, rec: ObjectRecord, start: int, end: int
+    blobs: BlobStore, rec: ObjectRecord, start: int, end: int, opened: Opened | None = None
 ) -> AsyncIterator[bytes]:
-    """The bytes [start, end) of the object as chunks (copies)."""
+    """The bytes [start, end) of the object as chunks (copies); `opened`: its encryption."""
+    if opened is not None:
+        async for chunk in opened.chunks(blobs, rec, start, end):
+            yield chunk
+        return
     if rec.inline is not None:
         if start < end:
             yield rec.inline[start:end]
@@ -38,9 +43,14 @@ async def object_chunks(
             yield chunk
 
 
-async def object_payload(blobs: BlobStore, rec: ObjectRecord, start: int, end: int) -> Payload:
+async def object_payload(
+    blobs: BlobStore, rec: ObjectRecord, start: int, end: int, opened: Opened | None = None
+) -> Payload:
     """The bytes [start, end) for a GET body: a slice of the inline bytes, or one file range
-    (or bytes) per overlapping segment for the server to send back to back."""
+    (or bytes) per overlapping segment for the server to send back to back. An encrypted
+    object (`opened`) is decrypted (sse_store.py)."""
+    if opened is not None:
+        return await opened.payload(blobs, rec, start, end)
     if rec.inline is not None:
         if start == 0 and end >= len(rec.inline):
             return rec.inline

@@ -14,31 +14,14 @@ from ownstack.policy import PolicyError, parse_policy
 
 from .access import owned_bucket, update_bucket
 from .base import S3Base
+from .public_access import effective_policy, refuse_public_policy
+from .publicness import as_list, is_public_policy, statements
 from .records import BUCKETS, BucketRecord, ObjectRecord, objects_ns
 
 MAX_POLICY_BYTES = 20 * 1024
 """S3's bucket policy size limit."""
 _BUCKET_ARN = "arn:aws:s3:::"
 _NOT_JSON = "Policies must be valid JSON and the first byte must be '{'"
-# Condition keys that pin a statement to known callers: a statement constrained by one of them
-# (with a value that is not a wildcard) does not make the bucket public (S3's "The meaning of
-# public" in the Block Public Access documentation).
-_PINNING_KEYS = frozenset(
-    {
-        "aws:sourcearn",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:sourceaccount",
-        "aws:sourceowner",
-        "aws:principalorgid",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:userid",
-        "aws:sourceip",
-        "s3:dataaccesspointarn",
-        "s3:dataaccesspointaccount",
-    }
-)
 
 
 def malformed_policy(message: str) -> ServiceError:
@@ -57,6 +40,7 @@ class BucketPolicyOps(S3Base):
         _validate(text, params["Bucket"])
 
         def change(bucket: BucketRecord) -> None:
+            refuse_public_policy(ctx, bucket, text)  # Block Public Access
             bucket.policy = text
 
         await update_bucket(self, ctx, params, change)
@@ -79,7 +63,7 @@ class BucketPolicyOps(S3Base):
         bucket = await owned_bucket(self, ctx, params)
         if not bucket.policy:
             raise no_such_policy(bucket.name)
-        return {"PolicyStatus": {"IsPublic": is_public(bucket.policy)}}
+        return {"PolicyStatus": {"IsPublic": is_public_policy(bucket.policy)}}
 
     async def resource_facts(self, ctx: RequestContext, arn: str) -> ResourceFacts | None:
         """The bucket an S3 ARN names (an object's ARN: its bucket, whose policy covers it)."""
@@ -90,7 +74,8 @@ class BucketPolicyOps(S3Base):
         if raw is None:
             return None
         bucket = self._buckets.decoded(name, raw)
-        return ResourceFacts(owner=bucket.account_id, policy=bucket.policy, tags=bucket.tags)
+        policy = effective_policy(ctx, bucket)  # RestrictPublicBuckets
+        return ResourceFacts(owner=bucket.account_id, policy=policy, tags=bucket.tags)
 
     async def existing_object_tags(self, ctx: RequestContext, arn: str) -> dict[str, str] | None:
         """The tags of the object an S3 object ARN names (s3:ExistingObjectTag/<key>); None
@@ -123,8 +108,8 @@ def _validate(text: str, bucket: str) -> None:
         parse_policy(text, "resource")
     except PolicyError as exc:
         raise malformed_policy(exc.message) from exc
-    for statement in _statements(doc):
-        for resource in _as_list(statement.get("Resource", statement.get("NotResource"))):
+    for statement in statements(doc):
+        for resource in as_list(statement.get("Resource", statement.get("NotResource"))):
             if not _in_bucket(str(resource), bucket):
                 raise malformed_policy("Policy has invalid resource")
 
@@ -139,44 +124,3 @@ def _in_bucket(resource: str, bucket: str) -> bool:
     if "*" in named or "?" in named:
         return True
     return named == bucket
-
-
-def is_public(text: str) -> bool:
-    """Whether the policy grants access to everyone: an Allow statement whose principal is
-    `*` and whose conditions pin no caller (see _PINNING_KEYS)."""
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        return False
-    return any(_public_statement(s) for s in _statements(doc))
-
-
-def _public_statement(statement: dict[str, Any]) -> bool:
-    if statement.get("Effect") != "Allow" or "NotPrincipal" in statement:
-        return False
-    principal = statement.get("Principal")
-    if isinstance(principal, dict):
-        principal = principal.get("AWS")
-    if "*" not in _as_list(principal):
-        return False
-    conditions = statement.get("Condition") or {}
-    for operator, keys in conditions.items():
-        if not isinstance(keys, dict):
-            continue
-        for key, values in keys.items():
-            wild = any("*" in str(v) or "?" in str(v) for v in _as_list(values))
-            if key.lower() in _PINNING_KEYS and not wild and "IfExists" not in operator:
-                return False
-    return True
-
-
-def _statements(doc: Any) -> list[dict[str, Any]]:
-    statements = doc.get("Statement", []) if isinstance(doc, dict) else []
-    listed = statements if isinstance(statements, list) else [statements]
-    return [s for s in listed if isinstance(s, dict)]
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]

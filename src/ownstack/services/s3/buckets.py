@@ -16,14 +16,17 @@ from ownstack.ports.errors import ConditionFailed, PortError
 from ownstack.ports.meta import ABSENT, Check, Delete, Put, prefix_end
 
 from .access import check_owner
+from .acl_ops import new_bucket_access
 from .base import S3Base, canonical_user_id, no_such_bucket
 from .deletions import BUCKET_DELETIONS, deletion_conflict, deletion_marker, operation_aborted
 from .headers import timestamp
 from .multipart_store import purge_uploads
 from .names import check_bucket_name
+from .object_lock import lock_on_create
 from .records import BUCKETS, BucketRecord, objects_ns
-from .settings import refuse_unsupported_bucket_settings
+from .subresource_store import purge_configurations
 from .tagging import check_tags, tag_pairs
+from .versioning_store import has_versions, purge_version_records
 
 US_EAST_1 = "us-east-1"
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
@@ -40,7 +43,6 @@ class BucketOps(S3Base):
     async def create_bucket(self, ctx: RequestContext, params: Params) -> Result:
         name = params["Bucket"]
         check_bucket_name(name)
-        refuse_unsupported_bucket_settings(params)
         config = params.get("CreateBucketConfiguration")
         region = bucket_region(ctx.region, config)
         rec = BucketRecord(
@@ -53,6 +55,8 @@ class BucketOps(S3Base):
             # Tags given at creation are the bucket's tag set, checked as PutBucketTagging's.
             tags=check_tags(tag_pairs(config), bucket=True),
         )
+        new_bucket_access(rec, params, self.account_ids)  # ownership, ACL, Block Public Access
+        lock_on_create(rec, params)  # Object Lock (and versioning with it): object_lock.py
         try:
             await self.meta.commit([Put(BUCKETS, name, rec.encode(), expect=ABSENT)])
         except ConditionFailed:
@@ -111,6 +115,8 @@ class BucketOps(S3Base):
         # uploads). They go with it, parts' bytes included. A crash before this ends leaves
         # records of a bucket that no longer exists: the orphan sweep reclaims their blobs.
         await purge_uploads(self.meta, self.blobs, bucket)
+        await purge_version_records(self.meta, bucket)
+        await purge_configurations(self.meta, bucket)  # subresource_store.py
         return {}
 
     async def _delete_marked(self, name: str, version: int, bucket_id: str, marked: int) -> None:
@@ -143,7 +149,9 @@ class BucketOps(S3Base):
 
     async def _has_objects(self, bucket: BucketRecord) -> bool:
         """Any object keeps a bucket from being deleted (in-progress uploads do not)."""
-        return bool(await self.meta.scan(objects_ns(bucket.id), limit=1))
+        if await self.meta.scan(objects_ns(bucket.id), limit=1):
+            return True
+        return await has_versions(self.meta, bucket)  # versions and delete markers too
 
     async def head_bucket(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await self.bucket(ctx, params["Bucket"])

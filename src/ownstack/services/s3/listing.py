@@ -12,6 +12,7 @@ from ownstack.ports.meta import prefix_end
 
 from .access import owned_bucket
 from .base import S3Base
+from .headers import timestamp
 from .listing_common import (
     Encode,
     encoder,
@@ -22,7 +23,10 @@ from .listing_common import (
     owner_of,
 )
 from .listing_scan import Page, scan_page, start_after
-from .records import BucketRecord, objects_ns
+from .listing_versions import VersionPage, version_page, version_start
+from .records import BucketRecord, MarkerRecord, is_marker, objects_ns
+from .versioning_ids import check_version_id
+from .versioning_store import decode_version
 
 _KEY_TAG = "k"
 _PREFIX_TAG = "p"
@@ -151,10 +155,18 @@ class ListingOps(S3Base):
         key_marker = params.get("KeyMarker") or ""
         version_marker = params.get("VersionIdMarker") or ""
         _check_version_marker(key_marker, version_marker)
-        # Every object has exactly one version ("null"): after key_marker's versions comes the
-        # next key, whether or not a version marker was given.
-        start = start_after(key_marker, prefix, delimiter)
-        page = await self._list_walk(bucket, params, start, max_keys)
+        start, resume = await version_start(
+            self.meta, bucket, key_marker, version_marker, prefix, delimiter
+        )
+        page = await version_page(
+            self.meta,
+            bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            start=start,
+            resume_key=resume,
+            max_items=max_keys,
+        )
         result: Result = {
             "Name": bucket.name,
             "Prefix": encode(prefix),
@@ -165,26 +177,43 @@ class ListingOps(S3Base):
         }
         _echo(result, params, encode, ("Delimiter", "EncodingType"))
         if page.truncated:
-            _next_version_markers(result, page, encode)
-        versions = self._list_versions(bucket, page, encode)
+            result["NextKeyMarker"] = encode(page.last_key)
+            if page.last_version is not None:
+                result["NextVersionIdMarker"] = decode_version(page.last_version).version_id
+        versions, markers = self._list_versions(bucket, page, encode)
         if versions:
             result["Versions"] = versions
+        if markers:
+            result["DeleteMarkers"] = markers
         if page.prefixes:
-            result["CommonPrefixes"] = _common_prefixes(page, encode)
+            result["CommonPrefixes"] = [{"Prefix": encode(cp)} for cp in page.prefixes]
         return result
 
     def _list_versions(
-        self, bucket: BucketRecord, page: Page, encode: Encode
-    ) -> list[dict[str, Any]]:
-        versions = []
-        for rec in page.entries:
-            obj = listed_object(rec.value)
-            entry = object_entry(obj, rec.key, encode)
+        self, bucket: BucketRecord, page: VersionPage, encode: Encode
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        versions: list[dict[str, Any]] = []
+        markers: list[dict[str, Any]] = []
+        for key, value, latest in page.entries:
+            if is_marker(value):
+                mark = MarkerRecord.decode(value)
+                markers.append(
+                    {
+                        "Key": encode(key),
+                        "VersionId": mark.version_id,
+                        "IsLatest": latest,
+                        "LastModified": timestamp(mark.last_modified),
+                        "Owner": owner_of(bucket, mark.owner_id, mark.owner_name),
+                    }
+                )
+                continue
+            obj = listed_object(value)
+            entry = object_entry(obj, key, encode)
             entry["VersionId"] = obj.version_id or "null"
-            entry["IsLatest"] = True
+            entry["IsLatest"] = latest
             entry["Owner"] = owner_of(bucket, obj.owner_id, obj.owner_name)
             versions.append(entry)
-        return versions
+        return versions, markers
 
 
 def _check_version_marker(key_marker: str, version_marker: str) -> None:
@@ -196,18 +225,7 @@ def _check_version_marker(key_marker: str, version_marker: str) -> None:
             "A version-id marker cannot be specified without a key marker.",
             fields={"ArgumentName": "version-id-marker", "ArgumentValue": version_marker},
         )
-    if version_marker != "null":
-        raise ServiceError(
-            "InvalidArgument",
-            "Invalid version id specified",
-            fields={"ArgumentName": "version-id-marker", "ArgumentValue": version_marker},
-        )
-
-
-def _next_version_markers(result: Result, page: Page, encode: Encode) -> None:
-    result["NextKeyMarker"] = encode(page.last_key)
-    if not page.last_was_prefix:
-        result["NextVersionIdMarker"] = "null"
+    check_version_id(version_marker, "version-id-marker")
 
 
 __all__ = ["ListingOps"]

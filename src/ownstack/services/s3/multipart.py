@@ -18,7 +18,8 @@ from ownstack.ports.errors import ConditionFailed
 from ownstack.ports.meta import ABSENT, Check, Delete, Op, Put
 
 from .access import owned_bucket
-from .base import canonical_user_id, no_such_key
+from .acl_ops import object_acl_on_write
+from .base import canonical_user_id
 from .body import object_chunks
 from .checksums import (
     DEFAULT_CHECKSUM,
@@ -31,7 +32,14 @@ from .checksums import (
 from .conditions import check_copy_source, precondition_failed, to_epoch
 from .copy_source import parse_copy_range, parse_copy_source
 from .deletions import deletion_conflict, guard
-from .encryption import refuse_unsupported_encryption
+from .encryption import (
+    copy_source_opener,
+    part_sealer,
+    put_part_blob,
+    refuse_unsupported_encryption,
+    sealed_part,
+    upload_encryption,
+)
 from .headers import stored_headers, timestamp
 from .multipart_checksums import check_part_algorithms, upload_checksum
 from .multipart_complete import MultipartCompleteOps
@@ -48,19 +56,20 @@ from .multipart_store import (
     purge_parts,
 )
 from .names import check_key, check_metadata
+from .object_lock import check_part_integrity, lock_on_write
 from .records import (
     BucketRecord,
     ObjectRecord,
     PartRecord,
     UploadRecord,
-    objects_ns,
     part_key,
     parts_ns,
     upload_key,
     uploads_ns,
 )
-from .settings import refuse_unsupported_object_settings
 from .tagging import tags_from_header
+from .versioning_ids import check_version_id
+from .versioning_read import source_version
 
 _RETRIES = 50
 
@@ -68,12 +77,12 @@ _RETRIES = 50
 class MultipartOps(MultipartCompleteOps, MultipartListOps):
     async def create_multipart_upload(self, ctx: RequestContext, params: Params) -> Result:
         refuse_unsupported_encryption(params)
-        refuse_unsupported_object_settings(params)
         bucket = await owned_bucket(self, ctx, params)
         key: str = params["Key"]
         check_key(key, self.limits.max_key_bytes)
         algorithm, kind = upload_checksum(params)
         now = self.clock.now()
+        lock = lock_on_write(ctx, bucket, params, now, "CreateMultipartUpload")  # object_lock.py
         upload = UploadRecord(
             key=key,
             upload_id=new_upload_id(now),
@@ -87,7 +96,10 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
             storage_class=params.get("StorageClass") or "STANDARD",
             owner_id=canonical_user_id(ctx.account_id),
             owner_name=bucket.owner_name,
+            lock=lock,
         )
+        upload.owner_id, upload.acl = object_acl_on_write(ctx, bucket, params, self.account_ids)
+        sse_out = upload_encryption(ctx, params, bucket, upload, self.sse_keys)
         ns, rkey = uploads_ns(bucket.id), upload_key(key, upload.upload_id)
         try:  # the guard: no upload may appear in a bucket whose deletion is under way
             await self.meta.commit(
@@ -98,6 +110,7 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
                 raise
             raise await deletion_conflict(self.meta, bucket) from exc
         result: Result = {"Bucket": bucket.name, "Key": key, "UploadId": upload.upload_id}
+        result.update(sse_out)
         if algorithm:
             result["ChecksumAlgorithm"] = algorithm
             result["ChecksumType"] = kind
@@ -108,12 +121,14 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
         bucket = await owned_bucket(self, ctx, params)
         number = check_part_number(params.get("PartNumber"), self.limits.max_parts)
         loaded = await load_upload(self.meta, bucket, params["Key"], params.get("UploadId"))
+        check_part_integrity(loaded.upload, params)  # a locked upload's parts: object_lock.py
         algorithm = loaded.upload.checksum_algorithm
         sent = checksum_algorithms(params)
         check_part_algorithms(algorithm, [a for a in sent if params.get(member(a)) is not None])
         digester = Digester({*sent, algorithm or DEFAULT_CHECKSUM})
         body = params.get("Body")
-        ref = await self.blobs.put(_chunks(body), observe=digester.update)
+        sealer = part_sealer(ctx, params, loaded.upload, self.sse_keys)  # encryption at rest
+        ref = await put_part_blob(self.blobs, _chunks(body), digester.update, sealer)
         try:
             self._mpu_check_part_size(ref)
             checksums = verify_upload(digester, params, trailers_of(body))
@@ -121,6 +136,7 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
             if algorithm:
                 checksums[member(algorithm)] = digester.checksum_b64(algorithm)
             part = self._mpu_part(number, ref, f'"{digester.md5_hex()}"', checksums)
+            sse_out = sealed_part(sealer, part)
             if not algorithm:
                 part.default_crc64 = digester.checksum_b64(DEFAULT_CHECKSUM)
             await self._mpu_commit_part(bucket, loaded, part)
@@ -128,7 +144,7 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
             # writes.discard_segments); then the new blob must stay referenced
             await delete_blobs(self.blobs, [ref.id])
             raise
-        return {"ETag": part.etag, **checksums}
+        return {"ETag": part.etag, **checksums, **sse_out}
 
     async def upload_part_copy(self, ctx: RequestContext, params: Params) -> Result:
         refuse_unsupported_encryption(params)
@@ -139,11 +155,14 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
         start, end = self._mpu_copy_range(params, source)
         algorithm = loaded.upload.checksum_algorithm
         digester = Digester([algorithm or DEFAULT_CHECKSUM])
-        chunks = object_chunks(self.blobs, source, start, end)
-        ref = await self.blobs.put(chunks, observe=digester.update)
+        opened = copy_source_opener(ctx, params, source, self.sse_keys)  # encryption at rest
+        sealer = part_sealer(ctx, params, loaded.upload, self.sse_keys)
+        chunks = object_chunks(self.blobs, source, start, end, opened)
+        ref = await put_part_blob(self.blobs, chunks, digester.update, sealer)
         try:
             checksums = {member(algorithm): digester.checksum_b64(algorithm)} if algorithm else {}
             part = self._mpu_part(number, ref, f'"{digester.md5_hex()}"', checksums)
+            sse_out = sealed_part(sealer, part)
             if not algorithm:
                 part.default_crc64 = digester.checksum_b64(DEFAULT_CHECKSUM)
             await self._mpu_commit_part(bucket, loaded, part)
@@ -152,7 +171,7 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
             await delete_blobs(self.blobs, [ref.id])
             raise
         copy_result = {"ETag": part.etag, "LastModified": timestamp(part.last_modified)}
-        return {"CopyPartResult": {**copy_result, **checksums}}
+        return {"CopyPartResult": {**copy_result, **checksums}, **sse_out}
 
     async def abort_multipart_upload(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await owned_bucket(self, ctx, params)
@@ -225,17 +244,8 @@ class MultipartOps(MultipartCompleteOps, MultipartListOps):
     async def _mpu_copy_source(self, ctx: RequestContext, params: Params) -> ObjectRecord:
         source = parse_copy_source(str(params.get("CopySource") or ""))
         src_bucket = await owned_bucket(self, ctx, {"Bucket": source.bucket})
-        if source.version_id is not None and source.version_id != "null":
-            raise ServiceError(
-                "NoSuchVersion",
-                "The specified version does not exist.",
-                404,
-                fields={"Key": source.key, "VersionId": source.version_id},
-            )
-        rec = await self.meta.get(objects_ns(src_bucket.id), source.key)
-        if rec is None:
-            raise no_such_key(source.key)
-        obj = ObjectRecord.decode(rec.value)
+        check_version_id(source.version_id)  # versioning_read.py: the named version
+        obj = await source_version(self, src_bucket, source.key, source.version_id)
         check_copy_source(obj.etag, obj.last_modified, params, self.clock.now())
         return obj
 

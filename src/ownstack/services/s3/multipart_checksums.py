@@ -14,6 +14,7 @@ from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params
 
 from .checksums import ALGORITHMS, header, member
+from .errors import invalid_request
 from .records import PartRecord
 
 COMPOSITE = "COMPOSITE"
@@ -30,10 +31,6 @@ _COMPOSITE_HASH: dict[str, Callable[[bytes], bytes]] = {
     "SHA1": lambda data: hashlib.sha1(data).digest(),  # noqa: S324 - S3's algorithm
     "SHA256": lambda data: hashlib.sha256(data).digest(),
 }
-
-
-def invalid_request(message: str) -> ServiceError:
-    return ServiceError("InvalidRequest", message)
 
 
 def upload_checksum(params: Params) -> tuple[str, str]:

@@ -24,8 +24,11 @@ from .access import owned_bucket
 from .base import header_not_implemented, no_such_key
 from .checksums import DEFAULT_CHECKSUM, member
 from .conditions import etag_matches, precondition_failed
-from .delete_objects import delete_segments, malformed_xml
+from .delete_objects import delete_segments
 from .deletions import deletion_conflict, guard
+from .encryption import complete_encryption, stored_encryption_output
+from .errors import malformed_xml
+from .lifecycle_rules import add_expiration
 from .multipart_checksums import (
     FULL_OBJECT,
     check_sent_object_checksum,
@@ -41,7 +44,6 @@ from .multipart_store import (
     no_such_upload,
     purge_parts,
 )
-from .notify_ops import NotificationOps
 from .records import (
     BucketRecord,
     ObjectRecord,
@@ -51,6 +53,9 @@ from .records import (
     parts_ns,
     uploads_ns,
 )
+from .versioning import VersioningOps
+from .versioning_store import Plan, load_state, plan_write
+from .writes import discard_segments
 
 _RETRIES = 50
 
@@ -62,7 +67,7 @@ class ListedPart:
     checksums: dict[str, str]
 
 
-class MultipartCompleteOps(NotificationOps):
+class MultipartCompleteOps(VersioningOps):
     async def complete_multipart_upload(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await owned_bucket(self, ctx, params)
         key: str = params["Key"]
@@ -77,21 +82,32 @@ class MultipartCompleteOps(NotificationOps):
             chosen = _match_parts(listed, part_records, loaded)
             self._mpu_check_sizes(chosen)
             obj = _object_record(loaded, chosen, params)
+            complete_encryption(obj, loaded.upload, chosen)  # encrypted as its upload was
             obj.completion = _completion(loaded.upload.upload_id, listed)
-            existing = await self.meta.get(objects_ns(bucket.id), key)
-            _check_conditions(key, existing, params, loaded.upload.initiated)
+            plan: Plan | None = None
+            if bucket.versioning:  # a new version, in the same commit (versioning.py)
+                state = await load_state(self.meta, bucket, key, want_null=True)
+                existing = state.current_raw
+                _check_conditions(key, existing, params, loaded.upload.initiated)
+                plan = plan_write(bucket, state, obj, self.clock.now())
+                await self._removing(ctx, bucket, plan, params)
+            else:
+                existing = await self.meta.get(objects_ns(bucket.id), key)
+                _check_conditions(key, existing, params, loaded.upload.initiated)
             event = "ObjectCreated:CompleteMultipartUpload"
-            notes = self.notes(ctx, bucket, event, key, obj.size, obj.etag)
-            ops = _commit_ops(bucket, key, obj, existing, loaded, part_records, notes)
+            notes = self.notes(ctx, bucket, event, key, obj.size, obj.etag, obj.version_id)
+            ops = _commit_ops(bucket, key, obj, existing, loaded, part_records, notes, plan)
             try:
                 await self.meta.commit(ops)
             except ConditionFailed as exc:
                 if exc.index == len(ops) - 1:  # the guard: the bucket is being deleted
                     raise await deletion_conflict(self.meta, bucket) from exc
                 continue
-            await self._mpu_cleanup(existing, chosen, part_records)
+            await self._mpu_cleanup(None if plan else existing, chosen, part_records)
+            if plan is not None:
+                await discard_segments(self.blobs, plan.freed())
             await purge_parts(self.meta, self.blobs, bucket, loaded.upload.upload_id)
-            return _result(ctx, bucket, key, obj)
+            return _result(ctx, bucket, key, obj, self.limits.lifecycle_day_s)
         raise ServiceError(
             "OperationAborted",
             "A conflicting conditional operation is currently in progress against this"
@@ -114,7 +130,7 @@ class MultipartCompleteOps(NotificationOps):
         if existing is not None:
             obj = ObjectRecord.decode(existing.value)
             if obj.completion and obj.completion == _completion(upload_id, listed):
-                return _result(ctx, bucket, key, obj)
+                return _result(ctx, bucket, key, obj, self.limits.lifecycle_day_s)
         raise no_such_upload(upload_id)
 
     def _mpu_check_sizes(self, chosen: list[PartRecord]) -> None:
@@ -238,6 +254,8 @@ def _object_record(loaded: LoadedUpload, chosen: list[PartRecord], params: Param
         storage_class=upload.storage_class,
         owner_id=upload.owner_id,
         owner_name=upload.owner_name,
+        acl=upload.acl,
+        lock=upload.lock,  # Object Lock, as its upload was created (object_lock.py)
     )
     if upload.checksum_algorithm:
         value = object_checksum(upload.checksum_algorithm, upload.checksum_type, chosen)
@@ -297,17 +315,15 @@ def _commit_ops(
     loaded: LoadedUpload,
     part_records: list[Record],
     notes: Sequence[Put],
+    plan: Plan | None = None,
 ) -> list[Op]:
     # The object is replaced only if it is still what the conditions (and cleanup) looked at,
     # and the parts only if none was re-uploaded since the scan (else the completion retries).
     pns = parts_ns(bucket.id, loaded.upload.upload_id)
+    expect = ABSENT if existing is None else existing.version
+    put = [Put(objects_ns(bucket.id), key, obj.encode(), expect)] if plan is None else plan.ops
     return [
-        Put(
-            objects_ns(bucket.id),
-            key,
-            obj.encode(),
-            expect=ABSENT if existing is None else existing.version,
-        ),
+        *put,
         Delete(uploads_ns(bucket.id), loaded.record.key, expect=loaded.record.version),
         *(Delete(pns, r.key, expect=r.version) for r in part_records),
         *notes,  # the notification outbox records, unconditional
@@ -317,7 +333,9 @@ def _commit_ops(
     ]
 
 
-def _result(ctx: RequestContext, bucket: BucketRecord, key: str, obj: ObjectRecord) -> Result:
+def _result(
+    ctx: RequestContext, bucket: BucketRecord, key: str, obj: ObjectRecord, day_s: int
+) -> Result:
     host = ctx.host or "localhost"
     result: Result = {
         "Location": f"{ctx.scheme}://{host}/{bucket.name}/{quote(key, safe='/')}",
@@ -328,4 +346,8 @@ def _result(ctx: RequestContext, bucket: BucketRecord, key: str, obj: ObjectReco
     }
     if obj.checksum_type:
         result["ChecksumType"] = obj.checksum_type
+    if bucket.versioning:
+        result["VersionId"] = obj.version_id
+    result.update(stored_encryption_output(obj))
+    add_expiration(result, bucket, key, obj, day_s)
     return result

@@ -13,6 +13,7 @@ from typing import Any
 
 from ownstack.core.errors import ServiceError
 
+from .errors import invalid_argument, malformed_xml
 from .notify_rules import (
     EVENTS,
     FilterRule,
@@ -30,26 +31,8 @@ KINDS = {
     TOPIC: ("TopicConfigurations", "TopicArn", "sns"),
     LAMBDA: ("LambdaFunctionConfigurations", "LambdaFunctionArn", "lambda"),
 }
-MALFORMED_XML = (
-    "The XML you provided was not well-formed or did not validate against our published schema"
-)
 MAX_FILTER_VALUE_BYTES = 1024
 MAX_ID_CHARS = 255
-
-
-def malformed_xml() -> ServiceError:
-    return ServiceError("MalformedXML", MALFORMED_XML)
-
-
-def invalid_argument(
-    message: str, name: str | None = None, value: str | None = None
-) -> ServiceError:
-    fields: dict[str, Any] = {}
-    if name is not None:
-        fields["ArgumentName"] = name
-    if value is not None:
-        fields["ArgumentValue"] = value
-    return ServiceError("InvalidArgument", message, fields=fields or None)
 
 
 def parse_configuration(request: Any, bucket: BucketRecord) -> NotificationConfig:

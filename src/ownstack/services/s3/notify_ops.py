@@ -73,13 +73,14 @@ class NotificationOps(S3Base):
         key: str,
         size: int = 0,
         etag: str = "",
+        version_id: str = "null",
     ) -> Sequence[Put]:
         """The outbox records to commit with a change (`event` as event records name it:
         "ObjectCreated:Put"); () at once when the bucket has no notification configuration, so
         the write path pays nothing more."""
         if not bucket.notification:
             return ()
-        return self._noted(ctx, bucket, [Change(event, key, size, etag)])
+        return self._noted(ctx, bucket, [Change(event, key, size, etag, version_id)])
 
     def notes_of_keys(
         self, ctx: RequestContext, bucket: BucketRecord, event: str, keys: list[str]

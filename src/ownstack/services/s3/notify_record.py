@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
-from ownstack.core.context import ANONYMOUS, ROOT, Principal, RequestContext
+from ownstack.core.context import ANONYMOUS, ROOT, SERVICE, Principal, RequestContext
 
 from .records import BucketRecord
 
 CREATED = "ObjectCreated"
 REMOVED = "ObjectRemoved"
 TAGGING = "ObjectTagging"
+LIFECYCLE = "Lifecycle"
+"""LifecycleExpiration:Delete, LifecycleExpiration:DeleteMarkerCreated, LifecycleTransition."""
 
 _DETAIL_TYPES = {
     "ObjectCreated": "Object Created",
@@ -39,6 +41,7 @@ _REASONS = {
     "ObjectCreated:Copy": "CopyObject",
     "ObjectCreated:CompleteMultipartUpload": "CompleteMultipartUpload",
     "ObjectRemoved:Delete": "DeleteObject",
+    "ObjectRemoved:DeleteMarkerCreated": "DeleteObject",
 }
 
 
@@ -87,6 +90,8 @@ def principal_id(principal: Principal) -> str:
         return "ANONYMOUS_PRINCIPAL"
     if principal.kind == ROOT:
         return principal.account_id
+    if principal.kind == SERVICE:  # S3 itself (lifecycle): "s3.amazonaws.com"
+        return principal.user_id
     return f"AWS:{principal.user_id}"
 
 
@@ -118,7 +123,7 @@ def event_record(
     record = {
         # Tagging events are version 2.3 ("S3 Lifecycle, S3 Intelligent-Tiering, object ACL,
         # object tagging, and object restoration delete events"); the others 2.1.
-        "eventVersion": "2.3" if tagging else "2.1",
+        "eventVersion": "2.3" if tagging or change.event.startswith(LIFECYCLE) else "2.1",
         "eventSource": "aws:s3",
         "awsRegion": bucket.region,
         "eventTime": iso_millis(request.when),
@@ -145,11 +150,11 @@ def event_record(
 
 def _record_object(change: Change) -> dict[str, Any]:
     """key; size and eTag for a created object; eTag for a tagging event (no size, no
-    sequencer); versionId only for an object of a versioned bucket (none are, yet)."""
+    sequencer); versionId only for a version of a versioning bucket (not "null")."""
     obj: dict[str, Any] = {"key": encoded_key(change.key)}
     if change.event.startswith(CREATED):
         obj["size"] = change.size
-    if not change.event.startswith(REMOVED):
+    if not change.event.startswith((REMOVED, LIFECYCLE + "Expiration")):
         obj["eTag"] = change.etag.strip('"')
     if change.version_id != "null":
         obj["versionId"] = change.version_id
@@ -174,7 +179,8 @@ def eventbridge_event(bucket: BucketRecord, change: Change, request: Request) ->
     if reason is not None:
         detail["reason"] = reason
     if category == REMOVED:
-        detail["deletion-type"] = "Permanently Deleted"
+        marked = change.event == "ObjectRemoved:DeleteMarkerCreated"
+        detail["deletion-type"] = "Delete Marker Created" if marked else "Permanently Deleted"
     return {
         "version": "0",
         "id": str(uuid.uuid4()),

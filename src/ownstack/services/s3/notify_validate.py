@@ -14,7 +14,8 @@ from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.events.bus import Delivery, DeliveryFailed, Sender
 
-from .notify_config import LAMBDA, invalid_argument
+from .errors import invalid_argument
+from .notify_config import LAMBDA
 from .notify_record import test_event
 from .notify_rules import NotificationConfig
 from .records import BucketRecord

@@ -10,13 +10,18 @@ from ownstack.core.service import STATUS, Params, Result
 from ownstack.ports.errors import BlobNotFound
 
 from .access import check_owner
+from .acl_ops import acl_checked
 from .base import S3Base
 from .body import object_payload
 from .conditions import check_read
-from .encryption import refuse_unsupported_encryption
+from .encryption import read_opener, read_output, refuse_unsupported_encryption
 from .headers import object_output
+from .lifecycle_rules import add_expiration
 from .names import ARCHIVED_CLASSES
+from .object_lock import lock_output
 from .records import ObjectRecord
+from .versioning_ids import check_version_id
+from .versioning_read import read_version
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 _OVERRIDE_PARAMS = (
@@ -31,22 +36,11 @@ _MAX_PART_NUMBER = 10_000
 _READ_RETRIES = 5
 
 
-def check_version_id(version_id: object) -> None:
-    """Without versioning every object's version is "null"; any other id is invalid."""
-    if version_id is None or version_id == "null":
-        return
-    raise ServiceError(
-        "InvalidArgument",
-        "Invalid version id specified",
-        fields={"ArgumentName": "versionId", "ArgumentValue": str(version_id)},
-    )
-
-
 class ObjectReadOps(S3Base):
     async def get_object(self, ctx: RequestContext, params: Params) -> Result:
         for _ in range(_READ_RETRIES):
             rec, out, span = await self._read(ctx, params)
-            if rec.storage_class in ARCHIVED_CLASSES:
+            if rec.storage_class in ARCHIVED_CLASSES and not rec.transitioned:
                 raise ServiceError(
                     "InvalidObjectState",
                     "The operation is not valid for the object's storage class",
@@ -54,7 +48,8 @@ class ObjectReadOps(S3Base):
                     fields={"StorageClass": rec.storage_class},
                 )
             try:
-                out["Body"] = await object_payload(self.blobs, rec, span[0], span[1])
+                opened = read_opener(ctx, params, rec, self.sse_keys)  # None: not encrypted
+                out["Body"] = await object_payload(self.blobs, rec, span[0], span[1], opened)
             except BlobNotFound:
                 # Overwritten or deleted between our record read and opening its blob (the
                 # writer removes old blobs after its commit): read the record again.
@@ -63,11 +58,11 @@ class ObjectReadOps(S3Base):
         raise internal_error()
 
     async def head_object(self, ctx: RequestContext, params: Params) -> Result:
-        _, out, _ = await self._read(ctx, params)
+        _, out, _ = await self._read(ctx, params, "HEAD")
         return out
 
     async def _read(
-        self, ctx: RequestContext, params: Params
+        self, ctx: RequestContext, params: Params, method: str = "GET"
     ) -> tuple[ObjectRecord, Result, tuple[int, int]]:
         """The record, the response members and the byte span [start, end) to send."""
         bucket = await self.bucket(ctx, params["Bucket"])
@@ -80,7 +75,12 @@ class ObjectReadOps(S3Base):
                 "Request specific response headers cannot be used for anonymous GET requests.",
             )
         _check_part_number(params)
-        rec = await self.object_for_read(bucket, params["Key"])
+        version_id = params.get("VersionId")
+        if bucket.versioning or version_id is not None:  # versioning_read.py
+            read = read_version(self, bucket, params["Key"], version_id, method)
+        else:
+            read = self.object_for_read(bucket, params["Key"])
+        rec = await acl_checked(ctx, bucket, read)  # an object ACL's grant, when it decides
         check_read(rec.etag, rec.last_modified, params, self.clock.now())
         span = _part_span(rec, params) if params.get("PartNumber") is not None else None
         if span is None:
@@ -91,6 +91,11 @@ class ObjectReadOps(S3Base):
         # but with the whole object's checksum, as S3 does.
         whole = full or (params.get("PartNumber") is None and span == (0, rec.size))
         out = object_output(rec, params, checksums=whole and wants_checksum)
+        if bucket.versioning:
+            out["VersionId"] = rec.version_id
+        out.update(read_output(ctx, params, rec, self.sse_keys))  # SSE: checks a customer key
+        if rec.lock:  # Object Lock's headers, those the caller may see (object_lock.py)
+            out.update(await lock_output(self, ctx, bucket, params["Key"], rec))
         if wants_checksum and params.get("PartNumber") is not None:
             out.update(_part_checksum(rec, int(params["PartNumber"])))
         start, end = (0, rec.size) if span is None else span
@@ -99,6 +104,8 @@ class ObjectReadOps(S3Base):
             out[STATUS] = 206
             if end > start:
                 out["ContentRange"] = f"bytes {start}-{end - 1}/{rec.size}"
+        if version_id is None:  # x-amz-expiration: the current version's (lifecycle_rules.py)
+            add_expiration(out, bucket, params["Key"], rec, self.limits.lifecycle_day_s)
         return rec, out, (start, end)
 
 

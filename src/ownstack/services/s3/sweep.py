@@ -11,18 +11,26 @@ start time, minus SWEEP_SLACK_S):
    after it, so no blob of an in-flight (or later) request is ever a candidate.
 2. A pre-start blob never gains a new reference. Records naming a blob are written by the put
    that created it (PutObject, CopyObject and UploadPartCopy always store a new blob; nothing
-   ever points a record at an existing blob), with two exceptions: an object record rewritten
-   under the same key keeping its segments (tagging, and the like), and
+   ever points a record at an existing blob), with three exceptions: an object record
+   rewritten under the same key keeping its segments (tagging, and the like),
    CompleteMultipartUpload, which moves part blobs into the object record at the upload's key,
-   in the same bucket, in one commit that also deletes the part records. Once a blob loses its
-   last reference (delete, overwrite, abort) it is garbage forever.
+   in the same bucket, in one commit that also deletes the part records, and versioning
+   (records.py), whose writes put a version's record in versions_ns and its copy in objects_ns
+   in one commit, copy a versions_ns record back into objects_ns (both then name the blobs),
+   and copy a record written without versioning from objects_ns into versions_ns in the
+   commit that replaces it there. Once a blob loses its last reference (delete, overwrite,
+   abort, a version's permanent deletion) it is garbage forever.
 3. So a pre-start blob that is referenced when the scan ends was referenced continuously from
-   the start by a chain: part record -> (Complete) object record -> same-key rewrites. Per
-   bucket, the scan reads every upload's parts BEFORE the bucket's objects. If a part record
-   was gone when the scan reached it, the Complete that moved its blob had already committed,
-   so the object record exists before the objects scan begins and is seen when that scan
-   reaches its key (unless deleted or overwritten by then, making the blob garbage). The other
-   order could miss it: objects scanned past the key, then the Complete, then parts scanned.
+   the start by a chain: part record -> (Complete) object record -> same-key rewrites ->
+   (versioning) versions_ns record, moves only ever in that direction. Per bucket, the scan
+   reads every upload's parts BEFORE the bucket's objects, and those BEFORE its versions. If a
+   part record was gone when the scan reached it, the Complete that moved its blob had already
+   committed, so the object record exists before the objects scan begins and is seen when
+   that scan reaches its key (unless deleted or overwritten by then, making the blob garbage,
+   or copied into versions_ns, which is scanned after). The same holds one step on: a record
+   gone from objects_ns by a versioning write is in versions_ns before that scan begins. The
+   other order could miss it: objects scanned past the key, then the Complete, then parts
+   scanned.
 4. A bucket the scan never sees was deleted; its records are unreachable and their blobs
    are garbage (a re-created bucket gets a new id and new namespaces).
 
@@ -69,9 +77,11 @@ from .records import (
     ObjectRecord,
     PartRecord,
     UploadRecord,
+    is_marker,
     objects_ns,
     parts_ns,
     uploads_ns,
+    versions_ns,
 )
 
 SWEEP_SLACK_S = 2.0
@@ -172,6 +182,7 @@ class SweepOps(S3Base):
             # Parts before objects: see point 3 of the module docstring.
             await self._collect_parts(bucket, referenced)
             await self._collect_objects(bucket, referenced)
+            await self._collect_versions(bucket, referenced)
         return referenced if buckets else None
 
     async def _collect_parts(self, bucket: BucketRecord, into: set[str]) -> None:
@@ -183,6 +194,11 @@ class SweepOps(S3Base):
     async def _collect_objects(self, bucket: BucketRecord, into: set[str]) -> None:
         async for raw in self._pages(objects_ns(bucket.id)):
             into.update(seg.blob_id for seg in ObjectRecord.decode(raw).segments)
+
+    async def _collect_versions(self, bucket: BucketRecord, into: set[str]) -> None:
+        async for raw in self._pages(versions_ns(bucket.id)):
+            if not is_marker(raw):
+                into.update(seg.blob_id for seg in ObjectRecord.decode(raw).segments)
 
     async def _pages(self, ns: str) -> AsyncIterator[bytes]:
         """Every record value of `ns` in key order, read a page at a time."""

@@ -11,12 +11,14 @@ from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import STATUS, Params, Result
 from ownstack.ports.errors import ConditionFailed
-from ownstack.ports.meta import Put
 
 from .access import conflict, owned_bucket, update_bucket
 from .base import no_such_key
 from .notify_ops import NotificationOps
-from .records import BucketRecord, objects_ns
+from .records import BucketRecord, MarkerRecord, ObjectRecord
+from .versioning_ids import check_version_id, no_such_version
+from .versioning_read import marker_not_allowed
+from .versioning_store import Located, locate
 
 MAX_OBJECT_TAGS = 10
 MAX_BUCKET_TAGS = 50
@@ -118,42 +120,58 @@ def _pairs(tagging: Any) -> list[tuple[str, str]]:
 class TaggingOps(NotificationOps):
     async def put_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
         tags = check_tags(_pairs(params.get("Tagging")), bucket=False)
-        await self._set_object_tags(ctx, params, tags, "ObjectTagging:Put")
-        return {}
+        return await self._set_object_tags(ctx, params, tags, "ObjectTagging:Put", "PUT")
 
     async def get_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await owned_bucket(self, ctx, params)
         try:
-            rec, _ = await self.object_record(bucket, params["Key"])
+            found = await self._tagged_version(bucket, params, "GET")
         except ServiceError as exc:
             # Here alone S3 names the missing key as "bucket/key" (Put/DeleteObjectTagging
             # name the bare key).
             if exc.code == "NoSuchKey":
                 raise no_such_key(f"{bucket.name}/{params['Key']}") from exc
             raise
-        return {"TagSet": tag_set(rec.tags)}
+        out: Result = {"TagSet": tag_set(found[0].tags)}
+        if bucket.versioning:
+            out["VersionId"] = found[0].version_id
+        return out
 
     async def delete_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
-        await self._set_object_tags(ctx, params, {}, "ObjectTagging:Delete")
-        return {}
+        return await self._set_object_tags(ctx, params, {}, "ObjectTagging:Delete", "DELETE")
+
+    async def _tagged_version(
+        self, bucket: BucketRecord, params: Params, method: str
+    ) -> tuple[ObjectRecord, Located]:
+        """The object version a tagging call names (VersionId, else the current one) and
+        where its records are: a version's tags are kept in each (versioning_store.py)."""
+        key, version_id = params["Key"], params.get("VersionId")
+        check_version_id(version_id)
+        if not bucket.versioning and version_id not in (None, "null"):
+            raise no_such_version(key, str(version_id))
+        found = await locate(self.meta, bucket, key, version_id)
+        if found is None:
+            raise no_such_key(key) if version_id is None else no_such_version(key, version_id)
+        if isinstance(found.version, MarkerRecord):
+            raise marker_not_allowed(method, found.version)
+        return found.version, found
 
     async def _set_object_tags(
-        self, ctx: RequestContext, params: Params, tags: dict[str, str], event: str
-    ) -> None:
+        self, ctx: RequestContext, params: Params, tags: dict[str, str], event: str, method: str
+    ) -> Result:
         bucket = await owned_bucket(self, ctx, params)
         key = params["Key"]
         # Compare-and-set so a concurrent overwrite is never undone by a stale record.
         for _ in range(_RETRIES):
-            rec, raw = await self.object_record(bucket, key)
+            rec, found = await self._tagged_version(bucket, params, method)
             rec.tags = tags
-            notes = self.notes(ctx, bucket, event, key, rec.size, rec.etag)
+            version = rec.version_id if bucket.versioning else "null"
+            notes = self.notes(ctx, bucket, event, key, rec.size, rec.etag, version)
             try:
-                await self.meta.commit(
-                    [Put(objects_ns(bucket.id), key, rec.encode(), expect=raw.version), *notes]
-                )
-                return
+                await self.meta.commit([*found.rewrite(bucket, key, rec), *notes])
             except ConditionFailed:
                 continue
+            return {"VersionId": rec.version_id} if bucket.versioning else {}
         raise conflict()
 
     async def put_bucket_tagging(self, ctx: RequestContext, params: Params) -> Result:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ownstack.core.errors import ServiceError
 from ownstack.core.service import Params
@@ -23,6 +24,9 @@ from .checksums import Digester
 from .conditions import etag_matches, precondition_failed
 from .deletions import deletion_conflict, guard
 from .records import BucketRecord, ObjectRecord, Segment, objects_ns
+
+if TYPE_CHECKING:
+    from .sse_store import Sealer
 
 _NOTED_RETRIES = 50
 
@@ -41,8 +45,14 @@ async def store_bytes(
     known_size: int | None,
     inline_max: int,
     max_size: int,
+    sealer: Sealer | None = None,
 ) -> StoredBytes:
-    """The bytes of `chunks`, inline when small and of known size, else in a new blob."""
+    """The bytes of `chunks`, inline when small and of known size, else in a new blob;
+    encrypted by `sealer` when the object is to be (encryption.py)."""
+    if sealer is not None:
+        return await sealer.store(
+            blobs, chunks, digester, known_size=known_size, inline_max=inline_max, max_size=max_size
+        )
     if known_size is not None and known_size <= inline_max:
         data = b"".join([chunk async for chunk in chunks])
         digester.update(data)

@@ -29,6 +29,7 @@ from .records import (
     parse_schedule_arn,
     schedule_key,
 )
+from .timing import MINUTE_S
 
 Authorize = Callable[[RequestContext, str, str, Mapping[str, tuple[str, ...]]], Awaitable[None]]
 """The gateway's authorize_action: raises the service's AccessDenied ServiceError."""
@@ -41,6 +42,8 @@ Deliver = Callable[[Delivery], Awaitable[None]]
 class SchedulerBase:
     holder_id = ""
     """Names this process in the lease of the firing loop (set by the app)."""
+    rate_minute_s = MINUTE_S
+    """Seconds a minute of a rate() expression lasts (limits.scheduler.minute_s; AWS: 60)."""
 
     def __init__(self, meta: MetaStore, clock: Clock, region: str) -> None:
         self.meta = meta

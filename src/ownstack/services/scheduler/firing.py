@@ -23,16 +23,18 @@ from ownstack.ports.meta import ABSENT, Delete, MetaStore, Op, Put, Record
 
 from .records import DUE, OUTBOX, SCHEDULES, PendingRecord, ScheduleRecord, ms_bound, ms_key
 from .ticks import schedule_ops, set_next, timing_of
-from .timing import ExpressionError
+from .timing import MINUTE_S, ExpressionError
 
 log = logging.getLogger("ownstack.scheduler")
 PAGE = 100
 
 
 class Firer:
-    def __init__(self, meta: MetaStore, clock: Clock) -> None:
+    def __init__(self, meta: MetaStore, clock: Clock, minute_s: int = MINUTE_S) -> None:
         self.meta = meta
         self.clock = clock
+        self.minute_s = minute_s
+        """Seconds a minute of a rate() lasts."""
 
     async def fire_due(self, held: Callable[[], bool]) -> int:
         """Fire the ticks due now (one page); how many index entries were looked at."""
@@ -60,7 +62,7 @@ class Firer:
         await self._commit(ops)
 
     def _fire_ops(self, record: ScheduleRecord, version: int, now: float) -> list[Op]:
-        timing = timing_of(record)
+        timing = timing_of(record, self.minute_s)
         tick = record.next_tick if record.next_tick is not None else now
         tick = timing.latest_due(tick, now)
         pending = PendingRecord(

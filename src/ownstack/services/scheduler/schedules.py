@@ -61,7 +61,7 @@ class ScheduleOps(SchedulerBase):
             client_token=token,
         )
         _apply(record, settings, now, retimed=True)
-        set_next(record, first_tick(record, now))
+        set_next(record, first_tick(record, now, self.rate_minute_s))
         ops: list[Op] = schedule_ops(record, "", ABSENT)
         if group_version is not None:  # not a group deleted (or being deleted) meanwhile
             gkey = group_key(ctx.region, ctx.account_id, group.name)
@@ -94,7 +94,7 @@ class ScheduleOps(SchedulerBase):
         )
         _apply(record, settings, now, retimed=retimed)
         record.modified = now
-        set_next(record, first_tick(record, now))
+        set_next(record, first_tick(record, now, self.rate_minute_s))
         try:
             await self.meta.commit(schedule_ops(record, old_due, stored.version))
         except ConditionFailed:

@@ -58,7 +58,7 @@ class SchedulerService(ScheduleOps, GroupOps, ListOps):
 
     async def run_while_held(self, held: Callable[[], bool]) -> None:
         """Fire and deliver what is due, then sleep until the next thing is, while `held`."""
-        firer = Firer(self.meta, self.clock)
+        firer = Firer(self.meta, self.clock, self.rate_minute_s)
         deliverer = self._deliverer()
         while held():
             fired = await firer.fire_due(held)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from ownstack.ports.meta import Delete, Expect, Op, Put
 
 from .records import DUE, ENABLED, SCHEDULES, ScheduleRecord, ms_key
-from .timing import At, Timing, flexible_offset, parse_expression, zone_of
+from .timing import MINUTE_S, At, Timing, flexible_offset, parse_expression, zone_of
 
 
-def timing_of(record: ScheduleRecord) -> Timing:
+def timing_of(record: ScheduleRecord, minute_s: int = MINUTE_S) -> Timing:
     """Raises ExpressionError for a record whose expression or zone no longer parses (only a
-    record written by another version could hold one)."""
+    record written by another version could hold one). A rate()'s minute lasts `minute_s`."""
     return Timing(
-        parse_expression(record.expression),
+        parse_expression(record.expression, minute_s),
         zone_of(record.timezone),
         record.anchor,
         record.start,
@@ -21,13 +21,13 @@ def timing_of(record: ScheduleRecord) -> Timing:
     )
 
 
-def first_tick(record: ScheduleRecord, now: float) -> float | None:
+def first_tick(record: ScheduleRecord, now: float, minute_s: int = MINUTE_S) -> float | None:
     """The tick an enabled schedule waits for next, from `now`: an at() schedule's one tick
     even when it is past (it fires at once) unless that tick already fired; a recurring
     schedule's first tick at or after now, never one that already fired."""
     if record.state != ENABLED:
         return None
-    timing = timing_of(record)
+    timing = timing_of(record, minute_s)
     if isinstance(timing.expression, At):
         moment = timing.expression.local.replace(tzinfo=timing.zone, fold=0).timestamp()
         return None if record.last_fired == moment else moment

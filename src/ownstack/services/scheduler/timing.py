@@ -5,7 +5,9 @@ bounded by its StartDate and EndDate, and where in its flexible time window a ti
 - `rate(value unit)`: every value minutes, hours or days (a day is 24 hours, whatever the
   clocks do), from StartDate, else from when the schedule's timing was set: "If you do not
   provide a StartDate for a rate-based schedule, your schedule starts invoking its target
-  immediately."
+  immediately." A minute lasts `minute_s` seconds: 60, as on AWS, unless
+  limits.scheduler.minute_s says otherwise for tests (an hour is then 60 such minutes, a day
+  1440; cron() and at() keep real time).
 - `cron(...)`: cron.py.
 
 A tick is due at its nominal time; a FLEXIBLE window of n minutes moves it by an offset in
@@ -27,6 +29,8 @@ _AT = re.compile(r"at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)")
 _RATE = re.compile(r"rate\(([1-9][0-9]{0,8}) (minutes?|hours?|days?)\)")
 _CRON = re.compile(r"cron\((.*)\)")
 _UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
+MINUTE_S = 60
+"""How long a minute of a rate() lasts, unless configured (limits.scheduler.minute_s)."""
 MAX_STEPS = 100_000
 """At most this many ticks are walked over to find the latest missed one (cron)."""
 
@@ -52,8 +56,8 @@ class Rate:
 Expression = At | Rate | Cron
 
 
-def parse_expression(text: str) -> Expression:
-    """Raises ExpressionError."""
+def parse_expression(text: str, minute_s: int = MINUTE_S) -> Expression:
+    """Raises ExpressionError. A rate()'s minute lasts `minute_s` seconds."""
     at = _AT.fullmatch(text)
     if at:
         try:
@@ -63,7 +67,7 @@ def parse_expression(text: str) -> Expression:
             raise ExpressionError(text) from exc
     rate = _RATE.fullmatch(text)
     if rate:
-        return Rate(int(rate[1]) * _UNIT_S[rate[2].rstrip("s")])
+        return Rate(int(rate[1]) * _UNIT_S[rate[2].rstrip("s")] * minute_s // MINUTE_S)
     cron = _CRON.fullmatch(text)
     if cron:
         try:

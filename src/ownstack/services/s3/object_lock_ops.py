@@ -16,7 +16,6 @@ from ownstack.core.service import Params, Result
 from ownstack.ports.errors import ConditionFailed
 
 from .access import conflict, owned_bucket, update_bucket
-from .base import no_such_key
 from .object_lock import (
     BYPASS,
     BYPASS_ACTION,
@@ -39,11 +38,10 @@ from .object_lock import (
     version_lock,
     versioning_required,
 )
-from .records import BucketRecord, MarkerRecord, ObjectRecord
+from .records import BucketRecord, ObjectRecord
 from .versioning import VersioningOps
-from .versioning_ids import check_version_id, no_such_version
-from .versioning_read import marker_not_allowed
-from .versioning_store import Located, Version, locate
+from .versioning_read import named_version
+from .versioning_store import Located, Version
 
 _RETRIES = 20
 
@@ -79,7 +77,7 @@ class ObjectLockOps(VersioningOps):
         check_future(until_ms, self.clock.now())
         key = params["Key"]
         for _ in range(_RETRIES):
-            rec, found = await self._lock_version(bucket, params, "PUT")
+            rec, found = await named_version(self.meta, bucket, params, "PUT")
             lock = version_lock(rec.lock)
             verdict = retention_change(lock, mode, until_ms, self.clock.now())
             await self._allowed(ctx, bucket, key, verdict, params)
@@ -90,7 +88,7 @@ class ObjectLockOps(VersioningOps):
 
     async def get_object_retention(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await self._lock_bucket(ctx, params)
-        rec, _ = await self._lock_version(bucket, params, "GET")
+        rec, _ = await named_version(self.meta, bucket, params, "GET")
         lock = version_lock(rec.lock)
         if not lock.mode:
             raise no_version_lock()
@@ -101,7 +99,7 @@ class ObjectLockOps(VersioningOps):
         bucket = await self._lock_bucket(ctx, params)
         key = params["Key"]
         for _ in range(_RETRIES):
-            rec, found = await self._lock_version(bucket, params, "PUT")
+            rec, found = await named_version(self.meta, bucket, params, "PUT")
             lock = version_lock(rec.lock)
             lock.hold = status  # placed and removed freely (s3:PutObjectLegalHold)
             if await self._rewrite(bucket, key, rec, found, lock):
@@ -110,7 +108,7 @@ class ObjectLockOps(VersioningOps):
 
     async def get_object_legal_hold(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await self._lock_bucket(ctx, params)
-        rec, _ = await self._lock_version(bucket, params, "GET")
+        rec, _ = await named_version(self.meta, bucket, params, "GET")
         lock = version_lock(rec.lock)
         if not lock.hold:
             raise no_version_lock()
@@ -121,20 +119,6 @@ class ObjectLockOps(VersioningOps):
         if not bucket.object_lock:
             raise lock_missing()
         return bucket
-
-    async def _lock_version(
-        self, bucket: BucketRecord, params: Params, method: str
-    ) -> tuple[ObjectRecord, Located]:
-        """The version the request names (VersionId, else the current one) and where its
-        records are; a delete marker has no lock state (405, as S3 answers)."""
-        key, version_id = params["Key"], params.get("VersionId")
-        check_version_id(version_id)
-        found = await locate(self.meta, bucket, key, version_id)
-        if found is None:
-            raise no_such_key(key) if version_id is None else no_such_version(key, version_id)
-        if isinstance(found.version, MarkerRecord):
-            raise marker_not_allowed(method, found.version)
-        return found.version, found
 
     async def _rewrite(
         self, bucket: BucketRecord, key: str, rec: ObjectRecord, found: Located, lock: VersionLock

@@ -26,8 +26,7 @@ from ownstack.core.service import Result
 from ownstack.ports.blobs import BlobRef, BlobStore
 from ownstack.ports.errors import PortError
 
-from .checksums import Digester
-from .records import ObjectRecord, PartRecord, Segment
+from .records import ObjectRecord, PartRecord
 from .sse_cipher import (
     SSE_C,
     Ctr,
@@ -39,7 +38,6 @@ from .sse_cipher import (
     new_iv,
     unb64,
 )
-from .writes import StoredBytes, entity_too_large
 
 _OFFLOAD = 256 * 1024
 """Chunks at least this long are digested and encrypted in a worker thread."""
@@ -72,26 +70,15 @@ class Sealer:
         self.ivs = [b64(iv)]
         return ref
 
-    async def store(
-        self,
-        blobs: BlobStore,
-        chunks: AsyncIterable[bytes],
-        digester: Digester,
-        *,
-        known_size: int | None,
-        inline_max: int,
-        max_size: int,
-    ) -> StoredBytes:
-        """writes.store_bytes for an encrypted object: inline when small, else one blob."""
-        if known_size is not None and known_size <= inline_max:
-            data = b"".join([chunk async for chunk in chunks])
-            digester.update(data)
-            return StoredBytes(self.seal_inline(data), [])
-        ref = await self.put_blob(blobs, _capped(chunks, max_size), digester.update)
+    async def put_object_blob(
+        self, blobs: BlobStore, chunks: AsyncIterable[bytes], observe: Callable[[bytes], None]
+    ) -> BlobRef:
+        """put_blob for a whole object (writes.store_bytes): an empty one keeps no blob, so
+        it has no IV to record either."""
+        ref = await self.put_blob(blobs, chunks, observe)
         if not ref.size:
             self.ivs = []
-            return StoredBytes(None, [])
-        return StoredBytes(None, [Segment(ref.id, ref.size)])
+        return ref
 
     def upload_record(self) -> str:
         """The sealing an UploadRecord keeps: the wrapped key, no IVs (each part has its own)."""
@@ -206,15 +193,6 @@ async def _encrypting(
 def _observe_crypt(chunk: bytes, ctr: Ctr, observe: Callable[[bytes], None]) -> bytes:
     observe(chunk)
     return ctr.update(chunk)
-
-
-async def _capped(chunks: AsyncIterable[bytes], max_size: int) -> AsyncIterator[bytes]:
-    total = 0
-    async for chunk in chunks:
-        total += len(chunk)
-        if total > max_size:
-            raise entity_too_large(total, max_size)
-        yield chunk
 
 
 def _read(part: FileRange | bytes) -> bytes:

@@ -15,10 +15,8 @@ from ownstack.ports.errors import ConditionFailed
 from .access import conflict, owned_bucket, update_bucket
 from .base import no_such_key
 from .notify_ops import NotificationOps
-from .records import BucketRecord, MarkerRecord, ObjectRecord
-from .versioning_ids import check_version_id, no_such_version
-from .versioning_read import marker_not_allowed
-from .versioning_store import Located, locate
+from .records import BucketRecord
+from .versioning_read import named_version
 
 MAX_OBJECT_TAGS = 10
 MAX_BUCKET_TAGS = 50
@@ -125,7 +123,7 @@ class TaggingOps(NotificationOps):
     async def get_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
         bucket = await owned_bucket(self, ctx, params)
         try:
-            found = await self._tagged_version(bucket, params, "GET")
+            found = await named_version(self.meta, bucket, params, "GET")
         except ServiceError as exc:
             # Here alone S3 names the missing key as "bucket/key" (Put/DeleteObjectTagging
             # name the bare key).
@@ -140,22 +138,6 @@ class TaggingOps(NotificationOps):
     async def delete_object_tagging(self, ctx: RequestContext, params: Params) -> Result:
         return await self._set_object_tags(ctx, params, {}, "ObjectTagging:Delete", "DELETE")
 
-    async def _tagged_version(
-        self, bucket: BucketRecord, params: Params, method: str
-    ) -> tuple[ObjectRecord, Located]:
-        """The object version a tagging call names (VersionId, else the current one) and
-        where its records are: a version's tags are kept in each (versioning_store.py)."""
-        key, version_id = params["Key"], params.get("VersionId")
-        check_version_id(version_id)
-        if not bucket.versioning and version_id not in (None, "null"):
-            raise no_such_version(key, str(version_id))
-        found = await locate(self.meta, bucket, key, version_id)
-        if found is None:
-            raise no_such_key(key) if version_id is None else no_such_version(key, version_id)
-        if isinstance(found.version, MarkerRecord):
-            raise marker_not_allowed(method, found.version)
-        return found.version, found
-
     async def _set_object_tags(
         self, ctx: RequestContext, params: Params, tags: dict[str, str], event: str, method: str
     ) -> Result:
@@ -163,7 +145,7 @@ class TaggingOps(NotificationOps):
         key = params["Key"]
         # Compare-and-set so a concurrent overwrite is never undone by a stale record.
         for _ in range(_RETRIES):
-            rec, found = await self._tagged_version(bucket, params, method)
+            rec, found = await named_version(self.meta, bucket, params, method)
             rec.tags = tags
             version = rec.version_id if bucket.versioning else "null"
             notes = self.notes(ctx, bucket, event, key, rec.size, rec.etag, version)

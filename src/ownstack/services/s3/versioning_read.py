@@ -6,11 +6,13 @@ from __future__ import annotations
 from email.utils import formatdate
 
 from ownstack.core.errors import ServiceError
+from ownstack.core.service import Params
+from ownstack.ports.meta import MetaStore
 
 from .base import S3Base, no_such_key
 from .records import BucketRecord, MarkerRecord, ObjectRecord
-from .versioning_ids import NULL, no_such_version
-from .versioning_store import latest_marker, locate
+from .versioning_ids import NULL, check_version_id, no_such_version
+from .versioning_store import Located, latest_marker, locate
 
 
 def deleted_key(key: str, marker: MarkerRecord) -> ServiceError:
@@ -81,3 +83,21 @@ async def source_version(
             " version id.",
         )
     return found.version
+
+
+async def named_version(
+    meta: MetaStore, bucket: BucketRecord, params: Params, method: str
+) -> tuple[ObjectRecord, Located]:
+    """The object version a sub-resource call (tagging, retention, legal hold) names
+    (VersionId, else the current one) and where its records are: NoSuchKey / NoSuchVersion
+    when there is none, 405 for a delete marker."""
+    key, version_id = params["Key"], params.get("VersionId")
+    check_version_id(version_id)
+    if not bucket.versioning and version_id not in (None, NULL):
+        raise no_such_version(key, str(version_id))
+    found = await locate(meta, bucket, key, version_id)
+    if found is None:
+        raise no_such_key(key) if version_id is None else no_such_version(key, version_id)
+    if isinstance(found.version, MarkerRecord):
+        raise marker_not_allowed(method, found.version)
+    return found.version, found

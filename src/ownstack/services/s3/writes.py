@@ -49,15 +49,15 @@ async def store_bytes(
 ) -> StoredBytes:
     """The bytes of `chunks`, inline when small and of known size, else in a new blob;
     encrypted by `sealer` when the object is to be (encryption.py)."""
-    if sealer is not None:
-        return await sealer.store(
-            blobs, chunks, digester, known_size=known_size, inline_max=inline_max, max_size=max_size
-        )
     if known_size is not None and known_size <= inline_max:
         data = b"".join([chunk async for chunk in chunks])
         digester.update(data)
-        return StoredBytes(data, [])
-    ref = await blobs.put(_capped(chunks, max_size), observe=digester.update)
+        return StoredBytes(data if sealer is None else sealer.seal_inline(data), [])
+    capped = _capped(chunks, max_size)
+    if sealer is None:
+        ref = await blobs.put(capped, observe=digester.update)
+    else:
+        ref = await sealer.put_object_blob(blobs, capped, digester.update)
     return StoredBytes(None, [Segment(ref.id, ref.size)] if ref.size else [])
 
 

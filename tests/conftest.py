@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ownserver import ServerFactory, ServerHandle, start_server
+from suiteplan import long_files_first, mark_own_server
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +60,14 @@ def launch_server() -> Callable[..., ServerHandle]:
     """`start_server` for fixtures of any scope (e.g. a module's server with its own config);
     the caller stops what it starts."""
     return start_server
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Marked as it is collected, so that `-m` can select on it (tests/suiteplan.py)."""
+    mark_own_server(item)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest groups tests by their fixtures' parameters
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long files first, for make test's workers (tests/suiteplan.py)."""
+    long_files_first(items)

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+pytestmark = pytest.mark.own_server
+
 ALT = {"name": "alt", "id": "222222222222", "key": "AKIAALTACCOUNTROOT01"}
 ALT_SECRET = "alt-account-root-secret-0000000000000000"
 ALT_YAML = (

@@ -15,6 +15,8 @@ import pytest
 
 from conformance.kit import postgres_options, postgres_unreachable
 
+pytestmark = pytest.mark.own_server
+
 AVAILABLE = "(available: fs, memory, postgres, process, s3, sqlite)"
 DEAD_DSN = "postgresql://127.0.0.1:1/test"
 

@@ -16,6 +16,8 @@ import pytest
 
 from ownstack.cli import main
 
+pytestmark = pytest.mark.own_server
+
 EXPORT = re.compile(r"^export (AWS_[A-Z_]+)=(\S+)$")
 
 
@@ -46,8 +48,9 @@ def exports(stdout: str) -> dict[str, str]:
     return found
 
 
-def test_env_prints_the_five_exports(tmp_path: Path) -> None:
-    proc = run_cli("env", "--data", str(tmp_path / "d"))
+def test_env_prints_the_running_servers_five_exports(fresh_server: Any, tmp_path: Path) -> None:
+    srv = fresh_server(tmp_path / "d", fixed_credentials=False)
+    proc = run_cli("env", "--data", str(srv.data_dir))
     assert proc.returncode == 0, proc.stderr
     values = exports(proc.stdout)
     assert list(values) == [
@@ -57,18 +60,38 @@ def test_env_prints_the_five_exports(tmp_path: Path) -> None:
         "AWS_DEFAULT_REGION",
         "AWS_REGION",
     ]
-    assert values["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
+    assert values["AWS_ENDPOINT_URL"] == srv.endpoint  # the port it listens on, not 4566
     assert re.fullmatch(r"AKIA[A-Z2-7]{16}", values["AWS_ACCESS_KEY_ID"])
     assert re.fullmatch(r"[A-Za-z0-9/+]{40}", values["AWS_SECRET_ACCESS_KEY"])
     assert values["AWS_DEFAULT_REGION"] == values["AWS_REGION"] == "us-east-1"
+    assert (values["AWS_ACCESS_KEY_ID"], values["AWS_SECRET_ACCESS_KEY"]) == (
+        srv.access_key,
+        srv.secret_key,
+    )
+
+
+def test_env_never_creates_a_data_dir_or_keys(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    proc = run_cli("env", "--data", str(data))
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert f"no server found: there is no data dir at {data} (from --data)" in proc.stderr
+    assert not data.exists()
+    data.mkdir()
+    proc = run_cli("env", "--data", str(data))
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert f"no server has started on {data} yet (it holds no keys)" in proc.stderr
+    assert list(data.iterdir()) == []
 
 
 def test_credentials_file_is_private_and_stable(tmp_path: Path) -> None:
     data = tmp_path / "d"
-    first = run_cli("env", "--data", str(data))
+    first = run_cli("account", "list", "--data", str(data))  # makes the data dir's identity
     second = run_cli("env", "--data", str(data))
-    assert first.returncode == second.returncode == 0
-    assert first.stdout == second.stdout
+    third = run_cli("env", "--data", str(data))
+    assert first.returncode == second.returncode == third.returncode == 0
+    assert second.stdout == third.stdout
+    assert json.loads(first.stdout)[0]["AccessKeyId"] in second.stdout
+    assert "no server is running on" in second.stderr  # stopped: its keys, with a note
     mode = stat.S_IMODE((data / "credentials.json").stat().st_mode)
     assert mode == 0o600
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
@@ -76,6 +99,7 @@ def test_credentials_file_is_private_and_stable(tmp_path: Path) -> None:
 
 
 def test_env_overrides(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
     env = {
         "OWNSTACK_DATA": str(tmp_path / "d"),
         "OWNSTACK_PORT": "4999",
@@ -83,6 +107,7 @@ def test_env_overrides(tmp_path: Path) -> None:
         "OWNSTACK_REGION": "eu-west-3",
         "OWNSTACK_ROOT_ACCESS_KEY": "AKIAOVERRIDE00000001",
         "OWNSTACK_ROOT_SECRET_KEY": "override-secret",
+        "OWNSTACK_ACCOUNT_ID": "123456789012",
     }
     proc = run_cli("env", env=env)
     assert proc.returncode == 0, proc.stderr
@@ -93,6 +118,7 @@ def test_env_overrides(tmp_path: Path) -> None:
         "AWS_DEFAULT_REGION": "eu-west-3",
         "AWS_REGION": "eu-west-3",
     }
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == []
 
 
 def test_yaml_settings_and_credentials(tmp_path: Path) -> None:
@@ -100,7 +126,8 @@ def test_yaml_settings_and_credentials(tmp_path: Path) -> None:
     data.mkdir()
     (data / "ownstack.yaml").write_text(
         "port: 4600\nregion: ap-south-1\n"
-        "credentials: {access_key: AKIAFROMYAML00000001, secret_key: yaml-secret}\n"
+        "credentials: {access_key: AKIAFROMYAML00000001, secret_key: yaml-secret,"
+        " account_id: '123456789012'}\n"
     )
     proc = run_cli("env", "--data", str(data))
     assert proc.returncode == 0, proc.stderr

@@ -45,6 +45,7 @@ def test_an_unknown_limit_is_refused() -> None:
     assert str(info.value) == "limits.eventbridge: unknown limit(s) hour_s, minute"
 
 
+@pytest.mark.own_server  # starts `ownstack serve` itself
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [

@@ -5,6 +5,7 @@ shared engines."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -294,6 +295,7 @@ def _health(port: int) -> int:
         return int(resp.status)
 
 
+@pytest.mark.slow
 @needs_shared
 def test_two_workers_on_postgres_survive_a_sigkill_and_stop_on_sigterm(tmp_path: Path) -> None:
     if (why := postgres_unreachable()) is not None:
@@ -315,6 +317,8 @@ def test_two_workers_on_postgres_survive_a_sigkill_and_stop_on_sigterm(tmp_path:
             time.sleep(0.05)
         workers = _children(proc.pid)
         assert len(workers) == 2
+        record = json.loads((data / "server.json").read_text())  # written once, by the supervisor
+        assert (record["pid"], record["port"], record["workers"]) == (proc.pid, port, 2)
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
         killed_at = time.monotonic()
@@ -333,6 +337,7 @@ def test_two_workers_on_postgres_survive_a_sigkill_and_stop_on_sigterm(tmp_path:
         assert len(replacement) == 1 and victim not in _children(proc.pid)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
+        assert not (data / "server.json").exists()  # removed at a clean stop
         assert not any(Path(f"/proc/{pid}").exists() for pid in workers | replacement)
         with pytest.raises(OSError):
             _health(port)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from ownstack import __version__
 from ownstack.app_delivery import delivery_permit
 from ownstack.app_schedules import rate_minute_s
 from ownstack.config import Config, ConfigError, declared_accounts, load_identity
@@ -26,6 +27,7 @@ from ownstack.gateway.audit import Auditor
 from ownstack.gateway.auth import Authenticator
 from ownstack.gateway.authorize import Authorizer
 from ownstack.gateway.authz import AuthorizationMap
+from ownstack.gateway.console import ServerInfo
 from ownstack.gateway.dispatch import Gateway
 from ownstack.gateway.function_urls import FunctionUrls
 from ownstack.gateway.internal import Backend, Health
@@ -231,6 +233,7 @@ def build_app(
         on_start=start,
         on_drain=sqs.begin_drain,
         function_urls=FunctionUrls(awslambda, authenticator, authorizer),
+        server_info=_server_info(config, stores),
     )
 
     async def close() -> None:
@@ -255,6 +258,12 @@ def build_app(
         audit.close()  # after the last request: what is queued is written and synced
 
     return gateway, close
+
+
+def _server_info(config: Config, stores: list[OpenStore]) -> ServerInfo:
+    """What GET /_ownstack/info tells a signed-in console (gateway/console/info.py)."""
+    engines = {s.port: s.engine for s in stores}
+    return ServerInfo(__version__, config.region, str(config.data_dir), engines)
 
 
 class OrphanSweeper:

@@ -2,14 +2,9 @@
 invocation queue, the log shipping to CloudWatch Logs, the execution roles' credentials, and
 the bus handler that lets other services (destinations, later S3 and SNS) invoke functions.
 
-Limits (ownstack.yaml `limits.lambda`):
-- `async_retry_delays`: seconds before each retry of a failed async event (AWS: [60, 120]);
-- `idle_s`: how long an idle sandbox is kept warm (default 600);
-- `async_workers`: async events run at once by this process (default 8);
-- `throttle_backoff_s`: [first, longest] wait before a throttled async event is tried again
-  (default [1, 300], doubling in between);
-- `async_visibility_s`: how long a taken async event stays taken unless its worker renews it
-  (every third of it), so how soon a crashed process's events run elsewhere (default 20).
+Limits: ownstack.yaml `limits.lambda` (async_retry_delays, idle_s, async_workers,
+throttle_backoff_s, async_visibility_s), declared with their defaults in config/reference.py
+(docs/configuration.md). A taken async event is renewed every third of its visibility.
 """
 
 from __future__ import annotations
@@ -19,24 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ownstack.config import Config, ConfigError
+from ownstack.config.reference import section_defaults, section_keys
 from ownstack.core.clock import Clock
 from ownstack.events.bus import EventBus
 from ownstack.identity.directory import IdentityDirectory
 from ownstack.ports.queues import QueueStore
 from ownstack.ports.runtime import Runtime
-from ownstack.services.awslambda.invoke_async import (
-    RETRY_DELAYS,
-    THROTTLE_BACKOFF,
-    VISIBILITY_S,
-    AsyncInvoker,
-)
+from ownstack.services.awslambda.invoke_async import AsyncInvoker
 from ownstack.services.awslambda.invoke_logs import LogShipper
 from ownstack.services.awslambda.service import LambdaService
 from ownstack.services.awslambda.warm_pool import WarmPool
 
-_KNOWN = {
-    "async_retry_delays", "idle_s", "async_workers", "throttle_backoff_s", "async_visibility_s",
-}  # fmt: skip
+_DEFAULTS = section_defaults("limits.lambda")
 
 
 @dataclass(slots=True)
@@ -64,32 +53,44 @@ def endpoint_url(config: Config) -> str:
     return f"http://{host}:{config.port}"
 
 
-def _limits(config: Config) -> Mapping[str, Any]:
-    raw = config.limits.get("lambda") or {}
-    unknown = set(raw) - _KNOWN
+@dataclass(frozen=True, slots=True)
+class LambdaLimits:
+    """`limits.lambda`, checked, with the defaults filled in."""
+
+    async_retry_delays: tuple[float, ...]
+    idle_s: float
+    async_workers: int
+    throttle_backoff_s: tuple[float, float]
+    async_visibility_s: float
+
+
+def lambda_limits(config: Config) -> LambdaLimits:
+    raw: Mapping[str, Any] = config.limits.get("lambda") or {}
+    unknown = set(raw) - section_keys("limits.lambda")
     if unknown:
         raise ConfigError(f"limits.lambda: unknown limit(s) {', '.join(sorted(unknown))}")
-    delays = raw.get("async_retry_delays", list(RETRY_DELAYS))
+    delays = raw.get("async_retry_delays", list(_DEFAULTS["async_retry_delays"]))
     if not isinstance(delays, list) or not all(
         isinstance(d, int | float) and d >= 0 for d in delays
     ):
         raise ConfigError("limits.lambda.async_retry_delays: a list of seconds")
-    backoff = raw.get("throttle_backoff_s", list(THROTTLE_BACKOFF))
+    backoff = raw.get("throttle_backoff_s", list(_DEFAULTS["throttle_backoff_s"]))
     if not (
         isinstance(backoff, list)
         and len(backoff) == 2
         and all(isinstance(b, int | float) and b > 0 for b in backoff)
     ):
         raise ConfigError("limits.lambda.throttle_backoff_s: [first, longest] in seconds")
-    visibility = raw.get("async_visibility_s", VISIBILITY_S)
+    visibility = raw.get("async_visibility_s", _DEFAULTS["async_visibility_s"])
     if isinstance(visibility, bool) or not isinstance(visibility, int | float) or visibility < 1:
         raise ConfigError("limits.lambda.async_visibility_s: seconds, at least 1")
-    return {
-        **raw,
-        "async_retry_delays": delays,
-        "throttle_backoff_s": backoff,
-        "async_visibility_s": float(visibility),
-    }
+    return LambdaLimits(
+        async_retry_delays=tuple(float(d) for d in delays),
+        idle_s=float(raw.get("idle_s", _DEFAULTS["idle_s"])),
+        async_workers=int(raw.get("async_workers", _DEFAULTS["async_workers"])),
+        throttle_backoff_s=(float(backoff[0]), float(backoff[1])),
+        async_visibility_s=float(visibility),
+    )
 
 
 def connect_invoking(
@@ -101,8 +102,8 @@ def connect_invoking(
     bus: EventBus,
     clock: Clock,
 ) -> LambdaInvoking:
-    limits = _limits(config)
-    pool = WarmPool(runtime, clock, idle_s=float(limits.get("idle_s", 600.0)))
+    limits = lambda_limits(config)
+    pool = WarmPool(runtime, clock, idle_s=limits.idle_s)
     shipper = LogShipper(bus.deliver)
 
     async def role_id(arn: str) -> str | None:
@@ -121,13 +122,10 @@ def connect_invoking(
         awslambda.run_event,
         awslambda.event_settings,
         bus.deliver,
-        retry_delays=limits["async_retry_delays"],
-        throttle_backoff=(
-            float(limits["throttle_backoff_s"][0]),
-            float(limits["throttle_backoff_s"][1]),
-        ),
-        workers=int(limits.get("async_workers", 8)),
-        visibility=limits["async_visibility_s"],
+        retry_delays=limits.async_retry_delays,
+        throttle_backoff=limits.throttle_backoff_s,
+        workers=limits.async_workers,
+        visibility=limits.async_visibility_s,
     )
     awslambda.async_invoker = invoker
     bus.register("lambda", awslambda.deliver)

@@ -1,6 +1,8 @@
 """The `ownstack` command: `serve` runs the server (`--workers N`: N processes on one port),
 `check-config` tests a configuration's backends, `env` prints the shell exports that point the
-AWS CLI and SDKs at it, `account create|list` manages the accounts of a data dir."""
+AWS CLI and SDKs at the running server (or writes an AWS profile), `aws` runs the aws CLI at it,
+`status` says whether it runs and what it holds, `account create|list` manages the accounts of a
+data dir. The client commands live in cli_env, cli_profile, cli_aws and cli_status."""
 
 from __future__ import annotations
 
@@ -12,13 +14,16 @@ import gc
 import json
 import logging
 import os
-import shlex
 import signal
 import sys
 from collections.abc import Sequence
 
-from ownstack.cli_tls import add_tls_flags, env_exports, listening, tls_context, tls_flags
+from ownstack.cli_announce import announce
+from ownstack.cli_env import EnvFlags
+from ownstack.cli_state import StateRecord, package_version
+from ownstack.cli_tls import add_tls_flags, tls_context, tls_flags
 from ownstack.config import Config, ConfigError, declared_accounts, load_config, load_identity
+from ownstack.config.datadir import DataDirSource
 from ownstack.config.workers import refuse_exclusive_engines, worker_count
 from ownstack.obs.accesslog import BatchedLineHandler
 from ownstack.ports.errors import PortError
@@ -28,6 +33,12 @@ EXIT_STARTUP = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    aws_args: list[str] = []
+    if argv[:1] == ["aws"]:
+        from ownstack.cli_aws import split_argv
+
+        argv, aws_args = split_argv(argv)
     args = _parser().parse_args(argv)
     try:
         config = load_config(
@@ -37,8 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             config_file=_config_file(args),
             tls=tls_flags(args),
         )
-        if args.command == "env":
-            return print_env(config)
+        if config.data_dir_source is DataDirSource.LEGACY:
+            print(_LEGACY_NOTE.format(config.data_dir), file=sys.stderr)
+        if args.command in ("env", "aws", "status"):
+            return _client_command(config, args, aws_args)
         if args.command == "account":
             return account_command(config, args.account_command, args)
         if args.command == "check-config":
@@ -54,8 +67,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
 
 
+_LEGACY_NOTE = (
+    "ownstack: using {} (./.ownstack here, the data dir of earlier releases); the default is"
+    " now per user ($XDG_DATA_HOME/ownstack): pass --data or set OWNSTACK_DATA to choose"
+)
+_DATA_HELP = "data directory (default ~/.local/share/ownstack, $OWNSTACK_DATA)"
+
+
+def _client_command(config: Config, args: argparse.Namespace, aws_args: list[str]) -> int:
+    flags = EnvFlags(
+        getattr(args, "port", None), getattr(args, "tls", None), getattr(args, "tls_port", None)
+    )
+    if args.command == "status":
+        from ownstack.cli_status import status_command
+
+        return status_command(config)
+    if args.command == "aws":
+        from ownstack.cli_aws import aws_command
+
+        return aws_command(config, flags, aws_args)
+    from ownstack.cli_env import env_command
+
+    if args.profile is None:
+        return env_command(config, flags)
+    from ownstack.cli_profile import profile_command
+
+    return profile_command(config, flags, args.profile)
+
+
+class _Version(argparse.Action):
+    """argparse's `version` action, reading the version only when asked (importlib.metadata
+    costs a scan of the installed distributions at every start otherwise)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"ownstack {package_version()}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ownstack", description="The open cloud you run.")
+    parser.add_argument("--version", action=_Version, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
     serve_cmd = commands.add_parser("serve", help="run the server")
     serve_cmd.add_argument("--host", help="address to bind (default 127.0.0.1, $OWNSTACK_HOST)")
@@ -71,8 +125,23 @@ def _parser() -> argparse.ArgumentParser:
         "check-config", help="check a configuration and test each backend's connection"
     )
     check_cmd.add_argument("file", nargs="?", help="config file (default <data>/ownstack.yaml)")
-    check_cmd.add_argument("--data", help="data directory (default ./.ownstack, $OWNSTACK_DATA)")
-    env_cmd = commands.add_parser("env", help="print shell exports for the AWS CLI and SDKs")
+    check_cmd.add_argument("--data", help=_DATA_HELP)
+    env_cmd = commands.add_parser(
+        "env", help="print shell exports for the AWS CLI and SDKs (the running server's)"
+    )
+    env_cmd.add_argument("--port", type=int, help="the endpoint's port (default: the server's)")
+    env_cmd.add_argument(
+        "--profile", metavar="NAME", help="write AWS CLI profile NAME instead (~/.aws/config)"
+    )
+    aws_cmd = commands.add_parser(
+        "aws",
+        help="run the aws CLI at the running server: ownstack aws [--data DIR] ARGS...",
+        usage="ownstack aws [--data DIR] [--config FILE] [--port PORT] ARGS...",
+    )
+    aws_cmd.add_argument("--port", type=int, help="the endpoint's port (default: the server's)")
+    status_cmd = commands.add_parser(
+        "status", help="is a server running, where, since when, what it holds (exit 3: no)"
+    )
     account_cmd = commands.add_parser("account", help="create and list accounts")
     account_sub = account_cmd.add_subparsers(dest="account_command", required=True)
     create_cmd = account_sub.add_parser("create", help="create an account (idempotent)")
@@ -81,8 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     list_cmd = account_sub.add_parser("list", help="list the accounts (no secrets)")
     for cmd in (serve_cmd, env_cmd):
         add_tls_flags(cmd)  # docs/tls.md
-    for cmd in (serve_cmd, env_cmd, create_cmd, list_cmd):
-        cmd.add_argument("--data", help="data directory (default ./.ownstack, $OWNSTACK_DATA)")
+    for cmd in (serve_cmd, env_cmd, aws_cmd, status_cmd, create_cmd, list_cmd):
+        cmd.add_argument("--data", help=_DATA_HELP)
         cmd.add_argument("--config", help="config file (default <data>/ownstack.yaml)")
     return parser
 
@@ -103,21 +172,6 @@ def check_config(config: Config) -> int:
     for line in lines:
         print(line)
     return 0 if ok else EXIT_CONFIG
-
-
-def print_env(config: Config) -> int:
-    identity = load_identity(config.data_dir, config.credentials)
-    exports = {
-        "AWS_ENDPOINT_URL": f"http://{_client_host(config.host)}:{config.port}",
-        "AWS_ACCESS_KEY_ID": identity.access_key,
-        "AWS_SECRET_ACCESS_KEY": identity.secret_key,
-        "AWS_DEFAULT_REGION": config.region,
-        "AWS_REGION": config.region,
-    }
-    exports.update(env_exports(config, _client_host(config.host)))  # https, its CA bundle
-    for name, value in exports.items():
-        print(f"export {name}={shlex.quote(value)}")
-    return 0
 
 
 def account_command(config: Config, command: str, args: argparse.Namespace) -> int:
@@ -149,13 +203,6 @@ def account_command(config: Config, command: str, args: argparse.Namespace) -> i
     return 0
 
 
-def _client_host(host: str) -> str:
-    """Where a client on this machine reaches a server bound to `host`."""
-    if host in ("0.0.0.0", "", "::"):
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
-
-
 def serve(config: Config, *, worker_fd: int | None = None) -> int:
     """Serve until SIGTERM/SIGINT. `worker_fd`: run as one of `serve_workers`' workers."""
     _configure_logging(config.log_level)
@@ -180,11 +227,13 @@ def _freeze_startup_heap() -> None:
 
 def _request_timeout(config: Config) -> float:
     """Seconds a request's headers or body may stall (limits.http.request_timeout)."""
+    from ownstack.config.reference import default_of, section_keys
+
     http = config.limits.get("http", {})
-    unknown = sorted(set(http) - {"request_timeout"})
+    unknown = sorted(set(http) - section_keys("limits.http"))
     if unknown:
         raise ConfigError(f"limits.http: unknown limit(s) {', '.join(unknown)}")
-    timeout = http.get("request_timeout", 30)
+    timeout = http.get("request_timeout", default_of("limits.http.request_timeout"))
     if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
         raise ConfigError("ownstack.yaml: limits.http.request_timeout must be a positive number")
     return float(timeout)
@@ -224,15 +273,17 @@ def serve_workers(config: Config, workers: int, config_file: str | None) -> int:
                 "--workers", "1", "--worker-fd", str(fd),
             ]  # fmt: skip
 
-        def announce() -> None:
-            url = listening(_client_host(config.host), port, tls_port)
-            print(
-                f"ownstack listening on {url} (data {config.data_dir}, {workers} workers)",
-                file=sys.stderr,
-                flush=True,
-            )
+        records: list[StateRecord | None] = []
 
-        return asyncio.run(Supervisor(command, workers, on_ready=announce).run())
+        def on_ready() -> None:
+            records.append(announce(config, port, tls_port, workers))
+
+        try:
+            return asyncio.run(Supervisor(command, workers, on_ready=on_ready).run())
+        finally:
+            for record in records:
+                if record is not None:
+                    record.remove()
 
 
 async def _serve(config: Config, worker_fd: int | None = None) -> None:
@@ -259,12 +310,17 @@ async def _serve(config: Config, worker_fd: int | None = None) -> None:
             secure = dataclasses.replace(settings, port=config.tls.port, ssl_context=tls)
             servers.append(HttpServer(app, secure))
         flusher = asyncio.create_task(_flush_access_log_every(BatchedLineHandler.FLUSH_INTERVAL))
+        record: StateRecord | None = None
         try:
             for server in reversed(servers):  # HTTPS first: plain HTTP answering means both do
                 await server.start()
-            _announce(config, servers[0].port, worker_fd, servers[-1].port if tls else None)
+            record = _announce(
+                config, servers[0].port, worker_fd, servers[-1].port if tls else None
+            )
             await _until_signalled(worker_fd)
         finally:
+            if record is not None:  # stopping: the client commands no longer find this server
+                record.remove()
             app.drain()  # long polls answer now instead of holding the stop up
             await asyncio.gather(*(s.stop() for s in servers))
             flusher.cancel()
@@ -274,15 +330,17 @@ async def _serve(config: Config, worker_fd: int | None = None) -> None:
         await close()
 
 
-def _announce(config: Config, port: int, worker_fd: int | None, tls_port: int | None) -> None:
-    if worker_fd is not None:  # the supervisor announces the port once, for all its workers
-        from ownstack.workers import READY
+def _announce(
+    config: Config, port: int, worker_fd: int | None, tls_port: int | None
+) -> StateRecord | None:
+    """Print the banner and record the server (cli_announce.py); a worker only tells its
+    supervisor, which does both once for all its workers."""
+    if worker_fd is None:
+        return announce(config, port, tls_port)
+    from ownstack.workers import READY
 
-        os.write(worker_fd, READY)
-        return
-    url = listening(_client_host(config.host), port, tls_port)
-    print(f"ownstack listening on {url} (data {config.data_dir})", file=sys.stderr)
-    sys.stderr.flush()
+    os.write(worker_fd, READY)
+    return None
 
 
 async def _until_signalled(supervisor_fd: int | None = None) -> None:

@@ -1,11 +1,12 @@
 """The command line's part of HTTPS (docs/tls.md): the --tls flags, the certificate a server
-uses (generated or given), and what `ownstack env` adds for it."""
+uses (generated or given), and the certificate `ownstack env` tells clients to trust."""
 
 from __future__ import annotations
 
 import argparse
 import socket
 import ssl
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ownstack.config import Config, ConfigError
@@ -82,17 +83,14 @@ def worker_tls_args(config: Config, port: int) -> list[str]:
     return ["--tls-cert", str(pair.cert), "--tls-key", str(pair.key), "--tls-port", str(port)]
 
 
-def env_exports(config: Config, client_host: str) -> dict[str, str]:
-    """`ownstack env`'s additions when HTTPS is on: the https endpoint, and the generated
-    certificate as the CA bundle to trust (a given certificate is trusted as the user arranged).
-    A fixed tls.port is printed as it is; port 0 (chosen at start) cannot be known here."""
-    pair = tls_pair(config)
-    if pair is None:
-        return {}
-    exports = {"AWS_ENDPOINT_URL": f"https://{client_host}:{config.tls.port}"}
-    if config.tls.generated:
-        exports["AWS_CA_BUNDLE"] = str(pair.cert)
-    return exports
+def generated_ca(config: Config) -> Path | None:
+    """The generated certificate clients trust (AWS_CA_BUNDLE), where it is or will be made;
+    None when HTTPS is off or served with a certificate of the user's."""
+    from ownstack.gateway.tls import CERT_FILE, self_signed_dir
+
+    if not config.tls.generated:
+        return None
+    return self_signed_dir(config.data_dir) / CERT_FILE
 
 
 def reserve_tls_port(config: Config) -> socket.socket | None:

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from lambdakit import make_zip, unique
 
+pytestmark = pytest.mark.clients
+
 Run = subprocess.CompletedProcess[str]
 
 

@@ -12,6 +12,8 @@ import pytest
 from esmkit import SINK_CODE, admin_role, collect, counts, new_queue, nothing_more, wait_state
 from invokekit import eventually, python_function
 
+pytestmark = pytest.mark.slow
+
 REGION = "us-east-1"
 
 

@@ -15,6 +15,8 @@ from lambdakit import unique
 
 from ownserver import ServerFactory
 
+pytestmark = pytest.mark.slow
+
 REGION = "us-east-1"
 ECHO = "def handler(event, context):\n    report(event)\n"
 

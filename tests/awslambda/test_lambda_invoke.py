@@ -13,6 +13,8 @@ from botocore.exceptions import ClientError
 from invokekit import eventually, invoke_json, need, python_function
 from lambdakit import error_of, lambda_role, make_zip, unique
 
+pytestmark = pytest.mark.slow
+
 ECHO = (
     "def handler(event, context):\n"
     "    return {'got': event, 'left': context.get_remaining_time_in_millis() > 0}\n"

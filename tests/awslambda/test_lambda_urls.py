@@ -9,7 +9,10 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from invokekit import python_function
+
+pytestmark = pytest.mark.slow
 
 ECHO_HTTP = (
     "import json\n"

@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 
 from ownstack.backends import fs, memory, postgres, s3, sqlite
+from ownstack.config import DEFAULT_BACKENDS
 from ownstack.core.clock import Clock, ManualClock
 from ownstack.ports.engine import Engine, EngineContext
 
@@ -58,15 +59,18 @@ class Backend:
 
 
 def backends_for(port: str) -> list[Any]:
-    """Engine names as pytest params; an engine whose server is not reachable is skipped."""
+    """Engine names as pytest params; an engine whose server is not reachable is skipped. All
+    but the port's default engine are marked `engine_matrix` (`make test-quick` leaves them out;
+    `make test` runs every one)."""
     names = sorted(name for name, engine in ENGINES.items() if engine.provides(port))
-    return [_param(name) for name in names]
+    return [_param(name, default=name == DEFAULT_BACKENDS.get(port)) for name in names]
 
 
-def _param(name: str) -> Any:
+def _param(name: str, *, default: bool) -> Any:
+    marks = [] if default else [pytest.mark.engine_matrix]
     if name == "postgres" and (why := postgres_unreachable()) is not None:
-        return pytest.param(name, marks=pytest.mark.skip(reason=why))
-    return name
+        marks.append(pytest.mark.skip(reason=why))
+    return pytest.param(name, marks=marks)
 
 
 def engine_options(name: str, data_dir: Path) -> dict[str, Any]:

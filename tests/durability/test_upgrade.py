@@ -27,6 +27,8 @@ import make_datadir as made
 
 from ownserver import ServerHandle, free_port, server_env, start_server
 
+pytestmark = pytest.mark.own_server
+
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "datadir-de61a9e"
 MANIFEST: dict[str, Any] = json.loads(FIXTURE.with_suffix(".json").read_text())
 

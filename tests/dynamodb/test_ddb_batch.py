@@ -11,8 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def resource(server: Any) -> Any:
+    # One per module: a new boto3 Session costs ~150 ms of CPU (tests/ownserver.py).
     return boto3.session.Session().resource(
         "dynamodb",
         endpoint_url=server.endpoint,

@@ -178,6 +178,7 @@ def _transact_write(ddb: Any, name: str, item: dict[str, Any]) -> None:
     ddb.transact_write_items(TransactItems=[{"Put": {"TableName": name, "Item": item}}])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("write", [_put, _batch_write, _transact_write])
 def test_backfill_with_concurrent_writes(ddb: Any, make_table: Any, write: Any) -> None:
     """Whichever operation writes while a GSI is backfilled, the index ends up agreeing with

@@ -9,11 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "awslambda"))
 
 from ebkit import put, receive, target_queue, unique
 from invokekit import python_function
 from lambdakit import lambda_role
+
+pytestmark = pytest.mark.slow
 
 FORWARD = (
     "import boto3, json, os\n"

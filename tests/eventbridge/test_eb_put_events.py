@@ -11,6 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from ebkit import bodies, error_of, rule_to_queue, unique
 
+pytestmark = pytest.mark.slow
+
 ACCOUNT = "123456789012"
 
 

@@ -9,7 +9,10 @@ import json
 import time
 from typing import Any
 
+import pytest
 from ebkit import put, receive, target_queue, unique
+
+pytestmark = pytest.mark.slow
 
 
 def _rule(events: Any, source: str, target: dict[str, Any]) -> str:

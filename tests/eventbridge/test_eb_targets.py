@@ -19,6 +19,8 @@ from ebkit import (
     unique,
 )
 
+pytestmark = pytest.mark.slow
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 

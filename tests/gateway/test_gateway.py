@@ -19,6 +19,10 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 REQUEST_ID = re.compile(r"^[0-9A-F]{16}$")
+"""S3's (and the internal endpoints'); the other services' ids are UUIDs, as on AWS."""
+UUID_REQUEST_ID = re.compile(
+    r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+)
 
 
 def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
@@ -69,7 +73,7 @@ def test_get_caller_identity_is_the_root_user(server: Any) -> None:
     assert resp["Arn"] == f"arn:aws:iam::{server.account_id}:root"
     assert resp["UserId"] == server.account_id
     headers = resp["ResponseMetadata"]["HTTPHeaders"]
-    assert REQUEST_ID.match(headers["x-amz-request-id"])
+    assert UUID_REQUEST_ID.match(headers["x-amz-request-id"])
     assert resp["ResponseMetadata"]["RequestId"] == headers["x-amz-request-id"]
     assert headers["server"] == "ownstack"
 
@@ -82,7 +86,7 @@ def test_wrong_secret_is_signature_does_not_match(server: Any) -> None:
     assert (code, status) == ("SignatureDoesNotMatch", 403)
     assert message.startswith("The request signature we calculated does not match")
     headers = exc.value.response["ResponseMetadata"]["HTTPHeaders"]
-    assert REQUEST_ID.match(headers["x-amz-request-id"])
+    assert UUID_REQUEST_ID.match(headers["x-amz-request-id"])
 
 
 def test_unknown_access_key_is_invalid_client_token_id(server: Any) -> None:
@@ -134,7 +138,7 @@ def test_unsigned_sts_call_is_missing_authentication_token(server: Any) -> None:
     assert exc.value.code == 403
     text = exc.value.read().decode()
     assert "<Code>MissingAuthenticationToken</Code>" in text
-    assert REQUEST_ID.match(exc.value.headers["x-amz-request-id"])
+    assert UUID_REQUEST_ID.match(exc.value.headers["x-amz-request-id"])
 
 
 # --- internal endpoints --------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Starting HTTPS (docs/tls.md): the generated certificate made once and reused across restarts
-and by `ownstack env`, a certificate/key pair of the user's, the settings' precedence, what is
+and named by `ownstack env`, a certificate/key pair of the user's, the settings' precedence, what is
 refused at start (with its message and exit code), and `--workers` sharing the HTTPS port."""
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from ownserver import ServerFactory, free_port, server_env
 from ownstack.config import ConfigError, load_config
 from ownstack.config.tls import TlsFlags
 
+pytestmark = pytest.mark.own_server
+
 EXIT_CONFIG = 2
 
 
@@ -33,14 +35,16 @@ def test_the_certificate_is_made_once_and_reused(
     fresh_server: ServerFactory, tmp_path: Path
 ) -> None:
     data, port = tmp_path / "data", free_port()
-    # `ownstack env` before any server: it makes the certificate it names.
+    # `ownstack env` before any server makes nothing (docs/getting-started.md).
     printed = ownstack("env", "--data", str(data), "--tls", "--tls-port", str(port))
-    assert printed.returncode == 0, printed.stderr
-    ca = data / "tls" / "cert.pem"
-    assert exports(printed.stdout)["AWS_CA_BUNDLE"] == str(ca)
-    cert, key = ca.read_bytes(), (data / "tls" / "key.pem").read_bytes()
+    assert printed.returncode == 1 and not data.exists(), printed.stderr
 
     first = fresh_server(data, env={"OWNSTACK_TLS": "1", "OWNSTACK_TLS_PORT": str(port)})
+    ca = data / "tls" / "cert.pem"
+    cert, key = ca.read_bytes(), (data / "tls" / "key.pem").read_bytes()
+    printed = ownstack("env", "--data", str(data))  # the running server's HTTPS, and its CA
+    assert exports(printed.stdout)["AWS_ENDPOINT_URL"] == f"https://127.0.0.1:{port}"
+    assert exports(printed.stdout)["AWS_CA_BUNDLE"] == str(ca)
     assert _health(port, ca) == 200
     s3 = https_client(first, port, ca, "s3")
     s3.create_bucket(Bucket="kept")
@@ -93,9 +97,10 @@ def test_no_tls_turns_off_what_the_file_turns_on(
         socket.create_connection(("127.0.0.1", port), timeout=5)
     assert "https://" not in srv.log()
     assert not (data / "tls").exists()
-    printed = exports(ownstack("env", "--data", str(data), "--no-tls").stdout)
-    assert printed["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4566"
-    assert "AWS_CA_BUNDLE" not in printed
+    for flags in (["--no-tls"], []):  # the running server serves plain HTTP only
+        printed = exports(ownstack("env", "--data", str(data), *flags).stdout)
+        assert printed["AWS_ENDPOINT_URL"] == srv.endpoint
+        assert "AWS_CA_BUNDLE" not in printed
 
 
 # -- refused at start --------------------------------------------------------------------------

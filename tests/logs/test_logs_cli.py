@@ -19,6 +19,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from logskit import cli_env, make_stream, now_ms, put, unique
 
+pytestmark = pytest.mark.clients
+
 HERE = Path(__file__).resolve().parent
 
 

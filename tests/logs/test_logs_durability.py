@@ -20,6 +20,8 @@ from ownstack.core.context import Principal, RequestContext
 from ownstack.services.logs.service import LogsService
 from ownstack.services.logs.sweep import GONE_GRACE_S, Sweeper
 
+pytestmark = pytest.mark.slow
+
 ACCOUNT = "123456789012"
 
 

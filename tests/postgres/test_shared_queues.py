@@ -6,6 +6,7 @@ themselves are the conformance suite's (tests/conformance/queues, which runs on 
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,9 +53,11 @@ async def _create(stores: list[PostgresQueues], queue: str, spec: QueueSpec) -> 
 def test_a_send_through_one_store_wakes_a_long_poll_on_another(
     stores: list[PostgresQueues],
 ) -> None:
+    lags: list[float] = []
+
     async def go() -> None:
         await _create(stores, "q", QueueSpec())
-        for _ in range(3):  # again and again: each wake-up must come through NOTIFY
+        for _ in range(5):  # again and again: each wake-up must come through NOTIFY
             waiting = asyncio.create_task(
                 stores[1].receive("q", max_messages=1, visibility=30, wait=5)
             )
@@ -63,10 +66,15 @@ def test_a_send_through_one_store_wakes_a_long_poll_on_another(
             await stores[0].send("q", [NewMessage("wake")])
             sent = time.monotonic()
             (got,) = await waiting
-            assert time.monotonic() - sent < WAKE_BAR
+            lags.append(time.monotonic() - sent)
             await stores[1].delete("q", [got.receipt])
 
     run(go())
+    # As in tests/sqs/test_semantics.py: the bar is per wake-up; the median keeps one scheduling
+    # hiccup of a loaded test machine (make test runs four workers on two cores) from deciding
+    # it, the max bounds every one of them, and none was the 5 s long poll running out.
+    assert statistics.median(lags) < WAKE_BAR, lags
+    assert max(lags) < 4 * WAKE_BAR, lags
 
 
 def test_receivers_on_several_stores_never_share_a_message(stores: list[PostgresQueues]) -> None:

@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
 
 pytestmark = [
+    pytest.mark.slow,  # a browser
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt: chromium)"),
     pytest.mark.skipif(
         sync_playwright is None, reason="Playwright's Python package is not installed (pip)"

@@ -28,6 +28,8 @@ from notifykit import (
 
 from ownserver import ServerFactory
 
+pytestmark = pytest.mark.slow
+
 
 def _skip_validation(s3: Any, bucket: str, arn: str) -> None:
     s3.put_bucket_notification_configuration(

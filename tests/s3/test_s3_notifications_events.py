@@ -23,6 +23,8 @@ from notifykit import (
     unique,
 )
 
+pytestmark = pytest.mark.slow
+
 ALL = ["s3:ObjectCreated:*", "s3:ObjectRemoved:*", "s3:ObjectTagging:*"]
 
 

@@ -16,6 +16,8 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+pytestmark = pytest.mark.slow
+
 
 def signed_head(server: Any, method: str, path: str, headers: dict[str, str]) -> bytes:
     """The request line and headers of a signed request, exactly as given (no added length)."""

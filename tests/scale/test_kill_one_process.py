@@ -17,6 +17,8 @@ from scalekit import shared_config
 from conformance.kit import postgres_unreachable
 from ownstack.backends import postgres
 
+pytestmark = pytest.mark.slow
+
 WRITES_PER_WRITER = 150
 
 

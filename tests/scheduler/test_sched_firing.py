@@ -28,6 +28,8 @@ from schedkit import (
     unique,
 )
 
+pytestmark = pytest.mark.slow
+
 ACCOUNT = "123456789012"
 SCHEDULES = f"arn:aws:scheduler:us-east-1:{ACCOUNT}:schedule/default"
 

@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from schedkit import OFF, at_in, make_queue, make_role, receive, unique
+
+pytestmark = pytest.mark.slow
 
 ACCOUNT = "123456789012"
 

@@ -24,6 +24,8 @@ from ownstack.services.sns import http_delivery
 from ownstack.services.sns.http_jobs import HTTP_JOBS, JobRecord
 from ownstack.services.sns.service import SnsService
 
+pytestmark = pytest.mark.slow
+
 ACCOUNT = "123456789012"
 DLQ = f"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq"
 TTL = 0.3

@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from snskit import allow_topic, envelope, queue_arn, topic_queue, unique
+
+pytestmark = pytest.mark.slow
 
 
 def _receive(sqs: Any, url: str, wait: int = 2) -> list[Any]:

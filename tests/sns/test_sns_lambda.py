@@ -16,6 +16,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -27,6 +28,8 @@ from snsfunctions import (
     recording_function,
 )
 from snskit import envelope, topic_queue, unique
+
+pytestmark = pytest.mark.slow
 
 SIGNED = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

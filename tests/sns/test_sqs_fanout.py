@@ -6,7 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from snskit import HttpSink, topic_queue, unique
+
+pytestmark = pytest.mark.slow
 
 
 def receive_all(sqs: Any, url: str, count: int, **kw: Any) -> list[dict[str, Any]]:

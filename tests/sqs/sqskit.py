@@ -7,9 +7,11 @@ directory ahead of its own), so every test runs over both.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,13 @@ import boto3
 from botocore.config import Config
 from botocore.loaders import Loader
 
+from ownstack.config import DEFAULT_BACKENDS
 from ownstack.wire.services import deep_merge, load_patch
 
 PROTOCOLS = ("json", "query")
+DEFAULT_ENGINE = DEFAULT_BACKENDS["queue"]
+"""The queue engine a server uses unless configured otherwise (sqlite, the embedded default)."""
+_SESSION_LOCK = threading.Lock()
 
 
 def _root_conftest() -> Any:
@@ -92,21 +98,29 @@ def _query_era_names(model: dict[str, Any]) -> None:
                 member["locationName"] = member["queryName"]
 
 
-def sqs_client(server: Any, protocol: str, query_models: Path, **config: Any) -> Any:
+@functools.cache
+def _session(protocol: str, query_models: Path) -> Any:
+    """One boto3 Session per protocol in this process (a new one costs ~150 ms of CPU a client,
+    see tests/ownserver.py); the query one finds our query model ahead of botocore's, so it
+    must never have loaded the JSON one (its loader caches what it read)."""
     session = boto3.session.Session()
     if protocol == "query":
         loader = session._session.get_component("data_loader")
-        if str(query_models) not in loader.search_paths:
-            loader.search_paths.insert(0, str(query_models))
+        loader.search_paths.insert(0, str(query_models))
+    return session
+
+
+def sqs_client(server: Any, protocol: str, query_models: Path, **config: Any) -> Any:
     cfg = Config(retries={"max_attempts": 1, "mode": "standard"}, **config)
-    client = session.client(
-        "sqs",
-        endpoint_url=server.endpoint,
-        aws_access_key_id=server.access_key,
-        aws_secret_access_key=server.secret_key,
-        region_name=server.region,
-        config=cfg,
-    )
+    with _SESSION_LOCK:  # botocore's Session is not thread-safe
+        client = _session(protocol, query_models).client(
+            "sqs",
+            endpoint_url=server.endpoint,
+            aws_access_key_id=server.access_key,
+            aws_secret_access_key=server.secret_key,
+            region_name=server.region,
+            config=cfg,
+        )
     assert client.meta.service_model.protocol == protocol
     return client
 

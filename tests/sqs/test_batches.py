@@ -48,6 +48,7 @@ def test_send_batch_results_per_entry(sqs: Any) -> None:
     assert bodies == {"one", "four"}
 
 
+@pytest.mark.one_engine
 def test_send_batch_request_errors(sqs: Any) -> None:
     url = new_queue(sqs)
     cases: list[tuple[list[dict[str, Any]], str, str]] = [
@@ -147,6 +148,7 @@ def test_change_visibility_batch(sqs: Any) -> None:
     )
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("missing", "message"),
     [

@@ -203,6 +203,7 @@ def test_aws_managed_kms_key_encrypts(sqs: Any, sqs_server: Any, key: str) -> No
     assert_received_exactly(got, sent, body)
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("key", "message"),
     [
@@ -236,6 +237,7 @@ def test_unknown_kms_key_fails_send(sqs: Any, sqs_server: Any, key: str, message
     assert [m["MessageId"] for m in receive_all(sqs, url)] == [sent["MessageId"]]
 
 
+@pytest.mark.one_engine
 def test_unknown_kms_key_over_json_has_the_modeled_type(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique(), Attributes={"KmsMasterKeyId": "nokey"})["QueueUrl"]
     with pytest.raises(ClientError) as exc:

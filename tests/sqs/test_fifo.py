@@ -18,6 +18,7 @@ def fifo_queue(sqs: Any, **attrs: str) -> str:
     return url
 
 
+@pytest.mark.one_engine
 def test_group_id_is_required(sqs: Any) -> None:
     url = fifo_queue(sqs)
     with pytest.raises(ClientError) as exc:
@@ -29,6 +30,7 @@ def test_group_id_is_required(sqs: Any) -> None:
     )
 
 
+@pytest.mark.one_engine
 def test_dedup_id_or_content_based_deduplication_is_required(sqs: Any) -> None:
     url = fifo_queue(sqs)
     with pytest.raises(ClientError) as exc:
@@ -41,6 +43,7 @@ def test_dedup_id_or_content_based_deduplication_is_required(sqs: Any) -> None:
     )
 
 
+@pytest.mark.one_engine
 def test_per_message_delay_is_refused(sqs: Any) -> None:
     url = fifo_queue(sqs)
     with pytest.raises(ClientError) as exc:
@@ -54,6 +57,7 @@ def test_per_message_delay_is_refused(sqs: Any) -> None:
     assert error_of(exc)[0] == "InvalidParameterValue"
 
 
+@pytest.mark.one_engine
 def test_invalid_ids(sqs: Any) -> None:
     url = fifo_queue(sqs)
     for kwargs in (
@@ -66,6 +70,7 @@ def test_invalid_ids(sqs: Any) -> None:
         assert "can only include alphanumeric and punctuation characters" in error_of(exc)[1]
 
 
+@pytest.mark.one_engine
 def test_standard_queue_refuses_dedup_id(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique())["QueueUrl"]
     with pytest.raises(ClientError) as exc:

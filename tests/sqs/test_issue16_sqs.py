@@ -80,6 +80,7 @@ def test_fifo_zero_delay_keeps_the_queue_delay(sqs: Any) -> None:
     assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
 
 
+@pytest.mark.one_engine
 def test_fifo_refuses_a_non_zero_per_message_delay(sqs: Any) -> None:
     url = _fifo(sqs)
     with pytest.raises(ClientError) as exc:
@@ -125,6 +126,7 @@ def test_one_mib_of_multibyte_text_fits_the_wire_cap(sqs: Any) -> None:
     assert error_of(exc) == TOO_LARGE
 
 
+@pytest.mark.one_engine
 def test_queue_attribute_range(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique(), Attributes={"MaximumMessageSize": "1024"})[
         "QueueUrl"
@@ -136,6 +138,7 @@ def test_queue_attribute_range(sqs: Any) -> None:
         assert error_of(exc)[0] == "InvalidAttributeValue"
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     "url",
     [

@@ -46,6 +46,7 @@ def test_send_receive_delete(sqs: Any) -> None:
     assert "Messages" not in sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)
 
 
+@pytest.mark.one_engine
 def test_known_md5_of_message_attributes(sqs: Any) -> None:
     url = new_queue(sqs)
     attrs = {"timestamp": {"StringValue": "1493147359900", "DataType": "Number"}}
@@ -125,6 +126,7 @@ def test_system_attributes(sqs: Any, sqs_server: Any) -> None:
     assert again.get("Messages") is None  # still in flight (30 s)
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("attrs", "message"),
     [
@@ -154,6 +156,7 @@ def test_invalid_message_attributes(sqs: Any, attrs: dict[str, Any], message: st
     assert error_of(exc) == ("InvalidParameterValue", message, 400)
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("name", ["AWS.x", "amazon.y", ".lead", "trail.", "two..dots", "spa ce"])
 def test_reserved_and_malformed_attribute_names(sqs: Any, name: str) -> None:
     url = new_queue(sqs)
@@ -192,6 +195,7 @@ def test_message_size_limits(sqs: Any) -> None:
     assert "shorter than 1024 bytes" in error_of(exc)[1]
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(("char", "code"), [("\x00", "0"), ("\x1f", "1F"), ("\ufffe", "FFFE")])
 def test_invalid_characters_in_body(sqs: Any, char: str, code: str) -> None:
     url = new_queue(sqs)
@@ -246,6 +250,7 @@ def test_delay_queue_default(sqs: Any) -> None:
     assert attrs["ApproximateNumberOfMessagesDelayed"] == "1"
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("param", "value"),
     [
@@ -347,6 +352,7 @@ def test_stale_receipt_deletes_nothing(sqs: Any) -> None:
     assert sqs.receive_message(QueueUrl=url)["Messages"][0]["MessageId"] == new["MessageId"]
 
 
+@pytest.mark.one_engine
 def test_attribute_names_take_unicode_letters_values_take_xml_characters(sqs: Any) -> None:
     url = new_queue(sqs)
     accepted = {"attr.1øßä": {"DataType": "String", "StringValue": "ok"}}
@@ -374,6 +380,7 @@ def test_attribute_names_take_unicode_letters_values_take_xml_characters(sqs: An
     )
 
 
+@pytest.mark.one_engine
 def test_queue_url_may_be_the_bare_queue_name(sqs: Any) -> None:
     name = unique()
     sqs.create_queue(QueueName=name)

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from sqskit import error_of, unique
 
 
+@pytest.mark.one_engine
 def test_add_and_remove_permission(sqs: Any) -> None:
     name = unique()
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -62,6 +63,7 @@ def test_add_and_remove_permission(sqs: Any) -> None:
     assert error_of(exc)[0] == "InvalidParameterValue"
 
 
+@pytest.mark.one_engine
 def test_first_permission_starts_a_2008_policy_and_removing_needs_one(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique())["QueueUrl"]
     with pytest.raises(ClientError) as exc:

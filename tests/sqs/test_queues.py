@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from sqskit import error_of, unique
 
 
+@pytest.mark.one_engine
 def test_create_returns_url_of_host_account_and_name(sqs: Any, sqs_server: Any) -> None:
     name = unique()
     url = sqs.create_queue(QueueName=name)["QueueUrl"]
@@ -18,6 +19,7 @@ def test_create_returns_url_of_host_account_and_name(sqs: Any, sqs_server: Any) 
     assert sqs.get_queue_url(QueueName=name)["QueueUrl"] == url
 
 
+@pytest.mark.one_engine
 def test_create_is_idempotent_with_same_attributes(sqs: Any) -> None:
     name = unique()
     first = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "45"})
@@ -27,6 +29,7 @@ def test_create_is_idempotent_with_same_attributes(sqs: Any) -> None:
     assert sqs.create_queue(QueueName=name)["QueueUrl"] == first["QueueUrl"]
 
 
+@pytest.mark.one_engine
 def test_create_with_different_attributes_is_queue_already_exists(sqs: Any) -> None:
     name = unique()
     sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "45"})
@@ -43,6 +46,7 @@ def test_create_with_different_attributes_is_queue_already_exists(sqs: Any) -> N
     assert error_of(exc)[0] == "QueueAlreadyExists"
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("name", ["", "a" * 81, "has space", "dot.name", "x.fifo", "ü"])
 def test_create_rejects_invalid_names(sqs: Any, name: str) -> None:
     with pytest.raises(ClientError) as exc:
@@ -54,6 +58,7 @@ def test_create_rejects_invalid_names(sqs: Any, name: str) -> None:
     )
 
 
+@pytest.mark.one_engine
 def test_fifo_names_and_flag(sqs: Any) -> None:
     name = unique() + ".fifo"
     url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true"})["QueueUrl"]
@@ -66,6 +71,7 @@ def test_fifo_names_and_flag(sqs: Any) -> None:
         assert "must end with .fifo suffix" in error_of(exc)[1]
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -93,6 +99,7 @@ def test_create_rejects_invalid_attribute_values(sqs: Any, name: str, value: str
     )
 
 
+@pytest.mark.one_engine
 def test_create_limits_are_inclusive(sqs: Any) -> None:
     attrs = {
         "DelaySeconds": "900",
@@ -106,6 +113,7 @@ def test_create_limits_are_inclusive(sqs: Any) -> None:
     assert got == attrs
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize("name", ["Bogus", "QueueArn", "ContentBasedDeduplication"])
 def test_create_rejects_unknown_and_read_only_attributes(sqs: Any, name: str) -> None:
     with pytest.raises(ClientError) as exc:
@@ -113,6 +121,7 @@ def test_create_rejects_unknown_and_read_only_attributes(sqs: Any, name: str) ->
     assert error_of(exc) == ("InvalidAttributeName", f"Unknown Attribute {name}.", 400)
 
 
+@pytest.mark.one_engine
 def test_get_attributes_all_with_defaults(sqs: Any) -> None:
     before = int(time.time())
     name = unique()
@@ -135,6 +144,7 @@ def test_get_attributes_all_with_defaults(sqs: Any) -> None:
     }
 
 
+@pytest.mark.one_engine
 def test_get_attributes_fifo_defaults_and_selection(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique() + ".fifo", Attributes={"FifoQueue": "true"})[
         "QueueUrl"
@@ -150,6 +160,7 @@ def test_get_attributes_fifo_defaults_and_selection(sqs: Any) -> None:
     assert "Attributes" not in sqs.get_queue_attributes(QueueUrl=url)
 
 
+@pytest.mark.one_engine
 def test_get_attributes_unknown_name(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique())["QueueUrl"]
     with pytest.raises(ClientError) as exc:
@@ -172,6 +183,7 @@ def test_message_counts(sqs: Any) -> None:
     assert got == dict(zip(names, ["2", "1", "1"], strict=True))
 
 
+@pytest.mark.one_engine
 def test_set_attributes_and_policies_stored(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique())["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
@@ -204,6 +216,7 @@ def test_set_attributes_and_policies_stored(sqs: Any) -> None:
     assert "Policy" not in got.get("Attributes", {})
 
 
+@pytest.mark.one_engine
 def test_high_throughput_attributes(sqs: Any) -> None:
     url = sqs.create_queue(
         QueueName=unique() + ".fifo",
@@ -230,6 +243,7 @@ def test_high_throughput_attributes(sqs: Any) -> None:
     )
 
 
+@pytest.mark.one_engine
 def test_list_queues_prefix_and_pagination(sqs: Any) -> None:
     prefix = unique("list")
     names = [f"{prefix}-{i:02d}" for i in range(5)]
@@ -277,6 +291,7 @@ def test_delete_queue_and_unknown_queue_errors(sqs: Any, sqs_server: Any) -> Non
     )
 
 
+@pytest.mark.one_engine
 def test_tags(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique(), tags={"team": "a", "env": "dev"})["QueueUrl"]
     assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "a", "env": "dev"}
@@ -311,6 +326,7 @@ def test_purge_queue_and_its_interval(sqs: Any) -> None:
     )
 
 
+@pytest.mark.one_engine
 def test_fifo_queue_may_restate_its_type_never_change_it(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique() + ".fifo", Attributes={"FifoQueue": "true"})[
         "QueueUrl"
@@ -327,6 +343,7 @@ def test_fifo_queue_may_restate_its_type_never_change_it(sqs: Any) -> None:
     assert attrs == {"FifoQueue": "true"}
 
 
+@pytest.mark.one_engine
 def test_kms_and_sqs_managed_encryption_are_exclusive(sqs: Any) -> None:
     url = sqs.create_queue(QueueName=unique())["QueueUrl"]
     with pytest.raises(ClientError) as exc:

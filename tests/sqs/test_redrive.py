@@ -38,6 +38,7 @@ def test_message_moves_to_dlq_after_max_receives(sqs: Any) -> None:
     assert attrs["ApproximateReceiveCount"] == "1"
 
 
+@pytest.mark.one_engine
 def test_redrive_policy_is_normalized_and_listed(sqs: Any) -> None:
     dlq, dlq_arn = queue_with_arn(sqs)
     src, _ = queue_with_arn(sqs, RedrivePolicy=redrive(dlq_arn, "5"))
@@ -60,6 +61,7 @@ def test_redrive_policy_is_normalized_and_listed(sqs: Any) -> None:
     assert sqs.list_dead_letter_source_queues(QueueUrl=dlq)["queueUrls"] == [src]
 
 
+@pytest.mark.one_engine
 @pytest.mark.parametrize(
     ("policy", "reason"),
     [
@@ -99,6 +101,7 @@ def test_invalid_redrive_policies(sqs: Any, policy: dict[str, Any], reason: str)
     )
 
 
+@pytest.mark.one_engine
 def test_dlq_must_be_of_the_same_type(sqs: Any) -> None:
     _, fifo_arn = queue_with_arn(sqs, unique() + ".fifo", FifoQueue="true")
     with pytest.raises(ClientError) as exc:
@@ -106,6 +109,7 @@ def test_dlq_must_be_of_the_same_type(sqs: Any) -> None:
     assert "Dead-letter queue must be same type of queue as the source" in error_of(exc)[1]
 
 
+@pytest.mark.one_engine
 def test_redrive_allow_policy(sqs: Any) -> None:
     allowed_name = unique()
     allowed_arn = f"arn:aws:sqs:us-east-1:123456789012:{allowed_name}"
@@ -157,6 +161,7 @@ def wait_task(sqs: Any, source_arn: str, timeout: float = 20.0) -> dict[str, Any
     raise AssertionError("the move task did not finish")
 
 
+@pytest.mark.slow  # waits for a move task
 def test_move_task_back_to_source(sqs: Any) -> None:
     _, dlq_arn = queue_with_arn(sqs)
     src, _ = queue_with_arn(sqs, RedrivePolicy=redrive(dlq_arn, 1))
@@ -178,6 +183,7 @@ def test_move_task_back_to_source(sqs: Any) -> None:
     assert bodies == {f"m{i}" for i in range(4)}
 
 
+@pytest.mark.slow  # waits for a move task
 def test_move_task_to_destination_is_rate_limited(sqs: Any) -> None:
     _, dlq_arn = queue_with_arn(sqs)
     src, _ = queue_with_arn(sqs, RedrivePolicy=redrive(dlq_arn, 1))
@@ -203,6 +209,7 @@ def test_move_task_to_destination_is_rate_limited(sqs: Any) -> None:
     assert attrs["ApproximateNumberOfMessages"] == "5"
 
 
+@pytest.mark.slow  # waits for a move task
 def test_cancel_move_task(sqs: Any) -> None:
     _, dlq_arn = queue_with_arn(sqs)
     src, _ = queue_with_arn(sqs, RedrivePolicy=redrive(dlq_arn, 1))
@@ -223,6 +230,7 @@ def test_cancel_move_task(sqs: Any) -> None:
     assert error_of(exc)[0] == "ResourceNotFoundException"
 
 
+@pytest.mark.one_engine
 def test_move_task_errors(sqs: Any) -> None:
     _, plain_arn = queue_with_arn(sqs)
     with pytest.raises(ClientError) as exc:
@@ -238,6 +246,7 @@ def test_move_task_errors(sqs: Any) -> None:
     assert error_of(exc)[2] == 404
 
 
+@pytest.mark.slow  # waits for a move task
 def test_cancel_checks_the_handle_then_its_source_then_the_task(sqs: Any) -> None:
     with pytest.raises(ClientError) as exc:
         sqs.cancel_message_move_task(TaskHandle="foobared")

@@ -16,6 +16,8 @@ import pytest
 from botocore.exceptions import ClientError
 from sqskit import sqs_client, unique
 
+pytestmark = pytest.mark.slow
+
 LONG_POLL_BAR_S = 0.050
 
 

@@ -17,6 +17,7 @@ from ownstack.wire.body import BufferedBody
 from ownstack.wire.services import load_wire
 
 
+@pytest.mark.one_engine
 def test_json_error_carries_query_error_header(sqs_server: Any) -> None:
     import urllib.request
 
@@ -52,6 +53,7 @@ def test_json_error_carries_query_error_header(sqs_server: Any) -> None:
     }
 
 
+@pytest.mark.one_engine
 def test_url_forms_accepted(sqs: Any, sqs_server: Any) -> None:
     name = unique()
     sqs.create_queue(QueueName=name)
@@ -89,6 +91,7 @@ def signed_post(server: Any, path: str, form: str) -> tuple[int, bytes]:
         return err.code, err.read()
 
 
+@pytest.mark.one_engine
 def test_query_request_posted_to_the_queue_url(sqs: Any, sqs_server: Any) -> None:
     name = unique()
     url = sqs.create_queue(QueueName=name)["QueueUrl"]

@@ -2,7 +2,7 @@
 credentials and account id a data dir keeps, and engine discovery."""
 
 from .accounts import AccountSpec, declared_accounts
-from .credentials import Identity, load_identity
+from .credentials import Identity, find_identity, load_identity
 from .engines import EngineError, find_engine
 from .settings import (
     DEFAULT_BACKENDS,
@@ -22,6 +22,7 @@ __all__ = [
     "Identity",
     "declared_accounts",
     "find_engine",
+    "find_identity",
     "load_config",
     "load_identity",
 ]

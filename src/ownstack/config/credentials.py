@@ -3,7 +3,9 @@
 Environment (OWNSTACK_ROOT_ACCESS_KEY / OWNSTACK_ROOT_SECRET_KEY / OWNSTACK_ACCOUNT_ID) wins,
 then ownstack.yaml's `credentials`, then the values generated on first use and kept in
 <data>/credentials.json (mode 0600). The file is created atomically and only if absent (a temp
-file hard-linked into place), so a server and an `ownstack env` racing on a new data dir agree.
+file hard-linked into place), so a server and an `ownstack account` racing on a new data dir
+agree. Client commands (`ownstack env`, `aws`, `status`) read with find_identity, which creates
+nothing.
 """
 
 from __future__ import annotations
@@ -66,6 +68,30 @@ def load_identity(
         or overrides.get("account_id")
         or stored.account_id,
     )
+    return _checked(identity)
+
+
+def find_identity(
+    data_dir: Path,
+    overrides: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Identity | None:
+    """The identity load_identity would give, read without creating anything: None when the
+    data dir has no credentials file and the overrides do not name all three values (a client
+    command must never invent keys that no server has)."""
+    env = os.environ if env is None else env
+    if (data_dir / CREDENTIALS_FILE).exists():
+        return load_identity(data_dir, overrides, env)
+    overrides = overrides or {}
+    access = env.get("OWNSTACK_ROOT_ACCESS_KEY") or overrides.get("access_key")
+    secret = env.get("OWNSTACK_ROOT_SECRET_KEY") or overrides.get("secret_key")
+    account = env.get("OWNSTACK_ACCOUNT_ID") or overrides.get("account_id")
+    if not (access and secret and account):
+        return None
+    return _checked(Identity(access, secret, account))
+
+
+def _checked(identity: Identity) -> Identity:
     if not _ACCOUNT_RE.match(identity.account_id):
         raise ConfigError(f"account id must be 12 digits, got {identity.account_id!r}")
     return identity

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import pkgutil
 import re
 from importlib.metadata import EntryPoint, entry_points
 
@@ -30,6 +31,15 @@ def _engine_entry_points() -> tuple[EntryPoint, ...]:
 
 def available_engines() -> list[str]:
     return sorted({ep.name for ep in _engine_entry_points()})
+
+
+def builtin_engines() -> list[Engine]:
+    """The engines shipped in ownstack.backends, by name (a third-party one is not listed)."""
+    import ownstack.backends
+
+    names = sorted(m.name for m in pkgutil.iter_modules(ownstack.backends.__path__) if m.ispkg)
+    found = (_from_builtin(name) for name in names)
+    return [engine for engine in found if isinstance(engine, Engine)]
 
 
 def find_engine(name: str) -> Engine:

@@ -37,27 +37,23 @@ import yaml
 from ownstack.events.egress import EgressConfigError, EgressPolicy
 
 from .accounts import AccountSpec, parse_accounts
+from .datadir import DataDirSource, resolve_data_dir
 from .errors import ConfigError
+from .reference import HOST, LOG_LEVEL, PORT, REGION, S3_HOSTNAMES, TOP_KEYS, section_defaults
 from .tls import TlsFlags, TlsSettings, parse_tls
 
 __all__ = ["DEFAULT_BACKENDS", "BackendSpec", "Config", "ConfigError", "load_config"]
 
-PORTS = ("meta", "blobs", "queue", "logs", "runtime")
+DEFAULT_BACKENDS = {port: str(engine) for port, engine in section_defaults("backends").items()}
+PORTS = tuple(DEFAULT_BACKENDS)
 """The ports the current services need; each must be backed by an engine."""
-
-DEFAULT_BACKENDS = {
-    "meta": "sqlite", "blobs": "fs", "queue": "sqlite", "logs": "sqlite", "runtime": "process",
-}  # fmt: skip
 LOGS_FOLLOW_META = frozenset({"postgres", "memory"})
 """When `logs` is not configured it goes where `meta` is, for these engines: DynamoDB stream
 records are moved from the meta store's outbox to the log store, and a configuration that
 shares meta among processes must share the logs too (sqlite's file cannot be)."""
-DEFAULT_S3_HOSTNAMES = ("localhost", "s3.localhost", "127.0.0.1")
+DEFAULT_S3_HOSTNAMES: tuple[str, ...] = S3_HOSTNAMES.default
 CONFIG_FILE = "ownstack.yaml"
-_TOP_KEYS = {
-    "host", "port", "region", "log_level", "s3_hostnames", "backends", "limits", "credentials",
-    "accounts", "workers", "egress", "tls",
-}  # fmt: skip
+_TOP_KEYS = TOP_KEYS
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 MAX_WORKERS = 256
 
@@ -71,10 +67,10 @@ class BackendSpec:
 @dataclass(frozen=True, slots=True)
 class Config:
     data_dir: Path
-    host: str = "127.0.0.1"
-    port: int = 4566
-    region: str = "us-east-1"
-    log_level: str = "INFO"
+    host: str = HOST.default
+    port: int = PORT.default
+    region: str = REGION.default
+    log_level: str = LOG_LEVEL.default
     s3_hostnames: tuple[str, ...] = DEFAULT_S3_HOSTNAMES
     backends: Mapping[str, BackendSpec] = field(
         default_factory=lambda: {p: BackendSpec(e) for p, e in DEFAULT_BACKENDS.items()}
@@ -91,6 +87,9 @@ class Config:
     """Where outbound deliveries (SNS HTTP/S) may connect (ownstack.yaml `egress`)."""
     tls: TlsSettings = field(default_factory=TlsSettings)
     """HTTPS on a port of its own (ownstack.yaml `tls`, --tls..., OWNSTACK_TLS...)."""
+    data_dir_source: DataDirSource = DataDirSource.FLAG
+    """Why data_dir is where it is (config/datadir.py): given, found in the cwd, or the
+    per-user default."""
 
 
 def load_config(
@@ -104,18 +103,19 @@ def load_config(
 ) -> Config:
     """Resolve the settings; raises ConfigError naming what is wrong."""
     env = os.environ if env is None else env
-    data_dir = Path(data or env.get("OWNSTACK_DATA") or ".ownstack").expanduser().absolute()
+    chosen = resolve_data_dir(data, env)
+    data_dir = chosen.path
     doc = _read_yaml(Path(config_file) if config_file else data_dir / CONFIG_FILE, config_file)
     unknown = set(doc) - _TOP_KEYS
     if unknown:
         raise ConfigError(f"unknown setting(s) in ownstack.yaml: {', '.join(sorted(unknown))}")
-    http_port = _port(port, env.get("OWNSTACK_PORT"), doc.get("port"))
+    http_port = _port(port, PORT.from_env(env), doc.get("port"))
     return Config(
         data_dir=data_dir,
-        host=host or env.get("OWNSTACK_HOST") or _str(doc, "host", "127.0.0.1"),
+        host=host or HOST.from_env(env) or _str(doc, "host", HOST.default),
         port=http_port,
-        region=env.get("OWNSTACK_REGION") or _str(doc, "region", "us-east-1"),
-        log_level=_log_level(env.get("OWNSTACK_LOG_LEVEL") or _str(doc, "log_level", "INFO")),
+        region=REGION.from_env(env) or _str(doc, "region", REGION.default),
+        log_level=_log_level(LOG_LEVEL.from_env(env) or _str(doc, "log_level", LOG_LEVEL.default)),
         s3_hostnames=_hostnames(doc.get("s3_hostnames")),
         backends=_backends(doc.get("backends")),
         limits=_limits(doc.get("limits")),
@@ -124,6 +124,7 @@ def load_config(
         workers=None if "workers" not in doc else parse_workers(doc["workers"], "ownstack.yaml"),
         egress=_egress(doc.get("egress")),
         tls=parse_tls(doc.get("tls"), env, tls, data_dir, http_port),
+        data_dir_source=chosen.source,
     )
 
 
@@ -153,7 +154,7 @@ def _str(doc: Mapping[str, Any], key: str, default: str) -> str:
 def _port(flag: int | None, from_env: str | None, from_file: object) -> int:
     raw: object = flag if flag is not None else from_env or from_file
     if raw is None:
-        return 4566
+        return PORT.default
     try:
         value = int(str(raw))
     except ValueError:

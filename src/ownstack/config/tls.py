@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
+from .reference import TLS_PORT, section_keys
 
-DEFAULT_TLS_PORT = 4567
-_KEYS = {"self_signed", "cert", "key", "port", "names"}
+DEFAULT_TLS_PORT = TLS_PORT.default
+_KEYS = section_keys("tls")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

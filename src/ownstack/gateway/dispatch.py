@@ -31,10 +31,11 @@ from .audit import Auditor
 from .auth import Authenticator, anonymous_principal
 from .authorize import Authorizer
 from .authz import Requirement
+from .console import ConsoleFiles, ServerInfo, info_response
 from .cors import PREFLIGHT, S3Cors
 from .detect import DEFAULT_SERVICE, ServiceDetector
 from .function_urls import FunctionUrls, url_id_of
-from .ids import new_host_id, new_request_id
+from .ids import new_host_id, new_request_id, request_id_for
 from .internal import (
     Health,
     internal_route,
@@ -121,8 +122,11 @@ class Gateway:
         on_start: Callable[[], Awaitable[None]] | None = None,
         on_drain: Callable[[], None] | None = None,
         function_urls: FunctionUrls | None = None,
+        server_info: ServerInfo | None = None,
     ) -> None:
         self._services = dict(services)
+        self._console = ConsoleFiles()
+        self._server_info = server_info
         self._function_urls = function_urls
         self._wires = dict(wires)
         self._auth = auth
@@ -218,6 +222,12 @@ class Gateway:
             return await sns_certificate(self._services.get("sns"), req.path)
         if route == "lambda-code":
             return await lambda_code(self._services.get("lambda"), req.path)
+        if route == "console":
+            return self._console.serve(req.path)
+        if route == "info":
+            if self._server_info is None:
+                return Response(404, [("Content-Type", "text/plain")], b"Not Found")
+            return await info_response(self._server_info, self._auth, req)
         return metrics_response(self.registry)
 
     async def _handle(self, req: Request, ctx: RequestContext) -> tuple[Response, str]:
@@ -231,6 +241,7 @@ class Gateway:
             # scope name from a client must not mint new series.
             codec = self._wire(service).codec_for(req)
             ctx.service = service
+            ctx.request_id = request_id_for(service, ctx.request_id)
             if req.method == "OPTIONS" and service == "s3":  # a CORS preflight: no credentials
                 ctx.operation = PREFLIGHT
                 return await self._cors.preflight(req), ""

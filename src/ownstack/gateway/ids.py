@@ -1,4 +1,6 @@
-"""Request ids shaped like AWS's: 16 upper-case hex characters, plus S3's x-amz-id-2.
+"""Request ids shaped like AWS's: S3's 16 upper-case hex characters (and its x-amz-id-2),
+DynamoDB's 52 upper-case letters and digits, and the UUIDs of every other service (a Lambda
+function sees its invocation's as `context.aws_request_id`).
 
 They only need to be unique (AWS's are not secrets either), so they come from the `random`
 module, not `os.urandom`: a getrandom syscall measured ~37 us per call on a loaded VM against
@@ -21,3 +23,25 @@ def new_host_id() -> str:
     """S3's extended request id (x-amz-id-2): opaque base64, as AWS sends it."""
     # 48 random bytes (random.randbytes, without its Python-level wrapper), base64-encoded.
     return binascii.b2a_base64(_bits(384).to_bytes(48, "little"), newline=False).decode()
+
+
+_DYNAMODB_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
+_DYNAMODB_SERVICES = frozenset({"dynamodb", "dynamodbstreams"})
+
+
+def request_id_for(service: str, s3_style: str) -> str:
+    """The id a request to `service` carries; `s3_style` (made before the service was known)
+    is kept for S3."""
+    if service == "s3":
+        return s3_style
+    if service in _DYNAMODB_SERVICES:
+        bits = _bits(260)  # 52 characters of 5 bits
+        return "".join(_DYNAMODB_ALPHABET[(bits >> (5 * i)) & 31] for i in range(52))
+    return _uuid4()
+
+
+def _uuid4() -> str:
+    """A random (version 4, RFC 9562 variant) UUID, without uuid.UUID's object and syscall."""
+    bits = (_bits(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
+    h = f"{bits:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -1,5 +1,5 @@
-"""ownstack's own endpoints: health (unauthenticated, for load balancers and orchestrators)
-and Prometheus metrics."""
+"""ownstack's own endpoints: health (unauthenticated, for load balancers and orchestrators),
+Prometheus metrics, and the web console's files and server information (console/)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ LAMBDA_CODE_PATH = "/_ownstack/lambda/code/"
 """Lambda's Code.Location links: authenticated by the signed, expiring token in the path (as
 a presigned URL is by its signature), not by SigV4."""
 METRICS_PATH = "/metrics"
+CONSOLE_PATH = "/_ownstack/console"
+"""The web console's static files (console/files.py); /_ownstack/console redirects to the slash."""
+INFO_PATH = "/_ownstack/info"
+"""Server information for the console (console/info.py): SigV4-signed requests only."""
 HEALTH_TIMEOUT = 2.0
 
 log = logging.getLogger("ownstack.gateway")
@@ -88,6 +92,10 @@ def internal_route(req: Request) -> str | None:
         return "lambda-code"
     if req.path == METRICS_PATH and not is_signed(req):
         return "metrics"
+    if req.path == CONSOLE_PATH or req.path.startswith(CONSOLE_PATH + "/"):
+        return "console"
+    if req.path == INFO_PATH and req.method == "GET":
+        return "info"
     return None
 
 

@@ -26,6 +26,21 @@ Factory = Callable[[EngineContext], Any]
 
 
 @dataclass(frozen=True, slots=True)
+class EngineOption:
+    """One option an engine reads from its `backends.<port>` mapping, as the configuration
+    reference (docs/configuration.md) lists it. The engine's factories take their defaults from
+    the same constants."""
+
+    name: str
+    default: object
+    doc: str
+    env: str | None = None
+    """The environment variable read when the option is not set."""
+    shown_default: str | None = None
+    """How the reference shows a default that is not a plain value."""
+
+
+@dataclass(frozen=True, slots=True)
 class Engine:
     name: str
     factories: Mapping[str, Factory] = field(default_factory=dict)
@@ -35,6 +50,7 @@ class Engine:
     (postgres: the database is the shared state; fs: files on one host). A port left out is
     exclusive to one process (sqlite's lock, memory's process-local state), so `serve --workers
     N` refuses N > 1 while it is configured."""
+    options: tuple[EngineOption, ...] = ()
 
     def provides(self, port: str) -> bool:
         return port in self.factories

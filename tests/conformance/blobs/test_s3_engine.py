@@ -65,6 +65,7 @@ async def read_stream(store: S3Blobs, blob_id: str, offset: int, length: int) ->
 # -- big blobs go up as multipart uploads ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_20_mib_stream_goes_up_in_parts_and_reads_back_exact(store: S3Blobs) -> None:
     data = random.Random(20).randbytes(20 * MiB)
     cuts = [(0, 1), (8 * MiB - 3, 6), (16 * MiB - 1, 2), (5 * MiB, 11 * MiB + 7)]

@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from sandboxkit import Kit, body, invocation, run
 
 KILLED = "Runtime exited with error: signal: killed"
@@ -112,6 +113,7 @@ def test_tmp_is_bounded_by_its_size_and_is_not_memory(kit: Kit) -> None:
     run(scenario())
 
 
+@pytest.mark.slow
 def test_a_fork_bomb_is_contained_and_everything_else_goes_on(kit: Kit) -> None:
     async def scenario() -> None:
         runtime = kit.engine()

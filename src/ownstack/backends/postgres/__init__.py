@@ -15,18 +15,19 @@ import os
 from ownstack.backends.postgres.logs import PostgresLogs
 from ownstack.backends.postgres.meta import PostgresMeta
 from ownstack.backends.postgres.store import PostgresQueues
-from ownstack.ports.engine import Engine, EngineContext
+from ownstack.ports.engine import Engine, EngineContext, EngineOption
 
 DSN_ENV = "OWNSTACK_POSTGRES_DSN"
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_SCHEMA = "ownstack"
+DEFAULT_POOL_SIZE = 10
 
 
 def _options(ctx: EngineContext) -> tuple[str, str, int]:
     """dsn, schema and pool size, as every store of this engine takes them."""
     dsn = str(ctx.options.get("dsn") or os.environ.get(DSN_ENV) or DEFAULT_DSN)
     schema = str(ctx.options.get("schema", DEFAULT_SCHEMA))
-    pool_size = int(ctx.options.get("pool_size", 10))
+    pool_size = int(ctx.options.get("pool_size", DEFAULT_POOL_SIZE))
     if pool_size < 1:
         raise ValueError(f"pool_size must be at least 1, not {pool_size}")
     return dsn, schema, pool_size
@@ -51,6 +52,11 @@ engine = Engine(
     name="postgres",
     factories={"queue": open_queues, "meta": open_meta, "logs": open_logs},
     shared_ports=frozenset({"meta", "queue", "logs"}),
+    options=(
+        EngineOption("dsn", DEFAULT_DSN, "The server's connection string.", env=DSN_ENV),
+        EngineOption("schema", DEFAULT_SCHEMA, "The schema ownstack's tables are in (created)."),
+        EngineOption("pool_size", DEFAULT_POOL_SIZE, "Connections per process and port."),
+    ),
 )
 
 __all__ = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ownstack.ports.engine import Engine, EngineContext
 
 from .engine import ProcessRuntime
-from .options import ProcessOptions
+from .options import OPTIONS, ProcessOptions
 
 
 def open_runtime(ctx: EngineContext) -> ProcessRuntime:
@@ -20,6 +20,7 @@ engine = Engine(
     factories={"runtime": open_runtime},
     # Each server process runs its own sandboxes: nothing is shared, nothing is exclusive.
     shared_ports=frozenset({"runtime"}),
+    options=OPTIONS,
 )
 
 __all__ = ["ProcessOptions", "ProcessRuntime", "engine", "open_runtime"]

@@ -87,7 +87,6 @@ class ApiConnection(asyncio.Protocol):
         self._handler: Handler | None = None
         self._in_body = False
         self._throttled = False
-        self._waiting = False
 
     # -- asyncio --------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -147,12 +146,11 @@ class ApiConnection(asyncio.Protocol):
             self._handler.data(body)
 
     def on_message_complete(self) -> None:
-        if self._handler is None or self._exchange is None:
-            return
-        if not self._exchange.answered:
-            self._waiting = True
-            self._apply_pause()
-        self._handler.done()
+        # Reading goes on while the exchange waits for its answer (GET /next can wait minutes):
+        # a runtime that closes is seen at once, and one that pipelines is cut off
+        # (on_message_begin). Pausing here would cost two epoll changes per request.
+        if self._handler is not None and self._exchange is not None:
+            self._handler.done()
 
     # -- writing ----------------------------------------------------------------------------
     def send(self, status: int, body: bytes, headers: Iterable[tuple[str, str]]) -> None:
@@ -165,19 +163,13 @@ class ApiConnection(asyncio.Protocol):
         transport.write("\r\n".join(lines).encode() + body)
         if not self._parser.should_keep_alive():
             transport.close()
-            return
-        self._waiting = False
-        self._apply_pause()
 
     def throttle(self, paused: bool) -> None:
-        self._throttled = paused
-        self._apply_pause()
-
-    def _apply_pause(self) -> None:
         transport = self._transport
-        if transport is None or transport.is_closing():
+        if transport is None or transport.is_closing() or paused == self._throttled:
             return
-        if self._waiting or self._throttled:
+        self._throttled = paused
+        if paused:
             transport.pause_reading()
         else:
             transport.resume_reading()

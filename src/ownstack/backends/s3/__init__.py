@@ -21,12 +21,17 @@ from ownstack.backends.s3.blobs import S3Blobs
 from ownstack.backends.s3.http import HttpPool, Origin, Timeouts
 from ownstack.backends.s3.signing import Signer
 from ownstack.backends.s3.writer import MIN_PART
-from ownstack.ports.engine import Engine, EngineContext
+from ownstack.ports.engine import Engine, EngineContext, EngineOption
 
 ACCESS_KEY_ENV = "OWNSTACK_BLOBS_ACCESS_KEY"
 SECRET_KEY_ENV = "OWNSTACK_BLOBS_SECRET_KEY"  # noqa: S105  # a variable name
 DEFAULT_PREFIX = "blobs/"
 DEFAULT_REGION = "us-east-1"
+DEFAULT_PART_SIZE = 8 << 20
+DEFAULT_INLINE_READ_LIMIT = 8 << 20
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_MAX_IDLE_CONNECTIONS = 32
 
 
 def open_blobs(ctx: EngineContext) -> S3Blobs:
@@ -41,19 +46,21 @@ def open_blobs(ctx: EngineContext) -> S3Blobs:
             f"the s3 blob engine needs access_key and secret_key (options or ${ACCESS_KEY_ENV}"
             f" / ${SECRET_KEY_ENV})"
         )
-    part_size = int(opts.get("part_size", 8 << 20))
+    part_size = int(opts.get("part_size", DEFAULT_PART_SIZE))
     if part_size < MIN_PART:
         raise ValueError(f"part_size must be at least {MIN_PART} bytes (S3's smallest part)")
     timeouts = Timeouts(
-        connect=float(opts.get("connect_timeout", 5.0)), read=float(opts.get("read_timeout", 30.0))
+        connect=float(opts.get("connect_timeout", DEFAULT_CONNECT_TIMEOUT)),
+        read=float(opts.get("read_timeout", DEFAULT_READ_TIMEOUT)),
     )
-    pool = HttpPool(Origin.parse(endpoint), timeouts, int(opts.get("max_idle_connections", 32)))
+    idle = int(opts.get("max_idle_connections", DEFAULT_MAX_IDLE_CONNECTIONS))
+    pool = HttpPool(Origin.parse(endpoint), timeouts, idle)
     signer = Signer(access_key, secret_key, str(opts.get("region") or DEFAULT_REGION))
     return S3Blobs(
         S3Api(pool, signer, bucket),
         str(opts.get("prefix", DEFAULT_PREFIX)),
         part_size=part_size,
-        inline_read_limit=int(opts.get("inline_read_limit", 8 << 20)),
+        inline_read_limit=int(opts.get("inline_read_limit", DEFAULT_INLINE_READ_LIMIT)),
         spool_dir=ctx.data_dir if ctx.data_dir.is_dir() else None,
     )
 
@@ -69,6 +76,32 @@ engine = Engine(
     name="s3",
     factories={"blobs": open_blobs},
     shared_ports=frozenset({"blobs"}),  # the upstream bucket is the shared state
+    options=(
+        EngineOption(
+            "endpoint", None, "The upstream's URL, http(s)://host:port.", shown_default="required"
+        ),
+        EngineOption("bucket", None, "The upstream bucket (must exist).", shown_default="required"),
+        EngineOption("access_key", None, "The upstream's access key id.", env=ACCESS_KEY_ENV),
+        EngineOption("secret_key", None, "Its secret access key.", env=SECRET_KEY_ENV),
+        EngineOption("region", DEFAULT_REGION, "The upstream's region (SigV4 scope)."),
+        EngineOption("prefix", DEFAULT_PREFIX, "Key prefix of the blobs in the bucket."),
+        EngineOption("part_size", DEFAULT_PART_SIZE, "Bytes per multipart part (at least 5 MiB)."),
+        EngineOption(
+            "inline_read_limit",
+            DEFAULT_INLINE_READ_LIMIT,
+            "Ranges up to this many bytes are read into memory; longer ones are spooled to a"
+            " temporary file.",
+        ),
+        EngineOption("connect_timeout", DEFAULT_CONNECT_TIMEOUT, "Seconds to connect."),
+        EngineOption(
+            "read_timeout",
+            DEFAULT_READ_TIMEOUT,
+            "The longest, in seconds, any one wait on the upstream may stall.",
+        ),
+        EngineOption(
+            "max_idle_connections", DEFAULT_MAX_IDLE_CONNECTIONS, "Connections kept open for reuse."
+        ),
+    ),
 )
 
 __all__ = ["S3Blobs", "engine", "open_blobs"]

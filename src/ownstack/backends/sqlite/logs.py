@@ -201,24 +201,40 @@ class SqliteLogs:
 def _append(
     conn: sqlite3.Connection, log: str, shard: str, entries: Sequence[Entry], now: float
 ) -> list[int]:
-    """In the write transaction: each entry's offset, appending those whose id is new."""
+    """In the write transaction: each entry's offset, appending those whose id is new (an id
+    seen before, stored or earlier in `entries`, keeps its offset). Statements per batch, not
+    per entry: a batch of a function's log lines is hundreds of entries."""
     row = conn.execute(schema.LAST_OFFSET, (log, shard)).fetchone()
     first = last = 0 if row is None else int(row[0])
+    known = _stored_offsets(conn, log, shard, [entry.id for entry in entries])
     offsets = []
+    rows = []
     added = 0
     for entry in entries:
-        found = conn.execute(schema.OFFSET_OF, (log, shard, entry.id)).fetchone()
-        if found is not None:
-            offsets.append(int(found[0]))
-            continue
-        last += 1
-        data = bytes(entry.data)
-        conn.execute(schema.INSERT, (log, shard, last, entry.id, now, data, entry.key))
-        offsets.append(last)
-        added += len(data)
-    if last != first:
+        offset = known.get(entry.id)
+        if offset is None:
+            last += 1
+            offset = known[entry.id] = last
+            data = bytes(entry.data)
+            rows.append((log, shard, last, entry.id, now, data, entry.key))
+            added += len(data)
+        offsets.append(offset)
+    if rows:
+        conn.executemany(schema.INSERT, rows)
         conn.execute(schema.SAVE_LAST, (log, shard, last, last - first, added, now))
     return offsets
+
+
+def _stored_offsets(
+    conn: sqlite3.Connection, log: str, shard: str, ids: list[str]
+) -> dict[str, int]:
+    """The offsets of those of `ids` the shard already holds."""
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), schema.IDS_PER_LOOKUP):
+        chunk = ids[start : start + schema.IDS_PER_LOOKUP]
+        query = schema.offsets_of(len(chunk))
+        found.update((str(i), int(seq)) for i, seq in conn.execute(query, (log, shard, *chunk)))
+    return found
 
 
 def _remove(conn: sqlite3.Connection, log: str, counting: str, deleting: str, bound: float) -> int:

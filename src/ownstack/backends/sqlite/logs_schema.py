@@ -71,7 +71,16 @@ MIGRATIONS = (
 )
 
 LAST_OFFSET = "SELECT last_offset FROM log_shards WHERE log = ? AND shard = ?"
-OFFSET_OF = "SELECT seq FROM log_records WHERE log = ? AND shard = ? AND id = ?"
+IDS_PER_LOOKUP = 500
+"""Ids per lookup of already stored entries: well below SQLite's 32,766 bound parameters."""
+
+
+def offsets_of(count: int) -> str:
+    """The (id, seq) of stored records among `count` ids (log, shard, then the ids, bound)."""
+    marks = ", ".join("?" * count)  # only placeholders go into the text: the ids are bound
+    return f"SELECT id, seq FROM log_records WHERE log = ? AND shard = ? AND id IN ({marks})"  # noqa: S608
+
+
 INSERT = (
     "INSERT INTO log_records(log, shard, seq, id, appended, data, key) VALUES(?, ?, ?, ?, ?, ?, ?)"
 )

@@ -19,6 +19,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ownstack.core.processes import pid_alive
+
 STATE_FILE = "server.json"
 
 
@@ -157,14 +159,3 @@ def client_host(host: str) -> str:
     if host in ("0.0.0.0", "", "::"):
         return "127.0.0.1"
     return f"[{host}]" if ":" in host else host
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this id exists here (it may be in another pid namespace)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -17,8 +17,9 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from ownstack.cli_state import Recorded, ServerState, pid_alive, probe
+from ownstack.cli_state import Recorded, ServerState, probe
 from ownstack.config import Config, ConfigError, declared_accounts, find_identity
+from ownstack.core.processes import pid_alive
 
 EXIT_RUNNING = 0
 EXIT_NOT_RUNNING = 3

@@ -137,6 +137,13 @@ _NAVIGATE = """(hash) => {
 }"""
 
 
+def confirm(button: Any) -> None:
+    """Click a confirmButton: the first click asks "Sure?", the second runs it."""
+    button.click()
+    button.get_by_text("Sure?").wait_for()
+    button.click()
+
+
 def wait_rendered(page: Any, name: str) -> str:
     """Wait until page `name` has rendered; returns its state ("ready" or "error"). After a
     click that re-renders the same page, the previous render may still count: wait for an

@@ -16,6 +16,7 @@ from typing import Any
 from consolekit import (
     CONSOLE_MARKS,
     banner_error,
+    confirm,
     console_browser,
     console_page,
     console_server,
@@ -66,13 +67,6 @@ def _download(page: Any, button: Any) -> bytes:
     with page.expect_download() as info:
         button.click()
     return Path(info.value.path()).read_bytes()
-
-
-def _confirm(button: Any) -> None:
-    """confirmButton: the first click asks "Sure?", the second runs it."""
-    button.click()
-    button.get_by_text("Sure?").wait_for()
-    button.click()
 
 
 def test_sign_in_buckets_objects_server(console_server: ServerHandle, console_page: Any) -> None:
@@ -136,13 +130,13 @@ def test_sign_in_buckets_objects_server(console_server: ServerHandle, console_pa
     shoot(page, "object")
 
     open_page(page, "buckets")
-    _confirm(_row(page, "bucket-row", name=BUCKET).locator("button[data-test=delete-bucket]"))
+    confirm(_row(page, "bucket-row", name=BUCKET).locator("button[data-test=delete-bucket]"))
     code, message = banner_error(page)  # AWS's code and message, as S3 answered
     assert code == "BucketNotEmpty"
     assert "not empty" in message
 
     open_page(page, "buckets", bucket=BUCKET, key="random.bin")
-    _confirm(page.locator("p.actions button[data-test=delete-object]"))
+    confirm(page.locator("p.actions button[data-test=delete-object]"))
     wait_rendered(page, "buckets")
     page.locator("[data-test=objects]").wait_for()
     assert _row(page, "object-row", key="random.bin").count() == 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from consolekit import (
     CONSOLE_MARKS,
+    confirm,
     console_browser,
     console_page,
     console_server,
@@ -20,11 +21,6 @@ from consolekit import (
 
 pytestmark = CONSOLE_MARKS
 __all__ = ["console_browser", "console_page", "console_server"]
-
-
-def confirm(button: Any) -> None:
-    button.click()
-    button.click()
 
 
 def received(sqs: Any, url: str, timeout: float = 10.0) -> list[dict[str, Any]]:

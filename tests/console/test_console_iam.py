@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from consolekit import (
     CONSOLE_MARKS,
+    confirm,
     console_browser,
     console_page,
     console_server,
@@ -22,11 +23,6 @@ pytestmark = CONSOLE_MARKS
 __all__ = ["console_browser", "console_page", "console_server"]
 
 READ_ONLY = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
-
-
-def confirm(button: Any) -> None:
-    button.click()
-    button.click()
 
 
 def test_user_access_key_and_policies(console_server: Any, console_page: Any) -> None:

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ownstack.core.processes import pid_alive
+
 V1_CONTROLLERS = ("memory", "pids", "cpu")
 V2_CONTROLLERS = frozenset({"memory", "pids"})
 _PREFIX = "ownstack-"
@@ -223,7 +225,7 @@ def _sweep_stale(parent: Path) -> None:
     with contextlib.suppress(OSError):
         for entry in parent.iterdir():
             pid = entry.name.removeprefix(_PREFIX)
-            if entry.name == pid or not pid.isdigit() or _alive(int(pid)):
+            if entry.name == pid or not pid.isdigit() or pid_alive(int(pid)):
                 continue
             for child in (c for c in entry.iterdir() if c.is_dir()):
                 _kill_all(child / "cgroup.procs")
@@ -231,16 +233,6 @@ def _sweep_stale(parent: Path) -> None:
                     child.rmdir()
             with contextlib.suppress(OSError):
                 entry.rmdir()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _kill_all(procs: Path, spare: int | None = None) -> None:

@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 from ownstack.core.clock import Clock
+from ownstack.core.processes import pid_alive
 from ownstack.ports.errors import BackendUnavailable
 from ownstack.ports.runtime import SandboxSpec, SandboxUnavailable
 
@@ -184,16 +185,6 @@ def _sweep_scratch(scratch: Path) -> None:
         return
     for entry in scratch.iterdir():
         pid = entry.name.removeprefix("p")
-        if entry.name == pid or not pid.isdigit() or _alive(int(pid)):
+        if entry.name == pid or not pid.isdigit() or pid_alive(int(pid)):
             continue
         shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -136,7 +136,9 @@ def test_no_retries_and_a_dead_letter_queue(fast: Any) -> None:
 
 def test_events_queued_before_a_kill_run_after_restart(fresh_server: Any, tmp_path: Path) -> None:
     data = tmp_path / "data"
-    quick = "limits:\n  lambda:\n    throttle_backoff_s: [0.5, 1]\n"
+    # A taken event of the killed process is free again after async_visibility_s (AWS-like
+    # default 20 s); 3 s still leaves the running worker two renewals (every 1 s) of slack.
+    quick = "limits:\n  lambda:\n    throttle_backoff_s: [0.5, 1]\n    async_visibility_s: 3\n"
     server = fresh_server(data, config_yaml=quick)
     lam, s3, _, role = _setup(server)
     bucket = unique("b")

@@ -5,6 +5,7 @@ mechanisms; this checks what a user of the API sees.)"""
 
 from __future__ import annotations
 
+import os
 import urllib.request
 from typing import Any
 
@@ -48,6 +49,11 @@ FORKS = (
     "        return {'stopped_after': made, 'error': type(exc).__name__}\n"
     "    return {'stopped_after': made}\n"
 )
+POLICY = (
+    "import os\n"
+    "def handler(event, context):\n"
+    "    return {'batch': os.sched_getscheduler(0) == os.SCHED_BATCH}\n"
+)
 
 
 def _healthy(server: Any) -> bool:
@@ -71,6 +77,15 @@ def test_tmp_is_private_to_each_function(lam: Any, role: str) -> None:
     assert invoke_json(lam, writer, {"write": True})[1] is True
     assert invoke_json(lam, writer)[1] is True  # the same warm sandbox keeps its /tmp
     assert invoke_json(lam, reader)[1] is False
+
+
+def test_functions_run_under_sched_batch_and_the_server_does_not(
+    server: Any, lam: Any, role: str
+) -> None:
+    """A waking sandbox must not preempt the server that woke it (scheduling.py)."""
+    name = python_function(lam, role, POLICY)
+    assert invoke_json(lam, name)[1] == {"batch": True}
+    assert os.sched_getscheduler(server.process.pid) == os.SCHED_OTHER
 
 
 def test_memory_hog_is_killed_and_reported(server: Any, lam: Any, role: str) -> None:

@@ -7,13 +7,19 @@ with the reason; CI installs them all (.ci/ensure-tools).
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hashlib
+import io
 import json
 import os
 import random
+import select
 import shutil
+import signal
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +53,14 @@ def run_tool(
         timeout=RUN_TIMEOUT_S,
         check=False,
     )
+    return checked(proc, check)
+
+
+def checked(
+    proc: subprocess.CompletedProcess[str], check: bool
+) -> subprocess.CompletedProcess[str]:
+    """`proc`, or the test failed with its output if `check` and it exited non-zero."""
+    argv = [str(arg) for arg in proc.args]
     if check and proc.returncode != 0:
         pytest.fail(
             f"{' '.join(argv)} exited {proc.returncode}\n"
@@ -113,8 +127,57 @@ def object_sha256(s3: Any, bucket: str, key: str) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+class AwsForks:
+    """One awscli_forks.py process (the venv's awscli imported once) running `aws` commands,
+    each in a process forked for it: a command costs a fork instead of a Python start and the
+    CLI's imports (~0.3 s of CPU each, once most of the suite's CPU time). Stopped when
+    garbage-collected, or at the end of the test process."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = dict(env)
+        self._process = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("awscli_forks.py"))],
+            env=self.env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # its group: a command hung at a timeout goes with it
+        )
+        weakref.finalize(self, _stop_group, self._process)
+
+    def run(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
+        """`aws *argv`: its exit status and output, decoded as `subprocess.run(text=True)`."""
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(json.dumps({"argv": argv}).encode() + b"\n")
+        self._process.stdin.flush()
+        ready, _, _ = select.select([self._process.stdout], [], [], RUN_TIMEOUT_S)
+        if not ready:
+            _stop_group(self._process)
+            raise subprocess.TimeoutExpired(["aws", *argv], RUN_TIMEOUT_S)
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"awscli_forks.py ended (status {self._process.wait()})")
+        reply = json.loads(line)
+        return subprocess.CompletedProcess(
+            ["aws", *argv], reply["rc"], _text(reply["stdout"]), _text(reply["stderr"])
+        )
+
+
+def _text(encoded: str) -> str:
+    """Bytes as `text=True` reads them: the locale's encoding, universal newlines."""
+    return io.TextIOWrapper(io.BytesIO(base64.b64decode(encoded))).read()
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 class AwsCli:
-    """Runs `aws` with credentials and endpoint from the server and no developer settings."""
+    """Runs `aws` with credentials and endpoint from the server and no developer settings.
+    The venv's CLI runs through `AwsForks` (one per AwsCli, started at its first command and
+    again when `env` changed); another `aws` on the PATH runs as a process of its own."""
 
     def __init__(
         self, server: Any, home: Path, s3_settings: str = "    signature_version = s3v4\n"
@@ -139,10 +202,19 @@ class AwsCli:
             AWS_EC2_METADATA_DISABLED="true",
             AWS_PAGER="",
         )
+        self._forks: AwsForks | None = None
 
     def __call__(self, *args: str, check: bool = True) -> str:
-        argv = [self.exe, "--endpoint-url", self.endpoint, "--cli-read-timeout", "20", *args]
-        return run_tool(argv, self.env, check=check).stdout
+        argv = ["--endpoint-url", self.endpoint, "--cli-read-timeout", "20", *args]
+        return self.run(argv, check=check).stdout
+
+    def run(self, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`aws *argv` exactly (no --endpoint-url added): its exit status and output."""
+        if Path(self.exe) != Path(sys.executable).parent / "aws":
+            return run_tool([self.exe, *argv], self.env, check=check)
+        if self._forks is None or self._forks.env != self.env:
+            self._forks = AwsForks(self.env)
+        return checked(self._forks.run(argv), check)
 
     def json(self, *args: str) -> Any:
         return json.loads(self(*args, "--output", "json"))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clientkit import run_tool
+from clientkit import AwsCli
 
 from ownserver import ServerHandle, free_port
 
@@ -102,11 +102,11 @@ _CLI_ERROR = re.compile(
 )
 
 
-def cli_error(exe: str, endpoint: str, env: dict[str, str], *args: str) -> tuple[str, int, str]:
+def cli_error(cli: AwsCli, *args: str) -> tuple[str, int, str]:
     """Run an aws CLI command that must fail; (error code, HTTP status, message) of the last
     response, as the CLI printed them."""
-    argv = [exe, "--endpoint-url", endpoint, "--cli-read-timeout", "20", "--debug", *args]
-    proc = run_tool(argv, env, check=False)
+    argv = ["--endpoint-url", cli.endpoint, "--cli-read-timeout", "20", "--debug", *args]
+    proc = cli.run(argv, check=False)
     assert proc.returncode != 0, f"{' '.join(args)} succeeded:\n{proc.stdout}"
     statuses = _STATUS_LINE.findall(proc.stderr)
     found = _CLI_ERROR.findall(proc.stderr)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clientkit import AwsCli, run_tool
+from clientkit import AwsCli
 
 pytestmark = pytest.mark.clients
 
@@ -49,8 +49,7 @@ def dumps(value: Any) -> str:
 
 def failing(aws: AwsCli, *args: str) -> str:
     """Run a command that must fail; its stderr (which names AWS's error code)."""
-    argv = [aws.exe, "--endpoint-url", aws.endpoint, *args]
-    proc = run_tool(argv, aws.env, check=False)
+    proc = aws.run(["--endpoint-url", aws.endpoint, *args], check=False)
     assert proc.returncode != 0, proc.stdout
     return proc.stderr
 

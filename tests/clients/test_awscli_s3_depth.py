@@ -69,7 +69,7 @@ def aws_tls(depth: DepthServer, tmp_path_factory: pytest.TempPathFactory) -> Aws
 
 
 def fails(cli: AwsCli, *args: str) -> tuple[str, int, str]:
-    return cli_error(cli.exe, cli.endpoint, cli.env, *args)
+    return cli_error(cli, *args)
 
 
 def json_file(path: Path, document: Any) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clientkit import AwsCli, run_tool
+from clientkit import AwsCli
 
 pytestmark = pytest.mark.clients
 
@@ -79,9 +79,9 @@ def test_sqs_queue_send_receive_delete(aws: AwsCli) -> None:
 
 
 def test_sqs_unknown_queue_is_aws_error(aws: AwsCli) -> None:
-    argv = [aws.exe, "--endpoint-url", aws.endpoint, "sqs", "get-queue-url"]
+    argv = ["--endpoint-url", aws.endpoint, "sqs", "get-queue-url"]
     argv += ["--queue-name", f"missing-{uuid.uuid4().hex[:8]}"]
-    proc = run_tool(argv, aws.env, check=False)
+    proc = aws.run(argv, check=False)
     assert proc.returncode != 0
     # What the CLI prints for AWS's answer (the query-compatible error code).
     assert "(AWS.SimpleQueueService.NonExistentQueue)" in proc.stderr

@@ -12,18 +12,32 @@ from logskit import engine_config_yaml, log_engines
 from ownserver import ServerHandle, start_server
 
 
+@pytest.fixture(scope="session")
+def logs_servers() -> Iterator[dict[str, ServerHandle]]:
+    """Engine -> its server, started when a test first needs it and kept until the session
+    ends. `logs_server` (parametrized by engine) holds one engine at a time: each file's tests
+    run engine by engine, so a server of its own would stop and start again for every file."""
+    started: dict[str, ServerHandle] = {}
+    try:
+        yield started
+    finally:
+        for handle in started.values():
+            handle.stop()
+
+
 @pytest.fixture(scope="session", params=log_engines())
 def logs_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[ServerHandle]:
-    data = tmp_path_factory.mktemp(f"logs-{request.param}") / "data"
-    data.mkdir(parents=True)
-    (data / "ownstack.yaml").write_text(engine_config_yaml(data, request.param))
-    handle = start_server(data)
-    try:
-        yield handle
-    finally:
-        handle.stop()
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    logs_servers: dict[str, ServerHandle],
+) -> ServerHandle:
+    engine = request.param
+    if engine not in logs_servers:
+        data = tmp_path_factory.mktemp(f"logs-{engine}") / "data"
+        data.mkdir(parents=True)
+        (data / "ownstack.yaml").write_text(engine_config_yaml(data, engine))
+        logs_servers[engine] = start_server(data)
+    return logs_servers[engine]
 
 
 @pytest.fixture

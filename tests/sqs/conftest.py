@@ -38,15 +38,29 @@ def query_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sqs_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Any]:
-    data = tmp_path_factory.mktemp(f"sqs-{request.param}") / "data"
-    handle = start_engine_server(data, request.param)
+def sqs_servers() -> Iterator[dict[str, Any]]:
+    """Engine -> its server, started when a test first needs it and kept until the session
+    ends. `sqs_server` (parametrized by engine) holds one engine at a time: each file's tests
+    run engine by engine, so a server of its own would stop and start again for every file."""
+    started: dict[str, Any] = {}
     try:
-        yield handle
+        yield started
     finally:
-        handle.stop()
+        for handle in started.values():
+            handle.stop()
+
+
+@pytest.fixture(scope="session")
+def sqs_server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqs_servers: dict[str, Any],
+) -> Any:
+    engine = request.param
+    if engine not in sqs_servers:
+        data = tmp_path_factory.mktemp(f"sqs-{engine}") / "data"
+        sqs_servers[engine] = start_engine_server(data, engine)
+    return sqs_servers[engine]
 
 
 @pytest.fixture(params=PROTOCOLS)

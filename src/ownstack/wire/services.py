@@ -53,9 +53,19 @@ def load_patch(name: str) -> dict[str, Any] | None:
     return patch
 
 
+@cache
+def _botocore_loader() -> Loader:
+    """One Loader per process: each new one lists botocore's data directories again (~10 ms a
+    model). Only `load_model` reads through it, once per name, so the dicts it caches (which
+    our patches are merged into) are never handed out twice."""
+    return Loader()
+
+
+@cache
 def load_model(name: str) -> ServiceModel:
-    """botocore's model for `name` with our patch (if any) applied."""
-    data: dict[str, Any] = Loader().load_service_model(name, "service-2")
+    """botocore's model for `name` with our patch (if any) applied, loaded once per process (the
+    wires and the authorization map of a server read the same models)."""
+    data: dict[str, Any] = _botocore_loader().load_service_model(name, "service-2")
     patch = load_patch(name)
     if patch is not None:
         deep_merge(data, patch)

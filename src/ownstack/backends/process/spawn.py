@@ -32,6 +32,7 @@ from .options import ProcessOptions
 from .output import OutputCapture
 from .peers import PeerLookup
 from .sandbox import ProcessSandbox
+from .scheduling import batch_policy
 
 MIB = 1024 * 1024
 LAUNCHER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -133,15 +134,16 @@ def _start(
 ) -> None:
     read_end, write_end = os.pipe2(os.O_CLOEXEC)
     try:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=write_end,
-            stderr=write_end,
-            pass_fds=fds,
-            start_new_session=True,
-            env=LAUNCHER_ENV,
-        )
+        with batch_policy():
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=write_end,
+                stderr=write_end,
+                pass_fds=fds,
+                start_new_session=True,
+                env=LAUNCHER_ENV,
+            )
     except OSError as exc:
         os.close(read_end)
         raise SandboxUnavailable(f"cannot start the sandbox: {exc}") from exc

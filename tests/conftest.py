@@ -11,9 +11,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from ownserver import ServerFactory, ServerHandle, start_server
 from suiteplan import long_files_first, mark_own_server
+
+# Property tests check what is generated, not how fast: with five workers on two cores a draw
+# can take seconds (once failed the too_slow health check), so no time-based checks.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture(scope="session")

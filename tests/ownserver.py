@@ -88,7 +88,9 @@ class ServerHandle:
 
     def client(self, service_name: str, **kw: Any) -> Any:
         """A boto3 client for this server (S3: path-style addressing unless `config` says
-        otherwise; no retries, so errors surface as they are)."""
+        otherwise). One retry at most: botocore's `max_attempts` counts retries, so a throttle
+        or a 5xx is tried once more; a test that must see the first answer, or that kills the
+        server, passes `Config(retries={"total_max_attempts": 1})`."""
         from botocore.config import Config
 
         config = Config(

@@ -165,7 +165,6 @@ def build_app(
         declared_accounts(identity, config.accounts),
         AccountsFile(config.data_dir),
         by_port["meta"],
-        clock,
         pinned_default=explicit_root_credentials(config.credentials, env),
     )
     directory = IdentityDirectory(by_port["meta"], accounts, clock)

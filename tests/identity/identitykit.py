@@ -61,7 +61,7 @@ async def start_node(
 ) -> Node:
     clock = SystemClock()
     data_dir.mkdir(parents=True, exist_ok=True)
-    book = SharedAccountBook([default], AccountsFile(data_dir), meta, clock, pinned_default=pinned)
+    book = SharedAccountBook([default], AccountsFile(data_dir), meta, pinned_default=pinned)
     directory = IdentityDirectory(meta, book, clock)
     await book.open()
     await directory.open()

@@ -20,7 +20,6 @@ import logging
 import os
 from collections.abc import Mapping
 
-from ownstack.core.clock import Clock
 from ownstack.ports.meta import MetaStore
 
 from .account_records import AccountRecords
@@ -45,7 +44,6 @@ class SharedAccountBook:
         configured: list[Account],
         file: AccountsFile,
         meta: MetaStore,
-        clock: Clock,
         *,
         pinned_default: bool = False,
     ) -> None:
@@ -53,12 +51,11 @@ class SharedAccountBook:
         `pinned_default`: the default was configured explicitly (it replaces the stored one)."""
         self._configured = list(configured)
         self._file = file
-        self._clock = clock
         self._records = AccountRecords(meta)
         self._pinned = pinned_default
         self._stored: list[Account] = list(configured)  # until `open` reads the store
         self._seen = -1
-        self._live = LiveAccountBook(self._stored, file, clock)
+        self._live = LiveAccountBook(self._stored, file)
 
     async def open(self) -> None:
         """Seed the store from this process's sources, then serve what it holds."""
@@ -109,7 +106,7 @@ class SharedAccountBook:
         stored = await self._records.load()
         if stored:
             self._stored = stored
-            self._live = LiveAccountBook(stored, self._file, self._clock)
+            self._live = LiveAccountBook(stored, self._file)
         self._seen = seen
 
     # -- AccountBook: in memory

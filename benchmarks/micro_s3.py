@@ -58,7 +58,7 @@ async def _bench(root: Path, n: int, modes: list[str]) -> None:
         for _ in range(n):
             await svc.get_object(ctx, {"Bucket": "bench", "Key": "one"})
         print(f"get_object: {(time.thread_time() - t0) / n * 1e6:.1f} us")
-    writer = next(t for t in threading.enumerate() if t.name == "ownstack-meta-writer")
+    writer = next(t for t in threading.enumerate() if t.name == "ownstack-meta-commit")
     for _ in range(3 if "put" in modes else 0):
         c0, m0, w0 = time.process_time(), time.thread_time(), _thread_cpu(writer)
         for i in range(0, n, CONCURRENCY):

@@ -127,6 +127,24 @@ class ServerHandle:
         return self.process.returncode
 
 
+class ServersByKey:
+    """Servers started on first use, one per key (an engine), and stopped together: what a
+    session fixture holds when its tests run key by key and each file would otherwise start
+    and stop the same servers again."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, ServerHandle] = {}
+
+    def get(self, key: str, start: Callable[[], ServerHandle]) -> ServerHandle:
+        if key not in self._started:
+            self._started[key] = start()
+        return self._started[key]
+
+    def stop(self) -> None:
+        for handle in self._started.values():
+            handle.stop()
+
+
 def _health(port: int) -> int | None:
     url = f"http://127.0.0.1:{port}/_ownstack/health"
     try:

@@ -9,35 +9,36 @@ from typing import Any
 import pytest
 from logskit import engine_config_yaml, log_engines
 
-from ownserver import ServerHandle, start_server
+from ownserver import ServerHandle, ServersByKey, start_server
 
 
 @pytest.fixture(scope="session")
-def logs_servers() -> Iterator[dict[str, ServerHandle]]:
-    """Engine -> its server, started when a test first needs it and kept until the session
-    ends. `logs_server` (parametrized by engine) holds one engine at a time: each file's tests
-    run engine by engine, so a server of its own would stop and start again for every file."""
-    started: dict[str, ServerHandle] = {}
+def logs_servers() -> Iterator[ServersByKey]:
+    """Engine -> its server, kept until the session ends. `logs_server` (parametrized by engine)
+    holds one engine at a time: each file's tests run engine by engine, so a server of its own
+    would stop and start again for every file."""
+    servers = ServersByKey()
     try:
-        yield started
+        yield servers
     finally:
-        for handle in started.values():
-            handle.stop()
+        servers.stop()
 
 
 @pytest.fixture(scope="session", params=log_engines())
 def logs_server(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
-    logs_servers: dict[str, ServerHandle],
+    logs_servers: ServersByKey,
 ) -> ServerHandle:
     engine = request.param
-    if engine not in logs_servers:
+
+    def start() -> ServerHandle:
         data = tmp_path_factory.mktemp(f"logs-{engine}") / "data"
         data.mkdir(parents=True)
         (data / "ownstack.yaml").write_text(engine_config_yaml(data, engine))
-        logs_servers[engine] = start_server(data)
-    return logs_servers[engine]
+        return start_server(data)
+
+    return logs_servers.get(engine, start)
 
 
 @pytest.fixture

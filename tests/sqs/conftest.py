@@ -21,6 +21,8 @@ from sqskit import (
     write_query_model,
 )
 
+from ownserver import ServersByKey
+
 
 @pytest.hookimpl(tryfirst=True)  # before the protocol's params: ids read engine-protocol
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -38,29 +40,28 @@ def query_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sqs_servers() -> Iterator[dict[str, Any]]:
-    """Engine -> its server, started when a test first needs it and kept until the session
-    ends. `sqs_server` (parametrized by engine) holds one engine at a time: each file's tests
-    run engine by engine, so a server of its own would stop and start again for every file."""
-    started: dict[str, Any] = {}
+def sqs_servers() -> Iterator[ServersByKey]:
+    """Engine -> its server, kept until the session ends. `sqs_server` (parametrized by engine)
+    holds one engine at a time: each file's tests run engine by engine, so a server of its own
+    would stop and start again for every file."""
+    servers = ServersByKey()
     try:
-        yield started
+        yield servers
     finally:
-        for handle in started.values():
-            handle.stop()
+        servers.stop()
 
 
 @pytest.fixture(scope="session")
 def sqs_server(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
-    sqs_servers: dict[str, Any],
+    sqs_servers: ServersByKey,
 ) -> Any:
     engine = request.param
-    if engine not in sqs_servers:
-        data = tmp_path_factory.mktemp(f"sqs-{engine}") / "data"
-        sqs_servers[engine] = start_engine_server(data, engine)
-    return sqs_servers[engine]
+    return sqs_servers.get(
+        engine,
+        lambda: start_engine_server(tmp_path_factory.mktemp(f"sqs-{engine}") / "data", engine),
+    )
 
 
 @pytest.fixture(params=PROTOCOLS)

@@ -7,7 +7,8 @@ while the runtime posts its answer or, for Python 3.12 and later, starts the thr
 for the next invocation, and the caller's response goes out after all that. SCHED_BATCH
 changes only that: a batch task never preempts on wake-up and runs when the server yields the
 core, with the same fair share of CPU as before (its nice value and cgroup bounds apply as
-they did). Measured on the Lambda benchmark's shared core: warm Invoke p50 about 7% lower.
+they did). Measured on the Lambda benchmark's shared core: warm Invoke p50 about 7% lower
+with other work on the machine; on a quiet one, no difference beyond the run-to-run noise.
 
 The policy is inherited through fork and exec, and Popen takes no scheduling option, so the
 thread that starts a sandbox holds the policy only for the moment of the fork.

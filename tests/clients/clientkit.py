@@ -205,8 +205,13 @@ class AwsCli:
         self._forks: AwsForks | None = None
 
     def __call__(self, *args: str, check: bool = True) -> str:
+        return self.attempt(*args, check=check).stdout
+
+    def attempt(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        """`aws` against the server (endpoint and read timeout added): its status and output,
+        a failure included unless `check`."""
         argv = ["--endpoint-url", self.endpoint, "--cli-read-timeout", "20", *args]
-        return self.run(argv, check=check).stdout
+        return self.run(argv, check=check)
 
     def run(self, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
         """`aws *argv` exactly (no --endpoint-url added): its exit status and output."""

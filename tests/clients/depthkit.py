@@ -105,8 +105,7 @@ _CLI_ERROR = re.compile(
 def cli_error(cli: AwsCli, *args: str) -> tuple[str, int, str]:
     """Run an aws CLI command that must fail; (error code, HTTP status, message) of the last
     response, as the CLI printed them."""
-    argv = ["--endpoint-url", cli.endpoint, "--cli-read-timeout", "20", "--debug", *args]
-    proc = cli.run(argv, check=False)
+    proc = cli.attempt("--debug", *args)
     assert proc.returncode != 0, f"{' '.join(args)} succeeded:\n{proc.stdout}"
     statuses = _STATUS_LINE.findall(proc.stderr)
     found = _CLI_ERROR.findall(proc.stderr)

@@ -49,7 +49,7 @@ def dumps(value: Any) -> str:
 
 def failing(aws: AwsCli, *args: str) -> str:
     """Run a command that must fail; its stderr (which names AWS's error code)."""
-    proc = aws.run(["--endpoint-url", aws.endpoint, *args], check=False)
+    proc = aws.attempt(*args)
     assert proc.returncode != 0, proc.stdout
     return proc.stderr
 

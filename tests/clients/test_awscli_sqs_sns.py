@@ -79,9 +79,7 @@ def test_sqs_queue_send_receive_delete(aws: AwsCli) -> None:
 
 
 def test_sqs_unknown_queue_is_aws_error(aws: AwsCli) -> None:
-    argv = ["--endpoint-url", aws.endpoint, "sqs", "get-queue-url"]
-    argv += ["--queue-name", f"missing-{uuid.uuid4().hex[:8]}"]
-    proc = aws.run(argv, check=False)
+    proc = aws.attempt("sqs", "get-queue-url", "--queue-name", f"missing-{uuid.uuid4().hex[:8]}")
     assert proc.returncode != 0
     # What the CLI prints for AWS's answer (the query-compatible error code).
     assert "(AWS.SimpleQueueService.NonExistentQueue)" in proc.stderr

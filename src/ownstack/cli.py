@@ -206,8 +206,12 @@ def account_command(config: Config, command: str, args: argparse.Namespace) -> i
 def serve(config: Config, *, worker_fd: int | None = None) -> int:
     """Serve until SIGTERM/SIGINT. `worker_fd`: run as one of `serve_workers`' workers."""
     _configure_logging(config.log_level)
+    from ownstack.core.processes import raise_open_files_limit
     from ownstack.gateway.server import install_event_loop
 
+    before, after = raise_open_files_limit()
+    if after != before:
+        logging.getLogger("ownstack").debug("open files limit raised: %d -> %d", before, after)
     install_event_loop()
     try:
         asyncio.run(_serve(config, worker_fd))

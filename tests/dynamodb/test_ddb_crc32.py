@@ -32,3 +32,17 @@ def test_answers_and_errors_carry_the_crc32_of_their_body(ddb: Any, make_table: 
     assert len(seen) == 3
     for body, crc in seen:
         assert crc == str(zlib.crc32(body))
+
+
+def test_tag_and_untag_answer_with_an_empty_body(ddb: Any, make_table: Any) -> None:
+    # DynamoDB's operations without an output (TagResource, UntagResource) send no body at
+    # all, not `{}`; the CRC32 is then that of the empty body.
+    name = make_table()
+    arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+    seen = _raw_bodies(ddb)
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "blue"}])
+    ddb.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    ddb.list_tags_of_resource(ResourceArn=arn)
+    assert [body for body, _ in seen[:2]] == [b"", b""]
+    assert seen[0][1] == str(zlib.crc32(b""))
+    assert seen[2][0].startswith(b"{")

@@ -249,3 +249,34 @@ def test_stream_records_survive_a_restart(fresh_server: Callable[..., Any], tmp_
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in after] == ["a", "b"]
     assert after[0]["dynamodb"]["SequenceNumber"] == before[0]["dynamodb"]["SequenceNumber"]
     assert after[0]["eventID"] == before[0]["eventID"]
+
+
+def test_an_empty_shard_can_be_read_from_its_starting_sequence_number(
+    ddb: Any, streams: Any, streamed: Callable[[str], tuple[str, str]]
+) -> None:
+    # A new stream's shard already shows a StartingSequenceNumber; both sequence-number
+    # iterators accept it before any record is there, and AT_ one then reads the first write.
+    table, arn = streamed("KEYS_ONLY")
+    start = shard_of(streams, arn)["SequenceNumberRange"]["StartingSequenceNumber"]
+    after = iterator(streams, arn, "AFTER_SEQUENCE_NUMBER", SequenceNumber=start)
+    at = iterator(streams, arn, "AT_SEQUENCE_NUMBER", SequenceNumber=start)
+    assert after and at
+    ddb.put_item(TableName=table, Item={"pk": {"S": "first"}})
+    records = streams.get_records(ShardIterator=at)["Records"]
+    assert [r["dynamodb"]["Keys"] for r in records] == [{"pk": {"S": "first"}}]
+    assert records[0]["dynamodb"]["SequenceNumber"] == start
+
+
+def test_update_table_refuses_an_unknown_view_type(ddb: Any, make_table: MakeTable) -> None:
+    name = make_table()
+    with pytest.raises(ClientError) as caught:
+        ddb.update_table(
+            TableName=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "ALL"}
+        )
+    assert code_and_message(caught) == (
+        "ValidationException",
+        "1 validation error detected: Value 'ALL' at 'streamSpecification.streamViewType'"
+        " failed to satisfy constraint: Member must satisfy enum value set: [OLD_IMAGE,"
+        " KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]",
+    )
+    assert "LatestStreamArn" not in ddb.describe_table(TableName=name)["Table"]

@@ -141,6 +141,22 @@ def test_switch_to_provisioned_needs_gsi_throughput(ddb: Any, make_table: Any) -
     assert gsi["ProvisionedThroughput"]["ReadCapacityUnits"] == 9
 
 
+def test_gsi_created_on_a_provisioned_table_needs_both_units(ddb: Any, make_table: Any) -> None:
+    # UpdateTable words this differently from CreateTable ("ProvisionedThroughput is not
+    # specified ..."): it asks for both units by name.
+    name = make_table(BillingMode="PROVISIONED", ProvisionedThroughput=THROUGHPUT)
+    assert error(
+        ddb.update_table,
+        TableName=name,
+        AttributeDefinitions=G_DEFS,
+        GlobalSecondaryIndexUpdates=[create_gsi("byg")],
+    ) == (
+        "ValidationException",
+        INVALID + "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: byg",
+    )
+    assert "GlobalSecondaryIndexes" not in ddb.describe_table(TableName=name)["Table"]
+
+
 def test_create_gsi_backfills(ddb: Any, make_table: Any) -> None:
     name = make_table()
     for i in range(30):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 
@@ -309,3 +310,60 @@ def test_concurrent_transfers_are_all_or_nothing(
     assert len(succeeded) > 0
     assert reasons <= {"TransactionConflict", "None"}
     assert snapshots and all(s == total for s in snapshots)
+
+
+def test_condition_check_needs_its_condition(
+    server: Any, ddb: Any, make_table: Callable[..., str]
+) -> None:
+    name = make_table()
+    unchecked = server.client("dynamodb", config=Config(parameter_validation=False))
+    with pytest.raises(ClientError) as exc:
+        unchecked.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": name, "Item": {"pk": {"S": "a"}}}},
+                {"ConditionCheck": {"TableName": name, "Key": key("b")}},
+            ]
+        )
+    assert error(exc) == (
+        "ValidationException",
+        "1 validation error detected: Value null at"
+        " 'transactItems.2.member.conditionCheck.conditionExpression' failed to satisfy"
+        " constraint: Member must not be null",
+    )
+    assert get(ddb, name, "a") is None
+
+
+def test_wrong_key_type_is_a_validation_reason_on_the_first_such_action(
+    ddb: Any, make_table: Callable[..., str]
+) -> None:
+    # The key's type is checked action by action: the first misfit cancels the transaction
+    # with a ValidationError reason, and the actions after it are not looked at (None).
+    name = make_table()
+    with pytest.raises(ClientError) as exc:
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": name, "Item": {"pk": {"S": "ok"}}}},
+                {"Put": {"TableName": name, "Item": {"pk": {"N": "1"}}}},
+                {"Put": {"TableName": name, "Item": {"pk": {"B": b"x"}}}},
+            ]
+        )
+    assert error(exc)[0] == "TransactionCanceledException"
+    reasons = exc.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "ValidationError", "None"]
+    assert reasons[1]["Message"] == (
+        "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N"
+    )
+    assert get(ddb, name, "ok") is None
+
+
+def test_payload_over_4_mb_is_refused(ddb: Any, make_table: Callable[..., str]) -> None:
+    name = make_table()
+    big = "x" * 300_000
+    with pytest.raises(ClientError) as exc:
+        ddb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": name, "Item": {"pk": {"S": f"k{i}"}, "v": {"S": big}}}}
+                for i in range(15)
+            ]
+        )
+    assert error(exc) == ("ValidationException", "Transaction payload size cannot exceed 4 MB")

@@ -33,6 +33,10 @@ from .values import BadInputError
 CRC32_SERVICES = frozenset({"dynamodb"})
 """Services whose every answer carries `x-amz-crc32`, the CRC32 of its body, as DynamoDB's
 does (the SDKs check it and retry a response damaged in transit)."""
+SILENT_SERVICES = frozenset({"dynamodb"})
+"""Services whose operations without an output structure answer with an empty body, not
+`{}`, as DynamoDB's TagResource and UntagResource do (clients that read the body raw see
+the difference)."""
 EVENT_STREAM_TYPE = "application/vnd.amazon.eventstream"
 
 
@@ -77,6 +81,7 @@ class JsonCodec:
         self.json = JsonConverters()
         self.parsers = JsonParsers()
         self.checksummed = model.service_name in CRC32_SERVICES
+        self.silent = model.service_name in SILENT_SERVICES
         self._out: dict[str, Convert] = {}
         """Operation name -> its result's converter to the JSON document."""
 
@@ -129,9 +134,9 @@ class JsonCodec:
         if convert is None:
             # Per operation, once: finding a shape's converter costs more than most converting.
             convert = self._out[op.name] = self._output_converter(op)
-        doc = convert(result)
+        body = b"" if convert is _no_output and self.silent else encode_document(convert(result))
         headers = [("Content-Type", self.content_type), ("x-amzn-RequestId", ctx.request_id)]
-        return self._response(int(result.get(STATUS, 200)), headers, encode_document(doc))
+        return self._response(int(result.get(STATUS, 200)), headers, body)
 
     def _response(self, status: int, headers: list[tuple[str, str]], body: bytes) -> Response:
         if self.checksummed:

@@ -277,7 +277,9 @@ def _start(kind: str, number: str | None, info: ShardInfo) -> int:
         return info.last_offset
     assert number is not None
     offset = parse_sequence_number(number)
-    if offset < 1 or offset > info.last_offset:
+    # A shard's StartingSequenceNumber is valid even before its first record is there (an
+    # empty shard starts at first_offset, one past last_offset).
+    if offset < 1 or offset > max(info.last_offset, info.first_offset):
         raise validation("Invalid SequenceNumber for the shard")
     if offset < info.first_offset:
         # "You request a shard iterator with a sequence number older than the trim point"

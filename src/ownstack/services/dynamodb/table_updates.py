@@ -15,7 +15,7 @@ from ownstack.core.errors import not_implemented
 
 from .errors import DynamoError, limit_exceeded, resource_not_found, validation
 from .records import CREATING, DELETING, IndexRecord, StreamSpec, TableRecord
-from .table_constraints import Violations, check_throughput
+from .table_constraints import STREAM_VIEW_TYPES, Violations, check_throughput
 from .table_validate import (
     INVALID,
     MAX_GSIS,
@@ -94,6 +94,12 @@ def _check_constraints(params: dict[str, Any]) -> None:
             if update.get(action) is not None:
                 path = ("GlobalSecondaryIndexUpdates", i, action)
                 check_index_constraints(v, update[action], *path, full=action == "Create")
+    stream = params.get("StreamSpecification")
+    if stream is not None:
+        # As CreateTable: the view type is one of the model's four, whatever StreamEnabled says.
+        v.enum(
+            stream.get("StreamViewType"), "streamSpecification.streamViewType", STREAM_VIEW_TYPES
+        )
     v.raise_any()
 
 
@@ -307,7 +313,11 @@ def _check_index_billing(table: TableRecord, name: str, given: dict[str, Any] | 
             f" index: {name} when BillingMode is PAY_PER_REQUEST"
         )
     if table.billing_mode == PROVISIONED and given is None:
-        raise validation(INVALID + f"ProvisionedThroughput must be specified for index: {name}")
+        # (CreateTable says "ProvisionedThroughput is not specified" for the same omission.)
+        raise validation(
+            INVALID + "Both ReadCapacityUnits and WriteCapacityUnits must be specified for"
+            f" index: {name}"
+        )
 
 
 def _delete_index(table: TableRecord, name: str) -> TableRecord:

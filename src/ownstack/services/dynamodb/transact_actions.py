@@ -13,13 +13,13 @@ from typing import Any
 
 from . import item_request, sizes, values
 from .batch_items import item_key_of, key_of
-from .batch_limits import check_length, java_objects
+from .batch_limits import check_length, constraint_error, java_objects
 from .errors import DynamoError, validation
 from .expr import evaluate, parser, update
 from .expr.ast import Condition, Item, Remove, Update
 from .expr.ast import Delete as DeleteAction
 from .records import TableRecord
-from .transact_errors import Reason, condition_failed, validation_failed
+from .transact_errors import NO_REASON, Reason, cancelled, condition_failed, validation_failed
 from .writes import Stored, check_index_keys
 
 KINDS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -44,10 +44,11 @@ class Action:
 def parse_actions(transact_items: Sequence[Mapping[str, Any]]) -> list[Action]:
     shown = java_objects("TransactWriteItem", transact_items)
     check_length(shown, "transactItems", low=1, high=MAX_ACTIONS)
-    return [_action(entry) for entry in transact_items]
+    return [_action(number, entry) for number, entry in enumerate(transact_items, start=1)]
 
 
-def _action(entry: Mapping[str, Any]) -> Action:
+def _action(number: int, entry: Mapping[str, Any]) -> Action:
+    """`number`: the action's place in TransactItems, from 1 as AWS's messages count."""
     kinds = [kind for kind in KINDS if entry.get(kind) is not None]
     if not kinds:
         raise validation(
@@ -59,6 +60,13 @@ def _action(entry: Mapping[str, Any]) -> Action:
     kind = kinds[0]
     body: Mapping[str, Any] = entry[kind]
     old_on_failure = item_request.on_condition_failure(body)
+    if kind == "ConditionCheck" and body.get("ConditionExpression") is None:
+        # A ConditionCheck is nothing but its condition: AWS's model requires one.
+        raise constraint_error(
+            None,
+            f"transactItems.{number}.member.conditionCheck.conditionExpression",
+            "Member must not be null",
+        )
     subs = item_request.substitutions(body, kind)
     condition = None
     if body.get("ConditionExpression") is not None:
@@ -87,19 +95,25 @@ class Located:
 
 
 def locate(actions: Sequence[Action], tables: Mapping[str, TableRecord]) -> list[Located]:
-    """Each action's item, checked against its table's schema; no item twice."""
+    """Each action's item, checked against its table's schema; no item twice.
+
+    A key (or index key) that does not fit its table cancels the transaction with a
+    ValidationError reason on that action and None on every other, as AWS answers: AWS stops
+    at the first such action and does not look at the rest."""
     located = []
     seen: set[tuple[str, str]] = set()
     total = 0
-    for action in actions:
+    for index, action in enumerate(actions):
         table = tables[action.name]
-        if action.item is not None:
-            key_item, key = item_key_of(table, action.item)
-            check_index_keys(table, action.item)
-            total += sizes.item_size(action.item)
-        else:
-            key_item, key = key_of(table, action.key)
-            total += sizes.item_size(key_item)
+        try:
+            key_item, key = _keyed(table, action)
+        except DynamoError as error:
+            if error.code != "ValidationException":
+                raise
+            reasons = [NO_REASON] * len(actions)
+            reasons[index] = validation_failed(error.message)
+            raise cancelled(reasons) from None
+        total += sizes.item_size(key_item if action.item is None else action.item)
         if action.update is not None:
             update.check_update(action.update, table.schema.names)
         if (table.id, key) in seen:
@@ -107,9 +121,19 @@ def locate(actions: Sequence[Action], tables: Mapping[str, TableRecord]) -> list
         seen.add((table.id, key))
         located.append(Located(action, table, key, key_item))
     if total > MAX_TRANSACTION_BYTES:
-        # The aggregate size of the items in a transaction cannot exceed 4 MB.
-        raise validation("Transaction request size exceeds the maximum allowed size of 4 MB")
+        # The aggregate size of the items in a transaction cannot exceed 4 MB; AWS counts
+        # what the request carries (a Delete of big items is small), its "payload".
+        raise validation("Transaction payload size cannot exceed 4 MB")
     return located
+
+
+def _keyed(table: TableRecord, action: Action) -> tuple[Item, str]:
+    """The action's key item and meta key, its values checked against the table's schema."""
+    if action.item is not None:
+        key_item, key = item_key_of(table, action.item)
+        check_index_keys(table, action.item)
+        return key_item, key
+    return key_of(table, action.key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,6 +91,7 @@ _TYPE_WORDS = {
     "BS": "BINARY_SET",
 }
 _ADD_TYPES = frozenset({"N", "SS", "NS", "BS"})
+_ORDERED_TYPES = frozenset({"S", "N", "B"})
 _DELETE_TYPES = frozenset({"SS", "NS", "BS"})
 
 # Error categories, highest first, per kind of expression (dynalite's orders).
@@ -537,6 +538,8 @@ class _Parser:
             second = self.parenthesized_operand()
             left, right = self.condition_operand(first), self.condition_operand(second)
             self.check_distinct(op, left, right)
+            if op not in ("=", "<>"):
+                self.check_ordered(op, left, right)
             return Compare(op, left, right)
         if self.at_keyword("BETWEEN"):
             self.advance()
@@ -545,6 +548,7 @@ class _Parser:
             high = self.parenthesized_operand()
             operand = self.condition_operand(first)
             bounds = self.condition_operand(low), self.condition_operand(high)
+            self.check_ordered("BETWEEN", operand, *bounds)
             self.check_between(*bounds)
             return Between(operand, *bounds)
         if self.at_keyword("IN"):
@@ -637,6 +641,20 @@ class _Parser:
                 "The first operand must be distinct from the remaining operands for this "
                 f"operator or function; operator: {name}, first operand: [{steps}]",
             )
+
+    def check_ordered(self, op: str, *operands: Operand) -> None:
+        """An ordering (<, <=, >, >=, BETWEEN) only compares strings, numbers and binaries. A
+        value of another type written into the expression is a ValidationException on AWS;
+        one read from the item only makes the comparison false (evaluate)."""
+        for operand in operands:
+            type_name = _static_type(operand)
+            if type_name is not None and type_name not in _ORDERED_TYPES:
+                self.note(
+                    "function",
+                    "Incorrect operand type for operator or function; "
+                    f"operator: {op}, operand type: {_TYPE_WORDS[type_name]}",
+                )
+                return
 
     def check_between(self, low: Operand, high: Operand) -> None:
         if not (isinstance(low, Literal) and isinstance(high, Literal)):

@@ -1,0 +1,133 @@
+"""Item requests through a real server: what AWS refuses before touching an item (a table
+name no table can have; an ordering comparison given a list or a map) and the legacy
+AttributeUpdates' ADD/DELETE on an attribute of another type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def refusal(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    err = exc.value.response["Error"]
+    return err["Code"], err["Message"]
+
+
+@pytest.mark.parametrize(
+    ("table", "constraint"),
+    [
+        ("bad!name", "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
+        ("ab", "Member must have length greater than or equal to 3"),
+    ],
+)
+def test_impossible_table_name_is_a_validation_error(ddb: Any, table: str, constraint: str) -> None:
+    # Not ResourceNotFoundException: AWS checks the name against the model first.
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(TableName=table, Item={"pk": {"S": "x"}})
+    assert refusal(exc) == (
+        "ValidationException",
+        f"1 validation error detected: Value '{table}' at 'tableName' failed to satisfy"
+        f" constraint: {constraint}",
+    )
+    with pytest.raises(ClientError) as exc:
+        ddb.get_item(TableName=table, Key={"pk": {"S": "x"}})
+    assert refusal(exc)[0] == "ValidationException"
+
+
+def test_missing_table_with_a_valid_name_is_still_not_found(ddb: Any) -> None:
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(TableName="no_such_table", Item={"pk": {"S": "x"}})
+    assert refusal(exc)[0] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize(
+    ("condition", "values", "message"),
+    [
+        ("n < :v", {":v": {"L": [{"N": "1"}]}}, "operator: <, operand type: LIST"),
+        (":v >= n", {":v": {"M": {}}}, "operator: >=, operand type: MAP"),
+        ("n <= :v", {":v": {"SS": ["a"]}}, "operator: <=, operand type: STRING_SET"),
+        (
+            "n BETWEEN :lo AND :hi",
+            {":lo": {"BOOL": True}, ":hi": {"BOOL": True}},
+            "operator: BETWEEN, operand type: BOOLEAN",
+        ),
+    ],
+)
+def test_ordering_a_value_that_has_no_order_is_refused(
+    ddb: Any,
+    make_table: Callable[..., str],
+    condition: str,
+    values: dict[str, Any],
+    message: str,
+) -> None:
+    name = make_table()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "n": {"N": "1"}})
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(
+            TableName=name,
+            Item={"pk": {"S": "k"}},
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+        )
+    assert refusal(exc) == (
+        "ValidationException",
+        "Invalid ConditionExpression: Incorrect operand type for operator or function; " + message,
+    )
+
+
+def test_ordering_an_item_list_is_only_false(ddb: Any, make_table: Callable[..., str]) -> None:
+    # The same comparison with the list read from the item is a failed condition.
+    name = make_table()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "l": {"L": [{"N": "1"}]}})
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(
+            TableName=name,
+            Item={"pk": {"S": "k"}},
+            ConditionExpression="l < :v",
+            ExpressionAttributeValues={":v": {"N": "5"}},
+        )
+    assert refusal(exc)[0] == "ConditionalCheckFailedException"
+
+
+def _update(ddb: Any, name: str, action: str, value: dict[str, Any]) -> None:
+    ddb.update_item(
+        TableName=name,
+        Key={"pk": {"S": "k"}},
+        AttributeUpdates={"a": {"Action": action, "Value": value}},
+    )
+
+
+@pytest.mark.parametrize(
+    ("stored", "action", "value"),
+    [
+        ({"NS": ["1"]}, "DELETE", {"SS": ["x"]}),
+        ({"S": "x"}, "DELETE", {"NS": ["1"]}),
+        ({"SS": ["x"]}, "ADD", {"N": "2"}),
+        ({"SS": ["x"]}, "ADD", {"L": [{"S": "y"}]}),
+        ({"L": [{"S": "x"}]}, "ADD", {"SS": ["y"]}),
+        ({"N": "2"}, "ADD", {"L": [{"S": "y"}]}),
+    ],
+)
+def test_attribute_updates_type_mismatch(
+    ddb: Any,
+    make_table: Callable[..., str],
+    stored: dict[str, Any],
+    action: str,
+    value: dict[str, Any],
+) -> None:
+    name = make_table()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "a": stored})
+    with pytest.raises(ClientError) as exc:
+        _update(ddb, name, action, value)
+    assert refusal(exc) == ("ValidationException", "Type mismatch for attribute to update")
+
+
+def test_attribute_updates_add_appends_lists(ddb: Any, make_table: Callable[..., str]) -> None:
+    name = make_table()
+    _update(ddb, name, "ADD", {"L": [{"N": "1"}]})
+    _update(ddb, name, "ADD", {"L": [{"S": "two"}, {"N": "1"}]})
+    item = ddb.get_item(TableName=name, Key={"pk": {"S": "k"}}, ConsistentRead=True)["Item"]
+    assert item["a"] == {"L": [{"N": "1"}, {"S": "two"}, {"N": "1"}]}

@@ -46,13 +46,13 @@ def test_missing_table_with_a_valid_name_is_still_not_found(ddb: Any) -> None:
 @pytest.mark.parametrize(
     ("condition", "values", "message"),
     [
-        ("n < :v", {":v": {"L": [{"N": "1"}]}}, "operator: <, operand type: LIST"),
-        (":v >= n", {":v": {"M": {}}}, "operator: >=, operand type: MAP"),
-        ("n <= :v", {":v": {"SS": ["a"]}}, "operator: <=, operand type: STRING_SET"),
+        ("n < :v", {":v": {"L": [{"N": "1"}]}}, "operator or function: <, operand type: L"),
+        (":v >= n", {":v": {"M": {}}}, "operator or function: >=, operand type: M"),
+        ("n <= :v", {":v": {"SS": ["a"]}}, "operator or function: <=, operand type: SS"),
         (
             "n BETWEEN :lo AND :hi",
             {":lo": {"BOOL": True}, ":hi": {"BOOL": True}},
-            "operator: BETWEEN, operand type: BOOLEAN",
+            "operator or function: BETWEEN, operand type: BOOL",
         ),
     ],
 )

@@ -649,11 +649,9 @@ class _Parser:
         for operand in operands:
             type_name = _static_type(operand)
             if type_name is not None and type_name not in _ORDERED_TYPES:
-                self.note(
-                    "function",
-                    "Incorrect operand type for operator or function; "
-                    f"operator: {op}, operand type: {_TYPE_WORDS[type_name]}",
-                )
+                # Worded as for + and - ("operator or function: <, operand type: L"),
+                # not as ADD's "operator: ADD, operand type: LIST, typeSet: ...".
+                self.operand_type_error(op, type_name)
                 return
 
     def check_between(self, low: Operand, high: Operand) -> None:

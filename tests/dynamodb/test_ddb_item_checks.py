@@ -131,3 +131,60 @@ def test_attribute_updates_add_appends_lists(ddb: Any, make_table: Callable[...,
     _update(ddb, name, "ADD", {"L": [{"S": "two"}, {"N": "1"}]})
     item = ddb.get_item(TableName=name, Key={"pk": {"S": "k"}}, ConsistentRead=True)["Item"]
     assert item["a"] == {"L": [{"N": "1"}, {"S": "two"}, {"N": "1"}]}
+
+
+def _conditional_put(
+    ddb: Any, name: str, condition: str, values: dict[str, Any], names: dict[str, str] | None = None
+) -> None:
+    extra = {} if names is None else {"ExpressionAttributeNames": names}
+    ddb.put_item(
+        TableName=name,
+        Item={"pk": {"S": "k"}},
+        ConditionExpression=condition,
+        ExpressionAttributeValues=values,
+        **extra,
+    )
+
+
+def test_in_takes_at_most_a_hundred_values(ddb: Any, make_table: Callable[..., str]) -> None:
+    name = make_table()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "n": {"N": "7"}})
+    hundred = {f":v{i}": {"N": str(i)} for i in range(100)}
+    _conditional_put(ddb, name, f"n IN ({', '.join(hundred)})", hundred)
+    more = {**hundred, ":v100": {"N": "100"}}
+    with pytest.raises(ClientError) as exc:
+        _conditional_put(ddb, name, f"n IN ({', '.join(more)})", more)
+    assert refusal(exc) == (
+        "ValidationException",
+        "Invalid ConditionExpression: The IN operator is provided with too many operands;"
+        " number of operands: 101",
+    )
+
+
+@pytest.mark.parametrize(
+    ("condition", "operator"),
+    [("n BETWEEN :v AND n", "BETWEEN"), ("n IN (:v, n)", "IN")],
+)
+def test_between_and_in_refuse_their_first_path_again(
+    ddb: Any, make_table: Callable[..., str], condition: str, operator: str
+) -> None:
+    name = make_table()
+    with pytest.raises(ClientError) as exc:
+        _conditional_put(ddb, name, condition, {":v": {"N": "1"}})
+    assert refusal(exc) == (
+        "ValidationException",
+        "Invalid ConditionExpression: The first operand must be distinct from the remaining"
+        f" operands for this operator or function; operator: {operator}, first operand: [n]",
+    )
+
+
+def test_empty_expression_attribute_name_is_refused(
+    ddb: Any, make_table: Callable[..., str]
+) -> None:
+    name = make_table()
+    with pytest.raises(ClientError) as exc:
+        _conditional_put(ddb, name, "#n = :v", {":v": {"N": "1"}}, names={"#n": ""})
+    assert refusal(exc) == (
+        "ValidationException",
+        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #n",
+    )

@@ -92,6 +92,8 @@ _TYPE_WORDS = {
 }
 _ADD_TYPES = frozenset({"N", "SS", "NS", "BS"})
 _ORDERED_TYPES = frozenset({"S", "N", "B"})
+_MAX_IN_OPTIONS = 100
+"""The values an IN may list (its left operand not counted)."""
 _DELETE_TYPES = frozenset({"SS", "NS", "BS"})
 
 # Error categories, highest first, per kind of expression (dynalite's orders).
@@ -133,6 +135,12 @@ class Substitutions:
         values: Mapping[str, AttributeValue] | None,
     ) -> None:
         _check_keys("ExpressionAttributeNames", names, _NAME_KEY)
+        for key, name in (names or {}).items():
+            if name == "":
+                raise validation(
+                    "ExpressionAttributeNames contains invalid value: "
+                    f"Empty attribute name for key {key}"
+                )
         _check_keys("ExpressionAttributeValues", values, _VALUE_KEY)
         self.names: dict[str, str] = dict(names or {})
         self.values: dict[str, AttributeValue] = dict(values or {})
@@ -548,6 +556,7 @@ class _Parser:
             high = self.parenthesized_operand()
             operand = self.condition_operand(first)
             bounds = self.condition_operand(low), self.condition_operand(high)
+            self.check_distinct_from("BETWEEN", operand, bounds)
             self.check_ordered("BETWEEN", operand, *bounds)
             self.check_between(*bounds)
             return Between(operand, *bounds)
@@ -559,8 +568,16 @@ class _Parser:
                 self.advance()
                 options.append(self.parenthesized_operand())
             self.expect_symbol(")")
+            if len(options) > _MAX_IN_OPTIONS:
+                self.note(
+                    "function",
+                    "The IN operator is provided with too many operands; "
+                    f"number of operands: {len(options)}",
+                )
             operand = self.condition_operand(first)
-            return In(operand, tuple(self.condition_operand(option) for option in options))
+            choices = tuple(self.condition_operand(option) for option in options)
+            self.check_distinct_from("IN", operand, choices)
+            return In(operand, choices)
         raise self.fail()
 
     def condition_operand(self, raw: _Raw) -> Operand:
@@ -653,6 +670,12 @@ class _Parser:
                 # not as ADD's "operator: ADD, operand type: LIST, typeSet: ...".
                 self.operand_type_error(op, type_name)
                 return
+
+    def check_distinct_from(self, name: str, first: Operand, others: tuple[Operand, ...]) -> None:
+        """BETWEEN and IN, like the two-operand functions, refuse their first operand's path
+        among the others ("a BETWEEN a AND :hi")."""
+        for other in others:
+            self.check_distinct(name, first, other)
 
     def check_between(self, low: Operand, high: Operand) -> None:
         if not (isinstance(low, Literal) and isinstance(high, Literal)):

@@ -188,3 +188,64 @@ def test_empty_expression_attribute_name_is_refused(
         "ValidationException",
         "ExpressionAttributeNames contains invalid value: Empty attribute name for key #n",
     )
+
+
+NAME_TOO_LARGE = (
+    "1 validation error detected: Attribute name is too large, must be less than 65536 bytes"
+)
+
+
+def test_attribute_names_up_to_65535_bytes(ddb: Any, make_table: Callable[..., str]) -> None:
+    name = make_table()
+    longest = "n" * 65535
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, longest: {"M": {longest: {"N": "1"}}}})
+    ddb.update_item(
+        TableName=name,
+        Key={"pk": {"S": "k"}},
+        UpdateExpression="SET #n.#n = :v",
+        ConditionExpression="attribute_exists(#n)",
+        ExpressionAttributeNames={"#n": longest},
+        ExpressionAttributeValues={":v": {"N": "2"}},
+    )
+    item = ddb.get_item(TableName=name, Key={"pk": {"S": "k"}}, AttributesToGet=[longest])
+    assert item["Item"] == {longest: {"M": {longest: {"N": "2"}}}}
+
+
+def _too_long_name_requests(ddb: Any, name: str) -> list[Callable[[], Any]]:
+    key = {"pk": {"S": "k"}}
+    big = "n" * 65536
+    return [
+        lambda: ddb.put_item(TableName=name, Item={**key, big: {"N": "1"}}),
+        lambda: ddb.put_item(TableName=name, Item={**key, "m": {"M": {big: {"N": "1"}}}}),
+        lambda: ddb.update_item(
+            TableName=name, Key=key, AttributeUpdates={big: {"Value": {"N": "1"}}}
+        ),
+        lambda: ddb.update_item(
+            TableName=name,
+            Key=key,
+            UpdateExpression="SET m = :v",
+            ExpressionAttributeValues={":v": {"L": [{"M": {big: {"N": "1"}}}]}},
+        ),
+        lambda: ddb.update_item(
+            TableName=name,
+            Key=key,
+            UpdateExpression="SET #n = :v",
+            ExpressionAttributeNames={"#n": big},
+            ExpressionAttributeValues={":v": {"N": "1"}},
+        ),
+        lambda: ddb.get_item(
+            TableName=name, Key=key, ProjectionExpression="#n", ExpressionAttributeNames={"#n": big}
+        ),
+        lambda: ddb.get_item(TableName=name, Key=key, AttributesToGet=[big]),
+    ]
+
+
+@pytest.mark.parametrize("which", range(7))
+def test_attribute_name_of_65536_bytes_is_refused(
+    ddb: Any, make_table: Callable[..., str], which: int
+) -> None:
+    name = make_table()
+    with pytest.raises(ClientError) as exc:
+        _too_long_name_requests(ddb, name)[which]()
+    assert refusal(exc) == ("ValidationException", NAME_TOO_LARGE)
+    assert "Item" not in ddb.get_item(TableName=name, Key={"pk": {"S": "k"}})

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import validation
+from ..sizes import check_name
 from ..values import check_value
 from .ast import (
     Add,
@@ -382,6 +383,7 @@ def attributes_to_get(names: list[str]) -> Projection:
         )
     seen: set[str] = set()
     for name in names:
+        check_name(name)
         if name in seen:
             raise validation(f"{INVALID}Duplicate value in attribute name: {name}")
         seen.add(name)

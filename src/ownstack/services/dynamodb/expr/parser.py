@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from ..errors import DynamoError, validation
+from ..sizes import check_name
 from .ast import (
     Add,
     And,
@@ -141,6 +142,7 @@ class Substitutions:
                     "ExpressionAttributeNames contains invalid value: "
                     f"Empty attribute name for key {key}"
                 )
+            check_name(name)
         _check_keys("ExpressionAttributeValues", values, _VALUE_KEY)
         self.names: dict[str, str] = dict(names or {})
         self.values: dict[str, AttributeValue] = dict(values or {})

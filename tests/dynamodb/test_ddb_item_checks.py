@@ -249,3 +249,51 @@ def test_attribute_name_of_65536_bytes_is_refused(
         _too_long_name_requests(ddb, name)[which]()
     assert refusal(exc) == ("ValidationException", NAME_TOO_LARGE)
     assert "Item" not in ddb.get_item(TableName=name, Key={"pk": {"S": "k"}})
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "a < b" + " OR (a < b" * 149 + ")" * 149,  # 299 operators, 149 parentheses deep
+        "NOT " * 298 + "a < b",
+    ],
+)
+def test_deep_conditions_within_the_operator_limit_are_evaluated(
+    ddb: Any, make_table: Callable[..., str], condition: str
+) -> None:
+    name = make_table()
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}, "a": {"N": "1"}, "b": {"N": "2"}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k"}}, ConditionExpression=condition)
+    assert ddb.get_item(TableName=name, Key={"pk": {"S": "k"}})["Item"] == {"pk": {"S": "k"}}
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["a < b" + " OR (a < b" * 200 + ")" * 200, "a < b" + " OR a < b" * 300, "NOT " * 301 + "a < b"],
+)
+def test_more_than_300_operators_are_refused(
+    ddb: Any, make_table: Callable[..., str], condition: str
+) -> None:
+    name = make_table()
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(TableName=name, Item={"pk": {"S": "k"}}, ConditionExpression=condition)
+    assert refusal(exc) == (
+        "ValidationException",
+        "Invalid ConditionExpression: The expression contains too many operators;"
+        " operator count: 301",
+    )
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["(" * 2000 + "a < b" + ")" * 2000, "(" * 4000, "a < " + "size(" * 700 + "b" + ")" * 700],
+)
+def test_deep_nesting_is_a_validation_error_not_a_crash(
+    ddb: Any, make_table: Callable[..., str], condition: str
+) -> None:
+    name = make_table()
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(TableName=name, Item={"pk": {"S": "k"}}, ConditionExpression=condition)
+    code, message = refusal(exc)
+    assert code == "ValidationException"
+    assert message.startswith("Invalid ConditionExpression: ")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -55,14 +56,29 @@ from .reserved import is_reserved
 # ("The maximum length of any expression string is 4 KB"), counted in UTF-8 bytes.
 MAX_EXPRESSION_BYTES = 4096
 
-# Not AWS's figure (unknown): deep enough for any real expression, shallow enough for the stack.
-_MAX_NESTING = 100
+MAX_OPERATORS = 300
+"""Comparisons, AND, OR, NOT, BETWEEN and IN a condition may hold (AWS: "The expression
+contains too many operators; operator count: 301"; parentheses and calls do not count)."""
+
+# Not AWS's figure (AWS bounds nesting by MAX_OPERATORS; parentheses around nothing new are
+# "redundant"): room for MAX_OPERATORS NOTs or 150 parenthesised ORs (two levels each), and a
+# syntax error past it rather than an exhausted stack.
+_MAX_NESTING = 2 * MAX_OPERATORS + 10
+
+# The parser recurses: each nesting level costs up to ~5 Python frames (measured on
+# "((((a<b))))" and "a < f(f(f(b)))"), so the deepest parse AWS's limits allow needs ~3000
+# frames above the caller's, past Python's default limit of 1000. Python 3.11+ keeps
+# Python-to-Python calls off the C stack, so a higher limit costs only heap.
+_PARSER_FRAMES = 6 * _MAX_NESTING + 2000
+if sys.getrecursionlimit() < _PARSER_FRAMES:
+    sys.setrecursionlimit(_PARSER_FRAMES)
 
 _NAME_KEY = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_KEY = re.compile(r":[A-Za-z0-9_]+")
 
 _COMPARATORS = ("=", "<>", "<", "<=", ">", ">=")
 _CONDITION_KEYWORDS = frozenset({"AND", "OR", "NOT", "BETWEEN", "IN"})
+_OPERATOR_WORDS = _CONDITION_KEYWORDS
 _UPDATE_KEYWORDS = frozenset({"SET", "REMOVE", "ADD", "DELETE"})
 _BOOLEAN_FUNCTIONS = {
     "attribute_exists": 1,
@@ -194,6 +210,7 @@ def parse_condition(text: str, subs: Substitutions, *, parameter: str) -> Condit
     (named in AWS's messages: "Invalid ConditionExpression: Syntax error; token: ...").
     Raises ValidationException."""
     parser = _Parser(text, subs, parameter, _CONDITION_KEYWORDS, _CONDITION_ORDER)
+    parser.max_operators = MAX_OPERATORS
     return parser.run(parser.whole_condition)
 
 
@@ -246,6 +263,8 @@ class _Parser:
         self.errors: dict[str, str] = {}
         self.sections: set[str] = set()
         self.depth = 0
+        self.max_operators: int | None = None
+        """Conditions only: refuse more operators than this before parsing."""
 
     # -- driving ------------------------------------------------------------------------------
 
@@ -258,6 +277,8 @@ class _Parser:
                 f"Expression size has exceeded the maximum allowed size; expression size: {size}"
             )
         self.tokens = tokenize(self.text)
+        if self.max_operators is not None:
+            self.check_operator_count(self.max_operators)
         try:
             result = grammar()
             self.expect_kind(EOF)
@@ -267,6 +288,27 @@ class _Parser:
             if category in self.errors:
                 raise self.invalid(self.errors[category])
         return result
+
+    def check_operator_count(self, limit: int) -> None:
+        """Counted on the tokens, before the (recursive) parse: the comparators and the
+        AND / OR / NOT / BETWEEN / IN keywords. BETWEEN's own AND is taken as part of the
+        BETWEEN (not verified against AWS; it errs towards accepting). AWS reports the count
+        at which it stopped, limit + 1."""
+        count = 0
+        between_and = 0
+        for token in self.tokens:
+            word = token.text.upper() if token.kind == NAME else None
+            if word == "BETWEEN":
+                between_and += 1
+            elif word == "AND" and between_and:
+                between_and -= 1
+                continue
+            if (token.kind == SYMBOL and token.text in _COMPARATORS) or word in _OPERATOR_WORDS:
+                count += 1
+                if count > limit:
+                    raise self.invalid(
+                        f"The expression contains too many operators; operator count: {count}"
+                    )
 
     def invalid(self, message: str) -> DynamoError:
         return validation(f"Invalid {self.parameter}: {message}")

@@ -297,3 +297,27 @@ def test_deep_nesting_is_a_validation_error_not_a_crash(
     code, message = refusal(exc)
     assert code == "ValidationException"
     assert message.startswith("Invalid ConditionExpression: ")
+
+
+def test_document_paths_nest_at_most_32_deep(ddb: Any, make_table: Callable[..., str]) -> None:
+    name = make_table()
+    deepest = "a" + ".b" * 30 + "[0]"  # 32 steps
+    ddb.get_item(TableName=name, Key={"pk": {"S": "k"}}, ProjectionExpression=deepest)
+    for expression, parameter in [
+        ({"ProjectionExpression": deepest + ".c"}, "ProjectionExpression"),
+        (
+            {
+                "UpdateExpression": f"SET {deepest}[1] = :v",
+                "ExpressionAttributeValues": {":v": {"N": "1"}},
+            },
+            "UpdateExpression",
+        ),
+    ]:
+        call = ddb.get_item if "ProjectionExpression" in expression else ddb.update_item
+        with pytest.raises(ClientError) as exc:
+            call(TableName=name, Key={"pk": {"S": "k"}}, **expression)
+        assert refusal(exc) == (
+            "ValidationException",
+            f"Invalid {parameter}: The document path has too many nesting levels;"
+            " nesting levels: 33",
+        )

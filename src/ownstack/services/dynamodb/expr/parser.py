@@ -56,6 +56,8 @@ from .reserved import is_reserved
 # ("The maximum length of any expression string is 4 KB"), counted in UTF-8 bytes.
 MAX_EXPRESSION_BYTES = 4096
 
+MAX_PATH_STEPS = 32
+"""Names and indexes a document path may have ("a.b[0]" has 3), as items nest 32 deep."""
 MAX_OPERATORS = 300
 """Comparisons, AND, OR, NOT, BETWEEN and IN a condition may hold (AWS: "The expression
 contains too many operators; operator count: 301"; parentheses and calls do not count)."""
@@ -120,6 +122,7 @@ _CONDITION_ORDER = (
     "misused",
     "reserved",
     "undefined",
+    "nesting",
     "operands",
     "distinct",
     "function",
@@ -130,12 +133,13 @@ _UPDATE_ORDER = (
     "misused",
     "section",
     "undefined_name",
+    "nesting",
     "undefined_value",
     "operand",
     "operands",
     "function",
 )
-_PROJECTION_ORDER = ("reserved", "undefined")
+_PROJECTION_ORDER = ("reserved", "undefined", "nesting")
 
 _BROKEN = Literal({})
 """Stands in for an operand whose error is already noted (the AST is never returned)."""
@@ -426,7 +430,13 @@ class _Parser:
                 steps.append(int(self.expect_kind(NUMBER).text))
                 self.expect_symbol("]")
             else:
-                return tuple(steps)
+                break
+        if len(steps) > MAX_PATH_STEPS:
+            self.note(
+                "nesting",
+                f"The document path has too many nesting levels; nesting levels: {len(steps)}",
+            )
+        return tuple(steps)
 
     def path_name(self) -> str:
         token = self.peek()

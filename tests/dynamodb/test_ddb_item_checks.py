@@ -321,3 +321,41 @@ def test_document_paths_nest_at_most_32_deep(ddb: Any, make_table: Callable[...,
             f"Invalid {parameter}: The document path has too many nesting levels;"
             " nesting levels: 33",
         )
+
+
+def test_placeholders_are_at_most_255_bytes(ddb: Any, make_table: Callable[..., str]) -> None:
+    name = make_table()
+    key = {"pk": {"S": "k"}}
+    longest_name, longest_value = "#" + "n" * 254, ":" + "v" * 254
+    ddb.update_item(
+        TableName=name,
+        Key=key,
+        UpdateExpression=f"SET {longest_name} = {longest_value}",
+        ExpressionAttributeNames={longest_name: "a"},
+        ExpressionAttributeValues={longest_value: {"N": "1"}},
+    )
+    with pytest.raises(ClientError) as exc:
+        ddb.update_item(
+            TableName=name,
+            Key=key,
+            UpdateExpression=f"SET {longest_name}n = :v",
+            ExpressionAttributeNames={longest_name + "n": "a"},
+            ExpressionAttributeValues={":v": {"N": "1"}},
+        )
+    assert refusal(exc) == (
+        "ValidationException",
+        "ExpressionAttributeNames contains invalid key: The expression attribute map contains"
+        " a key that is too long; size of key: 256",
+    )
+    with pytest.raises(ClientError) as exc:
+        ddb.update_item(
+            TableName=name,
+            Key=key,
+            UpdateExpression=f"SET a = {longest_value}v",
+            ExpressionAttributeValues={longest_value + "v": {"N": "1"}},
+        )
+    assert refusal(exc) == (
+        "ValidationException",
+        "ExpressionAttributeValues contains invalid key: The expression attribute map contains"
+        " a key that is too long; size of key: 256",
+    )

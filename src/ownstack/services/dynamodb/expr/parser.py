@@ -56,6 +56,8 @@ from .reserved import is_reserved
 # ("The maximum length of any expression string is 4 KB"), counted in UTF-8 bytes.
 MAX_EXPRESSION_BYTES = 4096
 
+MAX_PLACEHOLDER_BYTES = 255
+"""A #name or :value placeholder's length, its # or : included."""
 MAX_PATH_STEPS = 32
 """Names and indexes a document path may have ("a.b[0]" has 3), as items nest 32 deep."""
 MAX_OPERATORS = 300
@@ -205,6 +207,12 @@ def _check_keys(
     if not keys:
         raise validation(f"{parameter} must not be empty")
     for key in keys:
+        size = len(key.encode("utf-8"))
+        if size > MAX_PLACEHOLDER_BYTES:
+            raise validation(
+                f"{parameter} contains invalid key: The expression attribute map contains a key"
+                f" that is too long; size of key: {size}"
+            )
         if not pattern.fullmatch(key):
             raise validation(f'{parameter} contains invalid key: Syntax error; key: "{key}"')
 

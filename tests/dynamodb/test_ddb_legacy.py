@@ -15,9 +15,7 @@ from ownstack.services.dynamodb.expr import legacy
 from ownstack.services.dynamodb.expr.ast import (
     Add,
     Delete,
-    IfNotExists,
     Item,
-    ListAppend,
     Literal,
     Projection,
     Remove,
@@ -336,11 +334,9 @@ def test_attribute_updates_actions() -> None:
         Remove(("gone",)),
         Delete(("less",), Literal({"SS": ["a"]})),
         Add(("more",), Literal({"N": "1"})),
-        Set(
-            ("list",),
-            ListAppend(IfNotExists(("list",), Literal({"L": []})), Literal({"L": [{"S": "z"}]})),
-        ),
+        Add(("list",), Literal({"L": [{"S": "z"}]})),
     )
+    assert update.legacy
 
 
 def test_attribute_updates_refusals() -> None:

@@ -724,7 +724,8 @@ _conditions = st.recursive(
 
 
 def _has_same_path_operands(cond: Condition) -> bool:
-    """`a = a` is refused by AWS (distinct operands); keep generated ASTs clear of it."""
+    """`a = a`, `a BETWEEN a AND b`, `a IN (b, a)` are refused by AWS (distinct operands);
+    keep generated ASTs clear of them."""
     if isinstance(cond, (And, Or)):
         return _has_same_path_operands(cond.left) or _has_same_path_operands(cond.right)
     if isinstance(cond, Not):
@@ -733,6 +734,10 @@ def _has_same_path_operands(cond: Condition) -> bool:
         return isinstance(cond.left, PathRef) and cond.left == cond.right
     if isinstance(cond, Function) and len(cond.args) == 2:
         return isinstance(cond.args[0], PathRef) and cond.args[0] == cond.args[1]
+    if isinstance(cond, Between):
+        return cond.operand in (cond.low, cond.high)
+    if isinstance(cond, In):
+        return isinstance(cond.operand, PathRef) and cond.operand in cond.options
     return False
 
 

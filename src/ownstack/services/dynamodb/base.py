@@ -11,6 +11,7 @@ from ownstack.ports.meta import ABSENT, MetaStore, Put, Record, pages
 
 from .errors import table_not_found, validation
 from .records import TABLES, TableRecord, decode_table, encode_table, table_key
+from .table_constraints import Violations
 
 _ARN_PREFIX = "arn:aws:dynamodb:"
 _DECODED_TABLES = 1024
@@ -67,8 +68,13 @@ class DynamoDbBase:
 
 def locate_table(ctx: RequestContext, name: str) -> tuple[str, str, str]:
     """(region, account, table name) of a TableName parameter: a name in the caller's account
-    and region, or a table ARN."""
+    and region, or a table ARN. A name AWS could never have given a table is refused as the
+    model's constraint (ValidationException "... at 'tableName' failed to satisfy
+    constraint: ..."), not reported as a missing table."""
     if not name.startswith(_ARN_PREFIX):
+        v = Violations()
+        v.name(name, "tableName")
+        v.raise_any()
         return ctx.region, ctx.account_id, name
     parts = name.split(":", 5)
     if len(parts) != 6 or not parts[5].startswith("table/"):

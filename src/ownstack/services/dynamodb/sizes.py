@@ -13,6 +13,12 @@ from .errors import validation
 from .expr.ast import AttributeValue, Item
 
 MAX_ITEM_BYTES = 400 * 1024
+MAX_NAME_BYTES = 65535
+"""An attribute name's UTF-8 length at most, at any depth (the guide says 64 KB; AWS refuses
+64 KB itself)."""
+NAME_TOO_LARGE = (
+    "1 validation error detected: Attribute name is too large, must be less than 65536 bytes"
+)
 READ_BLOCK_BYTES = 4 * 1024
 WRITE_BLOCK_BYTES = 1024
 
@@ -73,9 +79,33 @@ def item_size(item: Item) -> int:
     return sum(_text_size(name) + value_size(value) for name, value in item.items())
 
 
+def check_name(name: str) -> None:
+    """ValidationException NAME_TOO_LARGE for an attribute name over MAX_NAME_BYTES."""
+    # A name of at most MAX_NAME_BYTES // 4 characters fits whatever its characters.
+    if len(name) > MAX_NAME_BYTES // 4 and len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise validation(NAME_TOO_LARGE)
+
+
+def _check_names(members: Item) -> None:
+    for name, value in members.items():
+        check_name(name)
+        _check_nested_names(value)
+
+
+def _check_nested_names(value: AttributeValue) -> None:
+    if "M" in value:
+        _check_names(value["M"])
+    elif "L" in value:
+        for member in value["L"]:
+            _check_nested_names(member)
+
+
 def check_item_size(item: Item, *, update: bool = False) -> None:
     """ValidationException "Item size has exceeded the maximum allowed size" over 400 KB
-    (`update`: UpdateItem's wording, "Item size to update has exceeded ...")."""
+    (`update`: UpdateItem's wording, "Item size to update has exceeded ..."), and NAME_TOO_LARGE
+    for an attribute or map member named with more than 65535 bytes: every write of a whole
+    item (PutItem, the item an update leaves) passes here."""
+    _check_names(item)
     if item_size(item) > MAX_ITEM_BYTES:
         subject = "Item size to update" if update else "Item size"
         raise validation(f"{subject} has exceeded the maximum allowed size")

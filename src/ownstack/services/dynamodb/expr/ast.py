@@ -158,6 +158,10 @@ Action = Set | Remove | Add | Delete
 @dataclass(frozen=True, slots=True)
 class Update:
     actions: tuple[Action, ...]
+    legacy: bool = False
+    """Built from AttributeUpdates: its ADD also appends a list to a list, and a value of
+    another type than the attribute's reads "Type mismatch for attribute to update" (the
+    expression's words are "An operand in the update expression has an incorrect data type")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import validation
+from ..sizes import check_name
 from ..values import check_value
 from .ast import (
     Add,
@@ -24,9 +25,7 @@ from .ast import (
     Condition,
     Delete,
     Function,
-    IfNotExists,
     In,
-    ListAppend,
     Literal,
     Not,
     Or,
@@ -334,9 +333,9 @@ _SETS = frozenset({"SS", "NS", "BS"})
 def attribute_updates(updates: Mapping[str, Any]) -> Update:
     """AttributeUpdates (PUT/ADD/DELETE actions) as an Update: PUT sets, DELETE without a value
     removes the attribute, DELETE with a set removes its elements, ADD adds to a number or a
-    set, and appends to a list (which UpdateExpression's ADD cannot: it becomes
-    SET a = list_append(if_not_exists(a, []), v))."""
-    return Update(tuple(_update_action(name, entry) for name, entry in updates.items()))
+    set, and appends to a list (which UpdateExpression's ADD cannot)."""
+    actions = tuple(_update_action(name, entry) for name, entry in updates.items())
+    return Update(actions, legacy=True)
 
 
 def _update_action(name: str, entry: Mapping[str, Any] | None) -> Set | Remove | Add | Delete:
@@ -371,9 +370,6 @@ def _update_action(name: str, entry: Mapping[str, Any] | None) -> Set | Remove |
         return Delete(path, Literal(value))
     if kind not in _ADDABLE:
         raise validation(f"{INVALID}ADD action is not supported for the type {kind}")
-    if kind == "L":
-        existing = IfNotExists(path, Literal({"L": []}))
-        return Set(path, ListAppend(existing, Literal(value)))
     return Add(path, Literal(value))
 
 
@@ -387,6 +383,7 @@ def attributes_to_get(names: list[str]) -> Projection:
         )
     seen: set[str] = set()
     for name in names:
+        check_name(name)
         if name in seen:
             raise validation(f"{INVALID}Duplicate value in attribute name: {name}")
         seen.add(name)

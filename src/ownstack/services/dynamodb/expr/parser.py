@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import base64
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from ..errors import DynamoError, validation
+from ..sizes import check_name
 from .ast import (
     Add,
     And,
@@ -54,14 +56,33 @@ from .reserved import is_reserved
 # ("The maximum length of any expression string is 4 KB"), counted in UTF-8 bytes.
 MAX_EXPRESSION_BYTES = 4096
 
-# Not AWS's figure (unknown): deep enough for any real expression, shallow enough for the stack.
-_MAX_NESTING = 100
+MAX_PLACEHOLDER_BYTES = 255
+"""A #name or :value placeholder's length, its # or : included."""
+MAX_PATH_STEPS = 32
+"""Names and indexes a document path may have ("a.b[0]" has 3), as items nest 32 deep."""
+MAX_OPERATORS = 300
+"""Comparisons, AND, OR, NOT, BETWEEN and IN a condition may hold (AWS: "The expression
+contains too many operators; operator count: 301"; parentheses and calls do not count)."""
+
+# Not AWS's figure (AWS bounds nesting by MAX_OPERATORS; parentheses around nothing new are
+# "redundant"): room for MAX_OPERATORS NOTs or 150 parenthesised ORs (two levels each), and a
+# syntax error past it rather than an exhausted stack.
+_MAX_NESTING = 2 * MAX_OPERATORS + 10
+
+# The parser recurses: each nesting level costs up to ~5 Python frames (measured on
+# "((((a<b))))" and "a < f(f(f(b)))"), so the deepest parse AWS's limits allow needs ~3000
+# frames above the caller's, past Python's default limit of 1000. Python 3.11+ keeps
+# Python-to-Python calls off the C stack, so a higher limit costs only heap.
+_PARSER_FRAMES = 6 * _MAX_NESTING + 2000
+if sys.getrecursionlimit() < _PARSER_FRAMES:
+    sys.setrecursionlimit(_PARSER_FRAMES)
 
 _NAME_KEY = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_KEY = re.compile(r":[A-Za-z0-9_]+")
 
 _COMPARATORS = ("=", "<>", "<", "<=", ">", ">=")
 _CONDITION_KEYWORDS = frozenset({"AND", "OR", "NOT", "BETWEEN", "IN"})
+_OPERATOR_WORDS = _CONDITION_KEYWORDS
 _UPDATE_KEYWORDS = frozenset({"SET", "REMOVE", "ADD", "DELETE"})
 _BOOLEAN_FUNCTIONS = {
     "attribute_exists": 1,
@@ -91,6 +112,9 @@ _TYPE_WORDS = {
     "BS": "BINARY_SET",
 }
 _ADD_TYPES = frozenset({"N", "SS", "NS", "BS"})
+_ORDERED_TYPES = frozenset({"S", "N", "B"})
+_MAX_IN_OPTIONS = 100
+"""The values an IN may list (its left operand not counted)."""
 _DELETE_TYPES = frozenset({"SS", "NS", "BS"})
 
 # Error categories, highest first, per kind of expression (dynalite's orders).
@@ -100,6 +124,7 @@ _CONDITION_ORDER = (
     "misused",
     "reserved",
     "undefined",
+    "nesting",
     "operands",
     "distinct",
     "function",
@@ -110,12 +135,13 @@ _UPDATE_ORDER = (
     "misused",
     "section",
     "undefined_name",
+    "nesting",
     "undefined_value",
     "operand",
     "operands",
     "function",
 )
-_PROJECTION_ORDER = ("reserved", "undefined")
+_PROJECTION_ORDER = ("reserved", "undefined", "nesting")
 
 _BROKEN = Literal({})
 """Stands in for an operand whose error is already noted (the AST is never returned)."""
@@ -132,6 +158,13 @@ class Substitutions:
         values: Mapping[str, AttributeValue] | None,
     ) -> None:
         _check_keys("ExpressionAttributeNames", names, _NAME_KEY)
+        for key, name in (names or {}).items():
+            if name == "":
+                raise validation(
+                    "ExpressionAttributeNames contains invalid value: "
+                    f"Empty attribute name for key {key}"
+                )
+            check_name(name)
         _check_keys("ExpressionAttributeValues", values, _VALUE_KEY)
         self.names: dict[str, str] = dict(names or {})
         self.values: dict[str, AttributeValue] = dict(values or {})
@@ -174,6 +207,12 @@ def _check_keys(
     if not keys:
         raise validation(f"{parameter} must not be empty")
     for key in keys:
+        size = len(key.encode("utf-8"))
+        if size > MAX_PLACEHOLDER_BYTES:
+            raise validation(
+                f"{parameter} contains invalid key: The expression attribute map contains a key"
+                f" that is too long; size of key: {size}"
+            )
         if not pattern.fullmatch(key):
             raise validation(f'{parameter} contains invalid key: Syntax error; key: "{key}"')
 
@@ -183,6 +222,7 @@ def parse_condition(text: str, subs: Substitutions, *, parameter: str) -> Condit
     (named in AWS's messages: "Invalid ConditionExpression: Syntax error; token: ...").
     Raises ValidationException."""
     parser = _Parser(text, subs, parameter, _CONDITION_KEYWORDS, _CONDITION_ORDER)
+    parser.max_operators = MAX_OPERATORS
     return parser.run(parser.whole_condition)
 
 
@@ -235,6 +275,8 @@ class _Parser:
         self.errors: dict[str, str] = {}
         self.sections: set[str] = set()
         self.depth = 0
+        self.max_operators: int | None = None
+        """Conditions only: refuse more operators than this before parsing."""
 
     # -- driving ------------------------------------------------------------------------------
 
@@ -247,6 +289,8 @@ class _Parser:
                 f"Expression size has exceeded the maximum allowed size; expression size: {size}"
             )
         self.tokens = tokenize(self.text)
+        if self.max_operators is not None:
+            self.check_operator_count(self.max_operators)
         try:
             result = grammar()
             self.expect_kind(EOF)
@@ -256,6 +300,27 @@ class _Parser:
             if category in self.errors:
                 raise self.invalid(self.errors[category])
         return result
+
+    def check_operator_count(self, limit: int) -> None:
+        """Counted on the tokens, before the (recursive) parse: the comparators and the
+        AND / OR / NOT / BETWEEN / IN keywords. BETWEEN's own AND is taken as part of the
+        BETWEEN (not verified against AWS; it errs towards accepting). AWS reports the count
+        at which it stopped, limit + 1."""
+        count = 0
+        between_and = 0
+        for token in self.tokens:
+            word = token.text.upper() if token.kind == NAME else None
+            if word == "BETWEEN":
+                between_and += 1
+            elif word == "AND" and between_and:
+                between_and -= 1
+                continue
+            if (token.kind == SYMBOL and token.text in _COMPARATORS) or word in _OPERATOR_WORDS:
+                count += 1
+                if count > limit:
+                    raise self.invalid(
+                        f"The expression contains too many operators; operator count: {count}"
+                    )
 
     def invalid(self, message: str) -> DynamoError:
         return validation(f"Invalid {self.parameter}: {message}")
@@ -373,7 +438,13 @@ class _Parser:
                 steps.append(int(self.expect_kind(NUMBER).text))
                 self.expect_symbol("]")
             else:
-                return tuple(steps)
+                break
+        if len(steps) > MAX_PATH_STEPS:
+            self.note(
+                "nesting",
+                f"The document path has too many nesting levels; nesting levels: {len(steps)}",
+            )
+        return tuple(steps)
 
     def path_name(self) -> str:
         token = self.peek()
@@ -537,6 +608,8 @@ class _Parser:
             second = self.parenthesized_operand()
             left, right = self.condition_operand(first), self.condition_operand(second)
             self.check_distinct(op, left, right)
+            if op not in ("=", "<>"):
+                self.check_ordered(op, left, right)
             return Compare(op, left, right)
         if self.at_keyword("BETWEEN"):
             self.advance()
@@ -545,6 +618,8 @@ class _Parser:
             high = self.parenthesized_operand()
             operand = self.condition_operand(first)
             bounds = self.condition_operand(low), self.condition_operand(high)
+            self.check_distinct_from("BETWEEN", operand, bounds)
+            self.check_ordered("BETWEEN", operand, *bounds)
             self.check_between(*bounds)
             return Between(operand, *bounds)
         if self.at_keyword("IN"):
@@ -555,8 +630,16 @@ class _Parser:
                 self.advance()
                 options.append(self.parenthesized_operand())
             self.expect_symbol(")")
+            if len(options) > _MAX_IN_OPTIONS:
+                self.note(
+                    "function",
+                    "The IN operator is provided with too many operands; "
+                    f"number of operands: {len(options)}",
+                )
             operand = self.condition_operand(first)
-            return In(operand, tuple(self.condition_operand(option) for option in options))
+            choices = tuple(self.condition_operand(option) for option in options)
+            self.check_distinct_from("IN", operand, choices)
+            return In(operand, choices)
         raise self.fail()
 
     def condition_operand(self, raw: _Raw) -> Operand:
@@ -637,6 +720,24 @@ class _Parser:
                 "The first operand must be distinct from the remaining operands for this "
                 f"operator or function; operator: {name}, first operand: [{steps}]",
             )
+
+    def check_ordered(self, op: str, *operands: Operand) -> None:
+        """An ordering (<, <=, >, >=, BETWEEN) only compares strings, numbers and binaries. A
+        value of another type written into the expression is a ValidationException on AWS;
+        one read from the item only makes the comparison false (evaluate)."""
+        for operand in operands:
+            type_name = _static_type(operand)
+            if type_name is not None and type_name not in _ORDERED_TYPES:
+                # Worded as for + and - ("operator or function: <, operand type: L"),
+                # not as ADD's "operator: ADD, operand type: LIST, typeSet: ...".
+                self.operand_type_error(op, type_name)
+                return
+
+    def check_distinct_from(self, name: str, first: Operand, others: tuple[Operand, ...]) -> None:
+        """BETWEEN and IN, like the two-operand functions, refuse their first operand's path
+        among the others ("a BETWEEN a AND :hi")."""
+        for other in others:
+            self.check_distinct(name, first, other)
 
     def check_between(self, low: Operand, high: Operand) -> None:
         if not (isinstance(low, Literal) and isinstance(high, Literal)):

@@ -38,6 +38,9 @@ from .evaluate import MISSING_ATTRIBUTE, SET_TYPES, WRONG_DATA_TYPE, operand_val
 from .project import path_clash
 
 INVALID_PATH = "The document path provided in the update expression is invalid for update"
+TYPE_MISMATCH = "Type mismatch for attribute to update"
+"""AttributeUpdates' ADD or DELETE of a value another type than the attribute's (dynalite)."""
+_ADDABLE = SET_TYPES | {"N", "L"}
 
 # The words AWS uses for an ADD/DELETE operand of the wrong type (dynalite, from AWS).
 _TYPE_WORDS = {
@@ -86,6 +89,8 @@ def check_update(update: Update, key_names: tuple[str, ...]) -> None:
 
 
 def _action_operand_problem(update: Update) -> str | None:
+    if update.legacy:
+        return None  # AttributeUpdates' value types were checked as it was read
     for action in update.actions:
         if not isinstance(action, Add | Delete) or not isinstance(action.value, Literal):
             continue
@@ -142,7 +147,7 @@ def apply_update(update: Update, item: Item, *, exists: bool = True) -> Updated:
         if not isinstance(action, Remove)
     ]
     new = copy.deepcopy(item)
-    change = _Change({"M": new})
+    change = _Change({"M": new}, TYPE_MISMATCH if update.legacy else WRONG_DATA_TYPE)
     for action in update.actions:
         if isinstance(action, Remove):
             change.plan_removal(action.path, strict=exists)
@@ -168,8 +173,10 @@ class _Change:
     """The item being changed. List positions stay those of the original list until
     `finish`, which appends past-the-end SETs (in index order) and then removes."""
 
-    def __init__(self, root: AttributeValue) -> None:
+    def __init__(self, root: AttributeValue, mismatch: str) -> None:
         self.root = root
+        self.mismatch = mismatch
+        """The message for an ADD or DELETE value whose type the attribute's does not match."""
         self.appends: list[tuple[int, list[Any], AttributeValue]] = []
         self.removals: list[tuple[AttributeValue, str | int]] = []
 
@@ -203,12 +210,14 @@ class _Change:
     def add(self, path: Path, value: AttributeValue) -> None:
         _, existing = self.current(path)
         kind = type_of(value)
-        if kind != "N" and kind not in SET_TYPES:
+        if kind not in _ADDABLE:  # "L" only comes from AttributeUpdates, checked there
             raise validation(WRONG_DATA_TYPE)
         if existing is None:
             self.put(path, value)
         elif type_of(existing) != kind:
-            raise validation(WRONG_DATA_TYPE)
+            raise validation(self.mismatch)
+        elif kind == "L":
+            self.put(path, {"L": existing["L"] + value["L"]})
         elif kind == "N":
             total = add(parse_number(existing["N"]), parse_number(value["N"]))
             self.put(path, {"N": format_number(total)})
@@ -223,7 +232,7 @@ class _Change:
         if existing is None:
             return
         if type_of(existing) != kind:
-            raise validation(WRONG_DATA_TYPE)
+            raise validation(self.mismatch)
         gone = {_element_key(kind, element) for element in value[kind]}
         left = [e for e in existing[kind] if _element_key(kind, e) not in gone]
         if left:

@@ -208,6 +208,19 @@ def test_three_keys(raw: Any) -> None:
     )
 
 
+def test_missing_attribute_definitions(ddb: Any) -> None:
+    """The client model makes AttributeDefinitions optional, the server does not: a
+    ValidationException naming the member, not an internal error."""
+    name = unique()
+    got = error(ddb.create_table, TableName=name, KeySchema=PK, BillingMode="PAY_PER_REQUEST")
+    assert got == (
+        "ValidationException",
+        "1 validation error detected: Value null at 'attributeDefinitions' failed to satisfy"
+        " constraint: Member must not be null",
+    )
+    assert error(ddb.describe_table, TableName=name)[0] == "ResourceNotFoundException"
+
+
 def test_billing_mode_errors(ddb: Any, raw: Any) -> None:
     throughput = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
     assert error(create, ddb=ddb, ProvisionedThroughput=throughput)[1] == (

@@ -116,6 +116,9 @@ def check_create(params: dict[str, Any], *, region: str, account_id: str, now: f
 def check_create_constraints(params: dict[str, Any]) -> None:
     v = Violations()
     v.name(params.get("TableName"), "tableName")
+    # botocore's model lets a client leave AttributeDefinitions out; AWS's server still
+    # requires it, and says so as it says of any missing required member.
+    v.not_null(params.get("AttributeDefinitions"), "attributeDefinitions")
     for i, definition in enumerate(params.get("AttributeDefinitions") or [], start=1):
         kind = definition.get("AttributeType")
         if v.not_null(kind, f"attributeDefinitions.{i}.member.attributeType"):

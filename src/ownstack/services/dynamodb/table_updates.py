@@ -15,7 +15,7 @@ from ownstack.core.errors import not_implemented
 
 from .errors import DynamoError, limit_exceeded, resource_not_found, validation
 from .records import CREATING, DELETING, IndexRecord, StreamSpec, TableRecord
-from .table_constraints import Violations, check_throughput
+from .table_constraints import Violations, check_attribute_definitions, check_throughput
 from .table_validate import (
     INVALID,
     MAX_GSIS,
@@ -88,6 +88,7 @@ def plan_update(table: TableRecord, params: dict[str, Any], *, now: float) -> Up
 
 def _check_constraints(params: dict[str, Any]) -> None:
     v = Violations()
+    check_attribute_definitions(v, params.get("AttributeDefinitions"))
     check_throughput(v, params.get("ProvisionedThroughput"), "ProvisionedThroughput")
     for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], start=1):
         for action in ("Create", "Update", "Delete"):

@@ -207,6 +207,24 @@ def test_index_key_type_checked_on_write(ddb: Any, indexed: str) -> None:
     )
 
 
+def test_index_key_size_checked_on_write(ddb: Any, indexed: str) -> None:
+    """An index key attribute has the limits of a key: 2048 bytes as a partition key, 1024 as
+    a sort key (here owner is by_owner's partition key); at the limit it is indexed."""
+    item = {"pk": {"S": "t"}, "sk": {"N": "1"}, "owner": {"S": "o" * 2048}}
+    ddb.put_item(TableName=indexed, Item=item)
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(
+            TableName=indexed,
+            Item={"pk": {"S": "t"}, "sk": {"N": "2"}, "owner": {"S": "é" * 1025}},
+        )
+    assert error(exc) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Size limit exceeded for Index Key owner"
+        " Actual Size: 2050 bytes Max Size: 2048 bytes IndexName: by_owner",
+    )
+    assert "Item" not in ddb.get_item(TableName=indexed, Key={"pk": {"S": "t"}, "sk": {"N": "2"}})
+
+
 def test_unknown_index(ddb: Any, indexed: str) -> None:
     with pytest.raises(ClientError) as exc:
         index_query(ddb, indexed, "nope", "pk = :p", values={":p": {"S": "t"}})

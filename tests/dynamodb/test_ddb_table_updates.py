@@ -182,6 +182,53 @@ def test_create_gsi_backfills(ddb: Any, make_table: Any) -> None:
     assert "Backfilling" not in described
 
 
+def test_backfill_leaves_out_oversized_keys(ddb: Any, make_table: Any) -> None:
+    """Items written before the GSI existed may hold a value too long for an index key (2048
+    bytes as partition key, 1024 as sort key): the backfill leaves them out of that index."""
+    name = make_table()
+    for n in (1024, 1025, 2048, 2049):
+        ddb.put_item(
+            TableName=name, Item={"pk": {"S": f"k{n}"}, "g": {"S": "a" * n}, "c": {"S": "c"}}
+        )
+    defs = [*G_DEFS, {"AttributeName": "c", "AttributeType": "S"}]
+    ddb.update_table(
+        TableName=name, AttributeDefinitions=defs, GlobalSecondaryIndexUpdates=[create_gsi("byg")]
+    )
+    wait_for(lambda: index_status(ddb, name, "byg") == "ACTIVE")
+    sorted_on_g = create_gsi("byc", key="c")
+    sorted_on_g["Create"]["KeySchema"].append({"AttributeName": "g", "KeyType": "RANGE"})
+    ddb.update_table(
+        TableName=name, AttributeDefinitions=defs, GlobalSecondaryIndexUpdates=[sorted_on_g]
+    )
+    wait_for(lambda: index_status(ddb, name, "byc") == "ACTIVE")
+
+    def keys_in(index: str) -> list[str]:
+        return sorted(i["pk"]["S"] for i in ddb.scan(TableName=name, IndexName=index)["Items"])
+
+    assert keys_in("byg") == ["k1024", "k1025", "k2048"]
+    assert keys_in("byc") == ["k1024"]
+
+
+def test_gsi_key_type_cannot_be_redefined(ddb: Any, make_table: Any) -> None:
+    name = make_table(
+        ExtraAttributes=[("g", "S")],
+        GlobalSecondaryIndexes=[create_gsi("first")["Create"]],
+    )
+    got = error(
+        ddb.update_table,
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "g", "AttributeType": "N"}],
+        GlobalSecondaryIndexUpdates=[create_gsi("second")],
+    )
+    assert got == (
+        "ValidationException",
+        "One or more parameter values were invalid: Attributes cannot be redefined. Please"
+        " check that your attribute has the same type as previously defined. Existing schema:"
+        " Schema:[SchemaElement: key{g:S:HASH}] New schema: Schema:[SchemaElement:"
+        " key{g:N:HASH}]",
+    )
+
+
 def _put(ddb: Any, name: str, item: dict[str, Any]) -> None:
     ddb.put_item(TableName=name, Item=item)
 

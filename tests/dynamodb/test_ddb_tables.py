@@ -208,6 +208,72 @@ def test_three_keys(raw: Any) -> None:
     )
 
 
+def test_missing_attribute_definitions(ddb: Any) -> None:
+    """The client model makes AttributeDefinitions optional, the server does not: a
+    ValidationException naming the member, not an internal error."""
+    name = unique()
+    got = error(ddb.create_table, TableName=name, KeySchema=PK, BillingMode="PAY_PER_REQUEST")
+    assert got == (
+        "ValidationException",
+        "1 validation error detected: Value null at 'attributeDefinitions' failed to satisfy"
+        " constraint: Member must not be null",
+    )
+    assert error(ddb.describe_table, TableName=name)[0] == "ResourceNotFoundException"
+
+
+def test_key_attribute_name_limit(ddb: Any) -> None:
+    """Key attribute names (KeySchema, AttributeDefinitions, index keys) have at most 255
+    characters, where other attribute names have 64 KB; 255 itself is allowed."""
+    ok, long = "k" * 255, "k" * 256
+    name = unique()
+    create(
+        ddb,
+        TableName=name,
+        KeySchema=[{"AttributeName": ok, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": ok, "AttributeType": "S"}],
+    )
+    ddb.delete_table(TableName=name)
+    _, message = error(
+        create,
+        ddb=ddb,
+        KeySchema=[{"AttributeName": long, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+    )
+    assert message == (
+        f"1 validation error detected: Value '{long}' at 'keySchema.1.member.attributeName'"
+        " failed to satisfy constraint: Member must have length less than or equal to 255"
+    )
+    _, message = error(
+        create,
+        ddb=ddb,
+        AttributeDefinitions=[*PK_S, {"AttributeName": long, "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[gsi("byg", key=long)],
+    )
+    assert (
+        f"Value '{long}' at 'attributeDefinitions.2.member.attributeName' failed to satisfy"
+        " constraint: Member must have length less than or equal to 255" in message
+    )
+    assert (
+        f"Value '{long}' at 'globalSecondaryIndexes.1.member.keySchema.1.member.attributeName'"
+        in message
+    )
+
+
+def test_update_table_key_attribute_name_limit(ddb: Any, make_table: Any) -> None:
+    long = "k" * 256
+    _, message = error(
+        ddb.update_table,
+        TableName=make_table(),
+        AttributeDefinitions=[{"AttributeName": long, "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": gsi("byg", key="short")}],
+    )
+    assert message == (
+        f"1 validation error detected: Value '{long}' at 'attributeDefinitions.1.member"
+        ".attributeName' failed to satisfy constraint: Member must have length less than or"
+        " equal to 255"
+    )
+
+
 def test_billing_mode_errors(ddb: Any, raw: Any) -> None:
     throughput = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
     assert error(create, ddb=ddb, ProvisionedThroughput=throughput)[1] == (

@@ -92,6 +92,15 @@ def test_tag_errors(ddb: Any, arn: str) -> None:
     )
 
 
+@pytest.mark.parametrize("bad", ["arn:not/a/good/format", "arn:" + "x/" * 10])
+def test_tag_arn_without_fields(ddb: Any, bad: str) -> None:
+    """An "ARN" with fewer than six colon-separated fields names no service: authorisation
+    must not trip over it, and TagResource answers it as AWS does."""
+    assert error(ddb.tag_resource, ResourceArn=bad, Tags=[{"Key": "k", "Value": "v"}])[0] == (
+        "ValidationException"
+    )
+
+
 def test_fifty_tags(ddb: Any, arn: str) -> None:
     ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": str(i), "Value": str(i)} for i in range(30)])
     ddb.tag_resource(

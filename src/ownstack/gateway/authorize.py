@@ -210,7 +210,12 @@ class Authorizer:
         key = _policy_holder(arn)
         if key in seen:
             return seen[key]
-        service = self._services.get(arn.split(":", 3)[2])
+        parts = arn.split(":", 3)
+        if len(parts) < 4:
+            # Not an ARN at all ("arn:not/a/good/format"): nothing holds it, and the
+            # operation itself answers the malformed ARN with AWS's error.
+            return None
+        service = self._services.get(parts[2])
         hook = getattr(service, "resource_facts", None)
         found: ResourceFacts | None = await hook(ctx, key) if hook is not None else None
         seen[key] = found

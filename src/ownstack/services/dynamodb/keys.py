@@ -176,7 +176,7 @@ def _key_value(item: Item, name: str, type_: str, parameter: str) -> AttributeVa
 def _check_size(value: AttributeValue, type_: str, limit: int) -> None:
     if type_ == "N":
         return  # numbers are at most 38 digits: always fit
-    if _byte_length(value, type_) <= limit:
+    if key_bytes(value, type_) <= limit:
         return
     if limit == MAX_PARTITION_KEY_BYTES:
         # AWS's text has no space between "of" and "2048".
@@ -188,7 +188,9 @@ def _check_size(value: AttributeValue, type_: str, limit: int) -> None:
     )
 
 
-def _byte_length(value: AttributeValue, type_: str) -> int:
+def key_bytes(value: AttributeValue, type_: str) -> int:
+    """The size a key limit counts: a binary's bytes, a string's UTF-8 bytes (numbers are
+    always within the limits; callers skip them)."""
     if type_ == "B":
         return len(value["B"])
     text: str = value["S"]

@@ -20,6 +20,9 @@ PROJECTION_TYPES = ("ALL", "KEYS_ONLY", "INCLUDE")
 STREAM_VIEW_TYPES = ("OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE")
 """In the order AWS lists them in its enum message."""
 SSE_TYPES = ("AES256", "KMS")
+KEY_NAME_MAX = 255
+"""A key attribute's name (table, index, AttributeDefinitions), unlike other attribute names
+(64 KB), is at most 255 characters: the model's KeySchemaAttributeName."""
 
 
 def wire_path(*parts: str | int) -> str:
@@ -99,10 +102,24 @@ def check_key_schema(v: Violations, schema: list[dict[str, Any]] | None, *path: 
         return
     v.length(schema, wire_path(*path), 1, 2)
     for i, element in enumerate(schema, start=1):
-        v.not_null(element.get("AttributeName"), wire_path(*path, i, "AttributeName"))
+        name = element.get("AttributeName")
+        if v.not_null(name, wire_path(*path, i, "AttributeName")):
+            v.length(name, wire_path(*path, i, "AttributeName"), 1, KEY_NAME_MAX)
         key_type = element.get("KeyType")
         if v.not_null(key_type, wire_path(*path, i, "KeyType")):
             v.enum(key_type, wire_path(*path, i, "KeyType"), KEY_TYPES)
+
+
+def check_attribute_definitions(v: Violations, definitions: list[dict[str, Any]] | None) -> None:
+    """CreateTable's and UpdateTable's AttributeDefinitions: each a named, typed key
+    attribute (KeySchemaAttributeName: 1-255 characters)."""
+    for i, definition in enumerate(definitions or [], start=1):
+        kind = definition.get("AttributeType")
+        if v.not_null(kind, wire_path("AttributeDefinitions", i, "AttributeType")):
+            v.enum(kind, wire_path("AttributeDefinitions", i, "AttributeType"), ATTRIBUTE_TYPES)
+        name = definition.get("AttributeName")
+        if v.not_null(name, wire_path("AttributeDefinitions", i, "AttributeName")):
+            v.length(name, wire_path("AttributeDefinitions", i, "AttributeName"), 1, KEY_NAME_MAX)
 
 
 def check_throughput(v: Violations, throughput: dict[str, Any] | None, *path: str | int) -> None:

@@ -14,8 +14,13 @@ from typing import Any
 from ownstack.core.errors import not_implemented
 
 from .errors import DynamoError, limit_exceeded, resource_not_found, validation
-from .records import CREATING, DELETING, IndexRecord, StreamSpec, TableRecord
-from .table_constraints import STREAM_VIEW_TYPES, Violations, check_throughput
+from .records import CREATING, DELETING, IndexRecord, KeySchema, StreamSpec, TableRecord
+from .table_constraints import (
+    STREAM_VIEW_TYPES,
+    Violations,
+    check_attribute_definitions,
+    check_throughput,
+)
 from .table_validate import (
     INVALID,
     MAX_GSIS,
@@ -88,6 +93,7 @@ def plan_update(table: TableRecord, params: dict[str, Any], *, now: float) -> Up
 
 def _check_constraints(params: dict[str, Any]) -> None:
     v = Violations()
+    check_attribute_definitions(v, params.get("AttributeDefinitions"))
     check_throughput(v, params.get("ProvisionedThroughput"), "ProvisionedThroughput")
     for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], start=1):
         for action in ("Create", "Update", "Delete"):
@@ -285,15 +291,9 @@ def _create_index(
     if not definitions:
         raise validation(INVALID + f"AttributeDefinitions is not specified for index: {name}")
     requested = {d["AttributeName"]: d["AttributeType"] for d in definitions}
-    for attribute, kind in requested.items():
-        known = table.attribute_types.get(attribute)
-        if known is not None and known != kind:
-            # Wording not verified against AWS: an attribute keeps its type across indexes.
-            raise validation(
-                INVALID + f"Cannot change the type of attribute {attribute} from {known} to {kind}"
-            )
     _check_index_billing(table, name, given.get("ProvisionedThroughput"))
     index = parse_gsi(given, requested, list(requested), table.billing_mode, now)
+    _check_no_redefinition(table, index.schema, requested)
     live = [i for i in table.indexes if i.kind == "GSI"]
     if len(live) + 1 > MAX_GSIS:
         raise limit_exceeded(
@@ -304,6 +304,36 @@ def _create_index(
     types = dict(table.attribute_types)
     types.update({n: requested[n] for n in index.schema.names})
     return dataclasses.replace(table, indexes=(*table.indexes, index), attribute_types=types)
+
+
+def _check_no_redefinition(
+    table: TableRecord, schema: KeySchema, requested: dict[str, str]
+) -> None:
+    """A key attribute keeps the type the table or an index gave it. AWS names the schema
+    that defined it and the new one: "Attributes cannot be redefined. ... Existing schema:
+    Schema:[SchemaElement: key{xyz:S:HASH}] New schema: Schema:[SchemaElement:
+    key{xyz:N:HASH}]"."""
+    for attribute in schema.names:
+        known = table.attribute_types.get(attribute)
+        if known is None or known == requested[attribute]:
+            continue
+        existing = next(
+            s for s in (table.schema, *(i.schema for i in table.indexes)) if attribute in s.names
+        )
+        raise validation(
+            INVALID + "Attributes cannot be redefined. Please check that your attribute has the"
+            " same type as previously defined. Existing schema: "
+            f"{_schema_text(existing, table.attribute_types)} New schema: "
+            f"{_schema_text(schema, requested)}"
+        )
+
+
+def _schema_text(schema: KeySchema, types: dict[str, str]) -> str:
+    elements = ", ".join(
+        f"SchemaElement: key{{{e['AttributeName']}:{types[e['AttributeName']]}:{e['KeyType']}}}"
+        for e in schema.wire()
+    )
+    return f"Schema:[{elements}]"
 
 
 def _check_index_billing(table: TableRecord, name: str, given: dict[str, Any] | None) -> None:

@@ -14,11 +14,11 @@ from typing import Any
 from .errors import not_implemented_setting, validation
 from .records import IndexRecord, KeySchema, StreamSpec
 from .table_constraints import (
-    ATTRIBUTE_TYPES,
     BILLING_MODES,
     SSE_TYPES,
     STREAM_VIEW_TYPES,
     Violations,
+    check_attribute_definitions,
     check_key_schema,
     check_projection,
     check_throughput,
@@ -116,13 +116,10 @@ def check_create(params: dict[str, Any], *, region: str, account_id: str, now: f
 def check_create_constraints(params: dict[str, Any]) -> None:
     v = Violations()
     v.name(params.get("TableName"), "tableName")
-    for i, definition in enumerate(params.get("AttributeDefinitions") or [], start=1):
-        kind = definition.get("AttributeType")
-        if v.not_null(kind, f"attributeDefinitions.{i}.member.attributeType"):
-            v.enum(kind, f"attributeDefinitions.{i}.member.attributeType", ATTRIBUTE_TYPES)
-        v.not_null(
-            definition.get("AttributeName"), f"attributeDefinitions.{i}.member.attributeName"
-        )
+    # botocore's model lets a client leave AttributeDefinitions out; AWS's server still
+    # requires it, and says so as it says of any missing required member.
+    v.not_null(params.get("AttributeDefinitions"), "attributeDefinitions")
+    check_attribute_definitions(v, params.get("AttributeDefinitions"))
     check_key_schema(v, params.get("KeySchema"), "KeySchema")
     v.enum(params.get("BillingMode"), "billingMode", BILLING_MODES)
     check_throughput(v, params.get("ProvisionedThroughput"), "ProvisionedThroughput")

@@ -91,12 +91,7 @@ def compress_answer(accept_encoding: str | None, resp: Response) -> Response:
     coding = preferred_coding(accept_encoding)
     if coding is None:
         return resp
-    # zlib's default level for both: level 9 (gzip.compress's default) costs far more CPU
-    # for a few percent.
-    if coding == "gzip":
-        packed = gzip.compress(body, compresslevel=6, mtime=0)
-    else:
-        packed = zlib.compress(body, 6)
+    packed = gzip.compress(body, mtime=0) if coding == "gzip" else zlib.compress(body)
     had_crc = any(name.lower() == "x-amz-crc32" for name, _ in resp.headers)
     headers = [(n, v) for n, v in resp.headers if n.lower() != "x-amz-crc32"]
     headers.append(("Content-Encoding", coding))

@@ -32,7 +32,6 @@ from .auth import Authenticator, anonymous_principal
 from .authorize import Authorizer
 from .authz import Requirement
 from .console import ConsoleFiles, ServerInfo, info_response
-from .content_coding import CODED_SERVICES, compress_answer, inflate_request
 from .cors import PREFLIGHT, S3Cors
 from .detect import DEFAULT_SERVICE, ServiceDetector
 from .function_urls import FunctionUrls, url_id_of
@@ -57,13 +56,9 @@ WireLoader = Callable[[str], ServiceWire | None]
 """Loads another service's model on first use (its operations are all NotImplemented)."""
 
 
-def _body_limit(codec: Codec) -> int:
-    limit = getattr(codec, "max_body", DEFAULT_MAX_BODY)
-    return limit if isinstance(limit, int) else DEFAULT_MAX_BODY
-
-
 async def _buffered(req: Request, codec: Codec) -> Request:
-    buffered = await buffer_request(req, _body_limit(codec))
+    limit = getattr(codec, "max_body", DEFAULT_MAX_BODY)
+    buffered = await buffer_request(req, limit if isinstance(limit, int) else DEFAULT_MAX_BODY)
     if buffered is None:
         raise ServiceError("RequestEntityTooLarge", "Request is too large.", 413)
     return buffered
@@ -205,8 +200,6 @@ class Gateway:
             )
         elif route is None:
             resp, error_code = await self._handle(req, ctx)
-            if ctx.service in CODED_SERVICES:
-                resp = compress_answer(req.headers.get("accept-encoding"), resp)
             if ctx.service == "s3" and "origin" in req.headers:  # a browser's CORS request
                 await self._cors.actual(req, resp)
             self.metrics.record(
@@ -273,8 +266,6 @@ class Gateway:
             elif not buffered:
                 # Non-S3 bodies are small and the query codec finds `Action` in them.
                 req = await _buffered(req, codec)
-            if ctx.service in CODED_SERVICES:  # a gzipped body, once its signature is checked
-                req = inflate_request(req, _body_limit(codec))
             op = unsigned_op or codec.match(req)
             ctx.operation = op.name
             params = await codec.parse(op, req)

@@ -360,3 +360,38 @@ def test_too_deep_item_refused_as_a_constraint(ddb: Any, make_table: Callable[..
         "1 validation error detected: Nesting Levels have exceeded supported limits: "
         "Attributes in the item have nested levels beyond supported limit",
     )
+
+
+def test_document_path_deeper_than_32_levels_refused(
+    ddb: Any, make_table: Callable[..., str]
+) -> None:
+    # DynamoDB keeps 32 nesting levels; a path with more steps can reach nothing, and AWS
+    # refuses it in every kind of expression, before reading the item.
+    name = make_table()
+    key = {"pk": {"S": "a"}}
+    deepest = "a" + ".b" * 31
+    assert "Item" not in ddb.get_item(TableName=name, Key=key, ProjectionExpression=deepest)
+    too_deep = deepest + "[0]"
+    with pytest.raises(ClientError) as exc:
+        ddb.get_item(TableName=name, Key=key, ProjectionExpression=too_deep)
+    assert error(exc) == (
+        "ValidationException",
+        "Invalid ProjectionExpression: The document path has too many nesting levels; "
+        "nesting levels: 33",
+    )
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(
+            TableName=name, Item=key, ConditionExpression=f"attribute_not_exists({too_deep})"
+        )
+    assert error(exc) == (
+        "ValidationException",
+        "Invalid ConditionExpression: The document path has too many nesting levels; "
+        "nesting levels: 33",
+    )
+    with pytest.raises(ClientError) as exc:
+        ddb.update_item(TableName=name, Key=key, UpdateExpression=f"REMOVE {too_deep}")
+    assert error(exc) == (
+        "ValidationException",
+        "Invalid UpdateExpression: The document path has too many nesting levels; "
+        "nesting levels: 33",
+    )

@@ -54,6 +54,11 @@ from .reserved import is_reserved
 # ("The maximum length of any expression string is 4 KB"), counted in UTF-8 bytes.
 MAX_EXPRESSION_BYTES = 4096
 
+# https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
+# ("DynamoDB supports nested attributes up to 32 levels deep"): a document path in any
+# expression may have as many steps, the top-level name counting as the first.
+MAX_PATH_DEPTH = 32
+
 # Not AWS's figure (unknown): deep enough for any real expression, shallow enough for the stack.
 _MAX_NESTING = 100
 
@@ -100,6 +105,7 @@ _CONDITION_ORDER = (
     "misused",
     "reserved",
     "undefined",
+    "nesting",
     "operands",
     "distinct",
     "function",
@@ -110,12 +116,13 @@ _UPDATE_ORDER = (
     "misused",
     "section",
     "undefined_name",
+    "nesting",
     "undefined_value",
     "operand",
     "operands",
     "function",
 )
-_PROJECTION_ORDER = ("reserved", "undefined")
+_PROJECTION_ORDER = ("reserved", "undefined", "nesting")
 
 _BROKEN = Literal({})
 """Stands in for an operand whose error is already noted (the AST is never returned)."""
@@ -373,6 +380,12 @@ class _Parser:
                 steps.append(int(self.expect_kind(NUMBER).text))
                 self.expect_symbol("]")
             else:
+                if len(steps) > MAX_PATH_DEPTH:
+                    self.note(
+                        "nesting",
+                        "The document path has too many nesting levels; nesting levels: "
+                        f"{len(steps)}",
+                    )
                 return tuple(steps)
 
     def path_name(self) -> str:

@@ -255,7 +255,9 @@ class Gateway:
                 # is the credential.
                 link = link or unsigned_op is not None
             if not link and not _anonymous_s3(req, service):
-                ctx.principal, region = await self._auth.authenticate(req, ctx.service)
+                ctx.principal, region = await self._auth.authenticate(
+                    req, ctx.service, scope_service=self._foreign_scope(req, service)
+                )
                 ctx.account_id = ctx.principal.account_id
                 ctx.region = region or self._region
             if ctx.service == "s3":
@@ -296,6 +298,15 @@ class Gateway:
         if scope is not None:
             return self._detector.from_scope(scope.service, req.headers.get("x-amz-target"))
         return await self._detector.from_request(req)
+
+    def _foreign_scope(self, req: Request, service: str) -> str:
+        """The scope name `service` signs with, when the request's scope names no service we
+        know (it reached `service` by its X-Amz-Target): the verifier refuses the scope, as
+        AWS does, once it has judged the signing time. Empty otherwise: nothing to enforce."""
+        scope = peek_scope(req)
+        if scope is None or self._detector.knows_scope(scope.service):
+            return ""
+        return self._detector.signing_name(service)
 
     def _wire(self, service: str) -> ServiceWire:
         wire = self._wires.get(service)

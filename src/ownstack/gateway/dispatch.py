@@ -24,6 +24,7 @@ from ownstack.obs.accesslog import AccessLog
 from ownstack.obs.metrics import HttpMetrics, Registry
 from ownstack.wire.body import buffer_request
 from ownstack.wire.codec import Codec, ServiceWire
+from ownstack.wire.request_encoding import DECODED_PROTOCOLS, decode_request
 from ownstack.wire.rest import DEFAULT_MAX_BODY
 from ownstack.wire.sigv4 import peek_scope
 
@@ -56,9 +57,13 @@ WireLoader = Callable[[str], ServiceWire | None]
 """Loads another service's model on first use (its operations are all NotImplemented)."""
 
 
-async def _buffered(req: Request, codec: Codec) -> Request:
+def _body_limit(codec: Codec) -> int:
     limit = getattr(codec, "max_body", DEFAULT_MAX_BODY)
-    buffered = await buffer_request(req, limit if isinstance(limit, int) else DEFAULT_MAX_BODY)
+    return limit if isinstance(limit, int) else DEFAULT_MAX_BODY
+
+
+async def _buffered(req: Request, codec: Codec) -> Request:
+    buffered = await buffer_request(req, _body_limit(codec))
     if buffered is None:
         raise ServiceError("RequestEntityTooLarge", "Request is too large.", 413)
     return buffered
@@ -268,6 +273,8 @@ class Gateway:
             elif not buffered:
                 # Non-S3 bodies are small and the query codec finds `Action` in them.
                 req = await _buffered(req, codec)
+            if codec.protocol in DECODED_PROTOCOLS:
+                req = decode_request(req, service, _body_limit(codec))
             op = unsigned_op or codec.match(req)
             ctx.operation = op.name
             params = await codec.parse(op, req)

@@ -25,6 +25,7 @@ from ownstack.obs.metrics import HttpMetrics, Registry
 from ownstack.wire.body import buffer_request
 from ownstack.wire.codec import Codec, ServiceWire
 from ownstack.wire.request_encoding import DECODED_PROTOCOLS, decode_request
+from ownstack.wire.response_encoding import compress_response
 from ownstack.wire.rest import DEFAULT_MAX_BODY
 from ownstack.wire.sigv4 import peek_scope
 
@@ -285,7 +286,7 @@ class Gateway:
                 checked = await self._authorizer.authorize(ctx, req, op.name, params)
             result = await handler(ctx, params)
             self._auditor.after(ctx, req, params, checked, None)
-            return codec.serialize(op, result, ctx), ""
+            return self._encoded(req, codec, codec.serialize(op, result, ctx)), ""
         except ServiceError as err:
             if ctx.operation:
                 self._auditor.after(ctx, req, params, checked, err)
@@ -305,6 +306,15 @@ class Gateway:
         if scope is not None:
             return self._detector.from_scope(scope.service, req.headers.get("x-amz-target"))
         return await self._detector.from_request(req)
+
+    @staticmethod
+    def _encoded(req: Request, codec: Codec, resp: Response) -> Response:
+        """DynamoDB (the service whose codec checksums its answers) compresses big answers
+        for clients that accept it; the other services answer uncompressed."""
+        if not getattr(codec, "checksummed", False):
+            return resp
+        accept = req.headers.get("accept-encoding")
+        return compress_response(resp, accept, checksummed=True)
 
     def _foreign_scope(self, req: Request, service: str) -> str:
         """The scope name `service` signs with, when the request's scope names no service we

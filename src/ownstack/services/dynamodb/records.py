@@ -76,6 +76,10 @@ class TableRecord:
     """The current stream (enabled), or the last one (disabled: its records stay readable)."""
     sse: dict[str, Any] | None = None
     table_class: str = "STANDARD"
+    table_class_named: bool = False
+    """TableClass was given (CreateTable or UpdateTable): only then is it described."""
+    table_class_updated: float | None = None
+    """When UpdateTable last changed the table class."""
     deletion_protection: bool = False
     ttl_attribute: str | None = None
     """The TTL attribute while TTL is enabled."""

@@ -78,12 +78,21 @@ def plan_update(table: TableRecord, params: dict[str, Any], *, now: float) -> Up
     changed = _stream(changed, params.get("StreamSpecification"), now)
     changed = _sse(changed, params.get("SSESpecification"))
     if params.get("TableClass") is not None:
-        changed = dataclasses.replace(changed, table_class=check_table_class(params["TableClass"]))
+        changed = _table_class(changed, check_table_class(params["TableClass"]), now)
     if params.get("DeletionProtectionEnabled") is not None:
         changed = dataclasses.replace(
             changed, deletion_protection=bool(params["DeletionProtectionEnabled"])
         )
     return Update(changed, created, deleted)
+
+
+def _table_class(table: TableRecord, table_class: str, now: float) -> TableRecord:
+    """The class named, described from now on; a change of class is dated (DescribeTable's
+    TableClassSummary.LastUpdateDateTime), as DynamoDB does."""
+    updated = now if table_class != table.table_class else table.table_class_updated
+    return dataclasses.replace(
+        table, table_class=table_class, table_class_named=True, table_class_updated=updated
+    )
 
 
 def _check_constraints(params: dict[str, Any]) -> None:

@@ -52,6 +52,7 @@ class TableSpec:
     stream: StreamSpec | None = None
     sse: dict[str, Any] | None = None
     table_class: str = "STANDARD"
+    table_class_named: bool = False
     deletion_protection: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -108,6 +109,7 @@ def check_create(params: dict[str, Any], *, region: str, account_id: str, now: f
         stream=check_create_stream(params.get("StreamSpecification"), now),
         sse=sse_description(params.get("SSESpecification"), region, account_id),
         table_class=check_table_class(params.get("TableClass")),
+        table_class_named=params.get("TableClass") is not None,
         deletion_protection=bool(params.get("DeletionProtectionEnabled")),
         tags=merged_tags({}, params.get("Tags")),
     )

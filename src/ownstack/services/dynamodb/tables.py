@@ -64,6 +64,7 @@ class TableOps(DynamoDbBase):
             stream=spec.stream,
             sse=spec.sse,
             table_class=spec.table_class,
+            table_class_named=spec.table_class_named,
             deletion_protection=spec.deletion_protection,
             tags=spec.tags,
         )

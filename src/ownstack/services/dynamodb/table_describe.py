@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import table_warm
 from .records import CREATING, IndexRecord, TableRecord
 from .table_stats import TableStats
 
@@ -37,6 +38,7 @@ def describe(
         "TableId": table.id,
         "BillingModeSummary": _billing(table),
         "DeletionProtectionEnabled": table.deletion_protection,
+        "WarmThroughput": table_warm.describe(table_warm.level(table)),
     }
     if table.table_class_named:
         # A table whose class was never named has no TableClassSummary on AWS (STANDARD).

@@ -13,6 +13,7 @@ from typing import Any
 
 from ownstack.core.errors import not_implemented
 
+from . import table_warm
 from .errors import DynamoError, limit_exceeded, resource_not_found, validation
 from .records import CREATING, DELETING, IndexRecord, StreamSpec, TableRecord
 from .table_constraints import Violations, check_throughput
@@ -83,6 +84,12 @@ def plan_update(table: TableRecord, params: dict[str, Any], *, now: float) -> Up
         changed = dataclasses.replace(
             changed, deletion_protection=bool(params["DeletionProtectionEnabled"])
         )
+    warm = table_warm.at_update(
+        table_warm.level(table),
+        params.get("WarmThroughput"),
+        table_warm.start(changed.billing_mode, changed.throughput),
+    )
+    changed = dataclasses.replace(changed, warm_throughput=warm)
     return Update(changed, created, deleted)
 
 

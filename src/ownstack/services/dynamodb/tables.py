@@ -66,6 +66,7 @@ class TableOps(DynamoDbBase):
             table_class=spec.table_class,
             table_class_named=spec.table_class_named,
             deletion_protection=spec.deletion_protection,
+            warm_throughput=spec.warm_throughput,
             tags=spec.tags,
         )
         try:

@@ -29,6 +29,7 @@ from ownstack.wire.response_encoding import compress_response
 from ownstack.wire.rest import DEFAULT_MAX_BODY
 from ownstack.wire.sigv4 import peek_scope
 
+from . import cors_json
 from .audit import Auditor
 from .auth import Authenticator, anonymous_principal
 from .authorize import Authorizer
@@ -204,10 +205,16 @@ class Gateway:
             self.metrics.record(
                 ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
             )
+        elif route is None and cors_json.is_json_preflight(req):
+            ctx.operation, error_code = PREFLIGHT, ""
+            resp = cors_json.preflight(req)
+            self.metrics.record(ctx.service, ctx.operation, 200, "", perf_counter() - started)
         elif route is None:
             resp, error_code = await self._handle(req, ctx)
             if ctx.service == "s3" and "origin" in req.headers:  # a browser's CORS request
                 await self._cors.actual(req, resp)
+            elif ctx.service != "s3" and cors_json.is_json_request(req):
+                cors_json.allow(resp)
             self.metrics.record(
                 ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
             )

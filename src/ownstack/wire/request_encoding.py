@@ -22,7 +22,8 @@ from .body import BufferedBody
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
-_IDENTITY = frozenset({"", "identity"})
+# `amz-1.0` is what Coral clients (older SDKs, hand-written ones) send for an uncompressed body.
+_IDENTITY = frozenset({"", "identity", "amz-1.0"})
 DECODED_PROTOCOLS = frozenset({"json", "query"})
 
 

@@ -125,6 +125,24 @@ def test_segment_parameter_checks(ddb: Any, filled: str) -> None:
     )
 
 
+def test_parallel_scan_resumes_only_inside_its_segment(ddb: Any, filled: str) -> None:
+    # A segment's LastEvaluatedKey continues that segment; handed to another segment, AWS
+    # refuses it rather than read from a key that segment does not own.
+    first = ddb.scan(TableName=filled, Segment=0, TotalSegments=2, Limit=1)
+    start = first["LastEvaluatedKey"]
+    rest = ddb.scan(TableName=filled, Segment=0, TotalSegments=2, ExclusiveStartKey=start)
+    whole, _ = scan_all(ddb, TableName=filled, Segment=0, TotalSegments=2)
+    assert keys_of(first["Items"]).isdisjoint(keys_of(rest["Items"]))
+    assert keys_of(first["Items"]) | keys_of(rest["Items"]) == keys_of(whole)
+    with pytest.raises(ClientError) as exc:
+        ddb.scan(TableName=filled, Segment=1, TotalSegments=2, ExclusiveStartKey=start)
+    assert error(exc) == (
+        "ValidationException",
+        "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
+        "ExclusiveStartKey with correct Segment. TotalSegments: 2 Segment: 1",
+    )
+
+
 def test_select_count_keeps_paging(ddb: Any, filled: str) -> None:
     response = ddb.scan(TableName=filled, Select="COUNT", Limit=1, ConsistentRead=True)
     assert response["Count"] == 1 and response["ScannedCount"] == 1

@@ -61,15 +61,13 @@ def test_resource_policy_is_not_found(ddb: Any, make_table: Any) -> None:
 
 @pytest.mark.parametrize(
     "setting",
-    [
-        {"OnDemandThroughput": {"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 10}},
-        {"WarmThroughput": {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000}},
-    ],
+    [{"OnDemandThroughput": {"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 10}}],
 )
-def test_throughput_caps_and_warming_are_refused_not_ignored(
+def test_throughput_caps_are_refused_not_ignored(
     ddb: Any, make_table: Any, setting: dict[str, Any]
 ) -> None:
-    """ownstack neither throttles nor pre-warms: a table asking for either is refused."""
+    """ownstack does not throttle: a table asking for a cap is refused (a table's warm
+    throughput, a floor, is kept: test_ddb_table_warm.py)."""
     name = make_table()
     code, message = _code(ddb.update_table, TableName=name, **setting)
     assert code == "NotImplemented" and next(iter(setting)) in message

@@ -587,3 +587,17 @@ def test_list_tables_limit(raw: Any) -> None:
         "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint:"
         " Member must have value greater than or equal to 1"
     )
+
+
+def test_table_class_is_described_once_named(ddb: Any, make_table: Any) -> None:
+    # Never named: no TableClassSummary at all (the class is STANDARD all the same).
+    assert "TableClassSummary" not in ddb.describe_table(TableName=make_table())["Table"]
+    # Named at creation, even as the default: described, without a change date.
+    name = make_table(TableClass="STANDARD")
+    summary = ddb.describe_table(TableName=name)["Table"]["TableClassSummary"]
+    assert summary == {"TableClass": "STANDARD"}
+    # Changed by UpdateTable: the change is dated.
+    ddb.update_table(TableName=name, TableClass="STANDARD_INFREQUENT_ACCESS")
+    summary = ddb.describe_table(TableName=name)["Table"]["TableClassSummary"]
+    assert summary["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
+    assert summary["LastUpdateDateTime"].year >= 2024

@@ -24,7 +24,7 @@ from test_sigv4_support import (
 from ownstack.core.clock import ManualClock
 from ownstack.core.http import BytesBody, Headers, Request
 from ownstack.wire.sigv4 import SigningScope, SigV4Verifier, peek_scope
-from ownstack.wire.sigv4_canonical import parse_http_date
+from ownstack.wire.sigv4_canonical import parse_amz_date, parse_http_date
 
 S3_SIG_MESSAGE = (
     "The request signature we calculated does not match the signature you provided. "
@@ -306,13 +306,44 @@ def test_sts_form_body_is_hashed_and_kept_readable() -> None:
     assert run(drain(req.body)) == b"Action=GetCallerIdentity&Version=2011-06-15"
 
 
+def _knows_no_key(req: Request) -> SigV4Verifier:
+    """A verifier at the request's signing time that knows no key."""
+    return SigV4Verifier(lambda k: None, ManualClock(_signed_at(req)))
+
+
+def _signed_at(req: Request) -> float:
+    signed_at = parse_amz_date(req.headers.get("x-amz-date") or "")
+    assert signed_at is not None
+    return signed_at
+
+
+def test_json_and_query_services_judge_the_time_before_the_key() -> None:
+    # STS, DynamoDB...: a request signed too long ago is "Signature expired" even when its
+    # key is unknown (S3 names the unknown key first).
+    req = client_request("dynamodb", lambda c: c.list_tables())
+    late = SigV4Verifier(lambda k: None, ManualClock(_signed_at(req) + 3600))
+    err = error_of(late.verify(req, s3=False))
+    assert (err.code, err.status) == ("InvalidSignatureException", 400)
+    assert err.message.startswith("Signature expired: ")
+
+
+def test_the_reached_service_words_errors_and_refuses_a_foreign_scope() -> None:
+    req = client_request("sts", lambda c: c.get_caller_identity())
+    # The request reached DynamoDB (its X-Amz-Target said so) with an STS scope.
+    err = error_of(
+        verifier_at(req).verify(req, s3=False, service="dynamodb", scope_service="dynamodb")
+    )
+    assert (err.code, err.status) == ("InvalidSignatureException", 400)
+    assert err.message == "Credential should be scoped to correct service: 'dynamodb'. "
+
+
 def test_sts_tampered_body_and_unknown_key_use_sts_wording() -> None:
     req = client_request("sts", lambda c: c.get_caller_identity())
     v = verifier_at(req)
     req.body = BytesBody(b"Action=GetSessionToken&Version=2011-06-15")
     err = error_of(v.verify(req, s3=False))
     assert (err.code, err.status, err.message) == ("SignatureDoesNotMatch", 403, CORAL_SIG_MESSAGE)
-    unknown = error_of(SigV4Verifier(lambda k: None, ManualClock()).verify(req, s3=False))
+    unknown = error_of(_knows_no_key(req).verify(req, s3=False))
     assert (unknown.code, unknown.status) == ("InvalidClientTokenId", 403)
     assert unknown.message == "The security token included in the request is invalid."
 
@@ -320,7 +351,7 @@ def test_sts_tampered_body_and_unknown_key_use_sts_wording() -> None:
 def test_dynamodb_uses_json_service_codes() -> None:
     req = client_request("dynamodb", lambda c: c.list_tables())
     assert verify(req, s3=False).service == "dynamodb"
-    unknown = error_of(SigV4Verifier(lambda k: None, ManualClock()).verify(req, s3=False))
+    unknown = error_of(_knows_no_key(req).verify(req, s3=False))
     assert (unknown.code, unknown.status) == ("UnrecognizedClientException", 400)
     v = verifier_at(req)
     req.body = BytesBody(b'{"Limit": 1}')

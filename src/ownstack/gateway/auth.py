@@ -80,8 +80,11 @@ class Authenticator:
     def note_form_use(self, access_key: str, region: str) -> None:
         self._directory.note_use(access_key, "s3", region, self._clock.now())
 
-    async def authenticate(self, req: Request, service: str) -> tuple[Principal, str]:
-        """The signer and the region it signed for. Raises the service's ServiceError."""
+    async def authenticate(
+        self, req: Request, service: str, *, scope_service: str = ""
+    ) -> tuple[Principal, str]:
+        """The signer and the region it signed for. Raises the service's ServiceError.
+        `scope_service`: the service name the credential scope must carry (empty: any)."""
         s3 = service == "s3"
         dialect = errs.dialect_for(service, s3=s3)
         token = session_token(req)
@@ -103,7 +106,9 @@ class Authenticator:
             access_key = self._v2.verify(req, vhost_bucket=bucket, secrets=lookup)
         else:
             # The verifier words its errors per service family (S3 vs query vs JSON services).
-            scope = await self._verifier.verify(req, s3=s3, secrets=lookup)
+            scope = await self._verifier.verify(
+                req, s3=s3, secrets=lookup, service=service, scope_service=scope_service
+            )
             access_key, region = scope.access_key, scope.region
         grant = grants[access_key]
         self._directory.note_use(access_key, service, region, self._clock.now())

@@ -30,11 +30,26 @@ class ServiceDetector:
         self._query_actions = _query_actions(wires.values())
         self._signing_names = {w.name: _signing_name(w) for w in wires.values()}
 
+    def knows_scope(self, scope_service: str) -> bool:
+        """Whether a SigV4 scope's service names a service we serve (or sign for)."""
+        return (
+            scope_service in self._signing_names
+            or scope_service in _SCOPE_ALIASES
+            or scope_service in self._signing_names.values()
+        )
+
+    def signing_name(self, service: str) -> str:
+        return self._signing_names.get(service, service)
+
     def from_scope(self, scope_service: str, target: str | None = None) -> str:
         """The service a SigV4 scope names; a JSON request's X-Amz-Target decides between
-        services that sign with one name (DynamoDB Streams signs as `dynamodb`)."""
+        services that sign with one name (DynamoDB Streams signs as `dynamodb`). A scope
+        naming no service at all goes by its X-Amz-Target, as it would at that service's AWS
+        endpoint, which then refuses the scope in its own error dialect."""
         if target:
             service = self._targets.get(target.partition(".")[0])
+            if service is not None and not self.knows_scope(scope_service):
+                return service
             # Only a service that signs with this scope's name: a request scoped to one
             # service never reaches another (AWS refuses a credential scoped elsewhere).
             if service is not None and self._signing_names.get(service) == scope_service:

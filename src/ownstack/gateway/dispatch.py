@@ -24,9 +24,12 @@ from ownstack.obs.accesslog import AccessLog
 from ownstack.obs.metrics import HttpMetrics, Registry
 from ownstack.wire.body import buffer_request
 from ownstack.wire.codec import Codec, ServiceWire
+from ownstack.wire.request_encoding import DECODED_PROTOCOLS, decode_request
+from ownstack.wire.response_encoding import compress_response
 from ownstack.wire.rest import DEFAULT_MAX_BODY
-from ownstack.wire.sigv4 import peek_scope
+from ownstack.wire.sigv4 import SigningScope, peek_scope
 
+from . import cors_json
 from .audit import Auditor
 from .auth import Authenticator, anonymous_principal
 from .authorize import Authorizer
@@ -56,9 +59,13 @@ WireLoader = Callable[[str], ServiceWire | None]
 """Loads another service's model on first use (its operations are all NotImplemented)."""
 
 
-async def _buffered(req: Request, codec: Codec) -> Request:
+def _body_limit(codec: Codec) -> int:
     limit = getattr(codec, "max_body", DEFAULT_MAX_BODY)
-    buffered = await buffer_request(req, limit if isinstance(limit, int) else DEFAULT_MAX_BODY)
+    return limit if isinstance(limit, int) else DEFAULT_MAX_BODY
+
+
+async def _buffered(req: Request, codec: Codec) -> Request:
+    buffered = await buffer_request(req, _body_limit(codec))
     if buffered is None:
         raise ServiceError("RequestEntityTooLarge", "Request is too large.", 413)
     return buffered
@@ -198,10 +205,16 @@ class Gateway:
             self.metrics.record(
                 ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
             )
+        elif route is None and cors_json.is_json_preflight(req):
+            ctx.operation, error_code = PREFLIGHT, ""
+            resp = cors_json.preflight(req)
+            self.metrics.record(ctx.service, ctx.operation, 200, "", perf_counter() - started)
         elif route is None:
             resp, error_code = await self._handle(req, ctx)
             if ctx.service == "s3" and "origin" in req.headers:  # a browser's CORS request
                 await self._cors.actual(req, resp)
+            elif ctx.service != "s3" and cors_json.is_json_request(req):
+                cors_json.allow(resp)
             self.metrics.record(
                 ctx.service, ctx.operation, resp.status, error_code, perf_counter() - started
             )
@@ -236,7 +249,7 @@ class Gateway:
         params: dict[str, object] | None = None
         checked: tuple[Requirement, ...] = ()
         try:
-            service = await self._detect(req)
+            service, scope = await self._detect(req)
             # Only a service we can load becomes ctx.service (a metrics label): an arbitrary
             # scope name from a client must not mint new series.
             codec = self._wire(service).codec_for(req)
@@ -255,7 +268,9 @@ class Gateway:
                 # is the credential.
                 link = link or unsigned_op is not None
             if not link and not _anonymous_s3(req, service):
-                ctx.principal, region = await self._auth.authenticate(req, ctx.service)
+                ctx.principal, region = await self._auth.authenticate(
+                    req, ctx.service, scope_service=self._foreign_scope(scope, service)
+                )
                 ctx.account_id = ctx.principal.account_id
                 ctx.region = region or self._region
             if ctx.service == "s3":
@@ -266,6 +281,8 @@ class Gateway:
             elif not buffered:
                 # Non-S3 bodies are small and the query codec finds `Action` in them.
                 req = await _buffered(req, codec)
+            if codec.protocol in DECODED_PROTOCOLS:
+                req = decode_request(req, service, _body_limit(codec))
             op = unsigned_op or codec.match(req)
             ctx.operation = op.name
             params = await codec.parse(op, req)
@@ -276,7 +293,7 @@ class Gateway:
                 checked = await self._authorizer.authorize(ctx, req, op.name, params)
             result = await handler(ctx, params)
             self._auditor.after(ctx, req, params, checked, None)
-            return codec.serialize(op, result, ctx), ""
+            return self._encoded(req, codec, codec.serialize(op, result, ctx)), ""
         except ServiceError as err:
             if ctx.operation:
                 self._auditor.after(ctx, req, params, checked, err)
@@ -291,11 +308,30 @@ class Gateway:
             internal = internal_error()
             return self._render_error(internal, req, ctx, codec, op), internal.code
 
-    async def _detect(self, req: Request) -> str:
+    async def _detect(self, req: Request) -> tuple[str, SigningScope | None]:
+        """The service a request is for, and the credential scope it claims (if any)."""
         scope = peek_scope(req)
         if scope is not None:
-            return self._detector.from_scope(scope.service, req.headers.get("x-amz-target"))
-        return await self._detector.from_request(req)
+            target = req.headers.get("x-amz-target")
+            return self._detector.from_scope(scope.service, target), scope
+        return await self._detector.from_request(req), None
+
+    @staticmethod
+    def _encoded(req: Request, codec: Codec, resp: Response) -> Response:
+        """DynamoDB (the service whose codec checksums its answers) compresses big answers
+        for clients that accept it; the other services answer uncompressed."""
+        if not getattr(codec, "checksummed", False):
+            return resp
+        accept = req.headers.get("accept-encoding")
+        return compress_response(resp, accept, checksummed=True)
+
+    def _foreign_scope(self, scope: SigningScope | None, service: str) -> str:
+        """The scope name `service` signs with, when the request's `scope` names no service we
+        know (it reached `service` by its X-Amz-Target): the verifier refuses the scope, as
+        AWS does, once it has judged the signing time. Empty otherwise: nothing to enforce."""
+        if scope is None or self._detector.knows_scope(scope.service):
+            return ""
+        return self._detector.signing_name(service)
 
     def _wire(self, service: str) -> ServiceWire:
         wire = self._wires.get(service)

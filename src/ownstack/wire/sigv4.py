@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -42,6 +43,7 @@ _PRESIGN_PARAMS = (
     "X-Amz-Expires",
 )
 _PRESIGN_NAMES = frozenset(_PRESIGN_PARAMS)
+_FIELD_SEPARATORS = re.compile(r"[,\s]+")
 # Any one of these in the query makes a request presigned (then all six are required).
 _PRESIGN_MARKERS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature")
 
@@ -88,15 +90,23 @@ def _scope_from_credential(credential: str) -> SigningScope | None:
     return SigningScope(parts[0], parts[1], parts[2], parts[3])
 
 
+def _secret(lookup: SecretLookup, access_key: str, dialect: errs.AuthDialect) -> str:
+    secret = lookup(access_key)
+    if secret is None:
+        raise errs.unknown_key(dialect, access_key)
+    return secret
+
+
 def _header_fields(header: str) -> dict[str, str] | None:
     """`Credential=..., SignedHeaders=..., Signature=...` as a dict (None: not SigV4)."""
     algorithm, _, rest = header.strip().partition(" ")
     if algorithm != ALGORITHM:
         return None
     fields: dict[str, str] = {}
-    for item in rest.split(","):
-        name, _, value = item.strip().partition("=")
-        fields[name] = value.strip()
+    # AWS separates the components by commas, spaces or both (no value holds either).
+    for item in _FIELD_SEPARATORS.split(rest.strip()):
+        name, _, value = item.partition("=")
+        fields[name] = value
     return fields
 
 
@@ -155,23 +165,37 @@ class SigV4Verifier:
         self._keys: dict[tuple[str, str, str, str], _SigningKey] = {}
 
     async def verify(
-        self, req: Request, *, s3: bool, secrets: SecretLookup | None = None
+        self,
+        req: Request,
+        *,
+        s3: bool,
+        secrets: SecretLookup | None = None,
+        service: str = "",
+        scope_service: str = "",
     ) -> SigningScope:
         """The verified scope; raises ServiceError. May replace req.body (see module doc).
         `secrets`, when given, replaces the verifier's lookup for this request (a temporary
-        key's secret is known only with the request's session token)."""
+        key's secret is known only with the request's session token). `service`, when given,
+        is the service the request reached: its errors are worded in that service's dialect,
+        whatever the scope claims, as each AWS endpoint does. `scope_service`, when given, is
+        the only service name the scope may carry."""
         # Split once: presign detection and the canonical query both read these pairs.
         pairs = query_pairs(req.query) if req.query else []
-        auth = self._claimed_auth(req, s3, pairs)
-        dialect = errs.dialect_for(auth.scope.service, s3=s3)
-        secret = (secrets or self._secrets)(auth.scope.access_key)
-        if secret is None:
-            raise errs.unknown_key(dialect, auth.scope.access_key)
+        auth = self._claimed_auth(req, s3, pairs, service)
+        dialect = errs.dialect_for(service or auth.scope.service, s3=s3)
+        lookup = secrets or self._secrets
+        # S3 names an unknown key before judging the time; the other services judge the time
+        # first: a request signed at the wrong time is "Signature expired" whatever key signed.
+        secret = _secret(lookup, auth.scope.access_key, dialect) if s3 else ""
         if auth.presigned:
             self._check_presign_window(auth, dialect)
         else:
             self._check_skew(auth.amz_date, dialect)
             self._check_scope_date(auth.scope, auth.amz_date, dialect)
+        if scope_service and auth.scope.service != scope_service:
+            raise errs.wrong_scope_service(dialect, scope_service)
+        if not s3:
+            secret = _secret(lookup, auth.scope.access_key, dialect)
         self._check_signed_headers(req, auth, dialect)
         claimed = payload_hash(req, s3=s3, presigned=auth.presigned)
         body_hash = (
@@ -186,28 +210,30 @@ class SigV4Verifier:
 
     # -- parsing ------------------------------------------------------------------------------
 
-    def _claimed_auth(self, req: Request, s3: bool, pairs: list[tuple[str, str]]) -> _Auth:
+    def _claimed_auth(
+        self, req: Request, s3: bool, pairs: list[tuple[str, str]], service: str
+    ) -> _Auth:
         # An empty Authorization header signs nothing: the request is anonymous, as on S3.
         header = req.headers.get("authorization") or None
         fields = _presign_fields(pairs) if "X-Amz-" in req.query else {}
         presigned = any(name in fields for name in _PRESIGN_MARKERS)
         if header is not None and presigned:
-            raise errs.two_mechanisms(errs.dialect_for("", s3=s3))
+            raise errs.two_mechanisms(errs.dialect_for(service, s3=s3))
         if header is not None:
-            return self._parse_header(header, req, s3)
+            return self._parse_header(header, req, s3, service)
         if presigned:
             return self._parse_presigned(fields, s3)
-        raise errs.missing_auth(errs.dialect_for("", s3=s3))
+        raise errs.missing_auth(errs.dialect_for(service, s3=s3))
 
-    def _parse_header(self, header: str, req: Request, s3: bool) -> _Auth:
-        dialect = errs.dialect_for("", s3=s3)
+    def _parse_header(self, header: str, req: Request, s3: bool, service: str) -> _Auth:
+        dialect = errs.dialect_for(service, s3=s3)
         if header.startswith(_SIGV4A):
             raise errs.sigv4a_not_implemented()
         fields = _header_fields(header)
         if fields is None:
             raise errs.unsupported_algorithm(dialect)
         scope = self._scope_or_error(fields.get("Credential", ""), dialect, query=False)
-        dialect = errs.dialect_for(scope.service, s3=s3)
+        dialect = errs.dialect_for(service or scope.service, s3=s3)
         signed = fields.get("SignedHeaders")
         signature = fields.get("Signature")
         if not signed or not signature:

@@ -123,6 +123,11 @@ def signature_error(d: AuthDialect, message: str) -> ServiceError:
     return ServiceError(d.signature_code, message, d.status)
 
 
+def wrong_scope_service(d: AuthDialect, expected: str) -> ServiceError:
+    """A credential scope naming another service than the one the request reached."""
+    return signature_error(d, f"Credential should be scoped to correct service: '{expected}'. ")
+
+
 def unsigned_headers(d: AuthDialect, names: list[str]) -> ServiceError:
     if d is S3:
         fields = {"HeadersNotSigned": ", ".join(names)}

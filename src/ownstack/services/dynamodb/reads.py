@@ -33,7 +33,6 @@ from .read_plan import (
     resume,
     selection,
     start_item,
-    start_key,
     target,
 )
 from .records import items_ns
@@ -108,7 +107,11 @@ class ReadOps(DynamoDbBase):
         table = await self.table(ctx, params["TableName"])
         where = target(table, params)
         chosen = selection(where, params, wanted, query=False, filtered=_names(condition))
-        low, high = resume(("", None), start_key(where, params), reverse=False)
+        start = start_item(where, params)
+        if start is not None and segment is not None:
+            _check_start_in_segment(where, start, segment)
+        start_at = None if start is None else where.record_key(start)
+        low, high = resume(("", None), start_at, reverse=False)
         plan = _Plan(where, low, high, False, params.get("Limit"), condition, chosen, segment)
         return _result(plan, await self._read_page(plan), params, mode)
 
@@ -221,6 +224,17 @@ def _in_segment(where: Target, item: Item, segment: tuple[int, int]) -> bool:
     encoded = keys.encode_scalar(item[where.schema.partition])
     digest = zlib.crc32(encoded.encode("utf-8", "surrogatepass"))
     return digest % segment[1] == segment[0]
+
+
+def _check_start_in_segment(where: Target, start: Item, segment: tuple[int, int]) -> None:
+    """A parallel scan resumes only from a key of its own segment (a LastEvaluatedKey of
+    another segment, or any key of the table, is refused in AWS's words)."""
+    if not _in_segment(where, start, segment):
+        raise validation(
+            "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use "
+            f"ExclusiveStartKey with correct Segment. TotalSegments: {segment[1]} "
+            f"Segment: {segment[0]}"
+        )
 
 
 def _result(plan: _Plan, read: _Read, params: Params, mode: str) -> Result:

@@ -76,7 +76,14 @@ class TableRecord:
     """The current stream (enabled), or the last one (disabled: its records stay readable)."""
     sse: dict[str, Any] | None = None
     table_class: str = "STANDARD"
+    table_class_named: bool = False
+    """TableClass was given (CreateTable or UpdateTable): only then is it described."""
+    table_class_updated: float | None = None
+    """When UpdateTable last changed the table class."""
     deletion_protection: bool = False
+    warm_throughput: dict[str, int] = field(default_factory=dict)
+    """The highest warm throughput asked for or had (table_warm.py); empty: never more than
+    the billing mode's start."""
     ttl_attribute: str | None = None
     """The TTL attribute while TTL is enabled."""
     tags: dict[str, str] = field(default_factory=dict)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import table_warm
 from .records import CREATING, IndexRecord, TableRecord
 from .table_stats import TableStats
 
@@ -37,8 +38,14 @@ def describe(
         "TableId": table.id,
         "BillingModeSummary": _billing(table),
         "DeletionProtectionEnabled": table.deletion_protection,
-        "TableClassSummary": {"TableClass": table.table_class},
+        "WarmThroughput": table_warm.describe(table_warm.level(table)),
     }
+    if table.table_class_named:
+        # A table whose class was never named has no TableClassSummary on AWS (STANDARD).
+        summary: dict[str, Any] = {"TableClass": table.table_class}
+        if table.table_class_updated is not None:
+            summary["LastUpdateDateTime"] = table.table_class_updated
+        description["TableClassSummary"] = summary
     lsis = [i for i in table.indexes if i.kind == "LSI"]
     gsis = [i for i in table.indexes if i.kind == "GSI"]
     if lsis:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ownstack.core.errors import not_implemented
 
+from . import table_warm
 from .errors import DynamoError, limit_exceeded, resource_not_found, validation
 from .records import CREATING, DELETING, IndexRecord, KeySchema, StreamSpec, TableRecord
 from .table_constraints import (
@@ -83,12 +84,27 @@ def plan_update(table: TableRecord, params: dict[str, Any], *, now: float) -> Up
     changed = _stream(changed, params.get("StreamSpecification"), now)
     changed = _sse(changed, params.get("SSESpecification"))
     if params.get("TableClass") is not None:
-        changed = dataclasses.replace(changed, table_class=check_table_class(params["TableClass"]))
+        changed = _table_class(changed, check_table_class(params["TableClass"]), now)
     if params.get("DeletionProtectionEnabled") is not None:
         changed = dataclasses.replace(
             changed, deletion_protection=bool(params["DeletionProtectionEnabled"])
         )
+    warm = table_warm.at_update(
+        table_warm.level(table),
+        params.get("WarmThroughput"),
+        table_warm.start(changed.billing_mode, changed.throughput),
+    )
+    changed = dataclasses.replace(changed, warm_throughput=warm)
     return Update(changed, created, deleted)
+
+
+def _table_class(table: TableRecord, table_class: str, now: float) -> TableRecord:
+    """The class named, described from now on; a change of class is dated (DescribeTable's
+    TableClassSummary.LastUpdateDateTime), as DynamoDB does."""
+    updated = now if table_class != table.table_class else table.table_class_updated
+    return dataclasses.replace(
+        table, table_class=table_class, table_class_named=True, table_class_updated=updated
+    )
 
 
 def _check_constraints(params: dict[str, Any]) -> None:

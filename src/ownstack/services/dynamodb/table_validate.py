@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import table_warm
 from .errors import not_implemented_setting, validation
 from .records import IndexRecord, KeySchema, StreamSpec
 from .table_constraints import (
@@ -52,25 +53,33 @@ class TableSpec:
     stream: StreamSpec | None = None
     sse: dict[str, Any] | None = None
     table_class: str = "STANDARD"
+    table_class_named: bool = False
     deletion_protection: bool = False
+    warm_throughput: dict[str, int] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
 
 
 UNSUPPORTED_SETTINGS = ("OnDemandThroughput", "WarmThroughput")
 """Throughput caps and pre-warming: ownstack neither throttles nor pre-warms, so a table that
-asks for either is refused rather than answered with a success whose setting does nothing."""
+asks for either is refused rather than answered with a success whose setting does nothing.
+A table's own WarmThroughput is the exception (table_warm.py): a floor of throughput, which a
+server that throttles nothing always meets, so it is kept and reported as DynamoDB does; an
+index's is not kept yet."""
+_TABLE_UNSUPPORTED = ("OnDemandThroughput",)
 
 
 def refuse_unsupported(params: dict[str, Any]) -> None:
     """NotImplemented when the request, or one of its index definitions or updates, sets what
     ownstack does not do (UNSUPPORTED_SETTINGS)."""
-    parts = [params]
+    parts: list[tuple[dict[str, Any], tuple[str, ...]]] = [(params, _TABLE_UNSUPPORTED)]
     for raw in params.get("GlobalSecondaryIndexes") or []:
-        parts.append(raw)
+        parts.append((raw, UNSUPPORTED_SETTINGS))
     for update in params.get("GlobalSecondaryIndexUpdates") or []:
-        parts.extend(action for action in update.values() if isinstance(action, dict))
-    for part in parts:
-        for name in UNSUPPORTED_SETTINGS:
+        parts.extend(
+            (action, UNSUPPORTED_SETTINGS) for action in update.values() if isinstance(action, dict)
+        )
+    for part, names in parts:
+        for name in names:
             if part.get(name) is not None:
                 raise not_implemented_setting(
                     f"{name} is not implemented by ownstack (it neither throttles nor"
@@ -108,7 +117,9 @@ def check_create(params: dict[str, Any], *, region: str, account_id: str, now: f
         stream=check_create_stream(params.get("StreamSpecification"), now),
         sse=sse_description(params.get("SSESpecification"), region, account_id),
         table_class=check_table_class(params.get("TableClass")),
+        table_class_named=params.get("TableClass") is not None,
         deletion_protection=bool(params.get("DeletionProtectionEnabled")),
+        warm_throughput=table_warm.at_create(params.get("WarmThroughput"), billing, throughput),
         tags=merged_tags({}, params.get("Tags")),
     )
 

@@ -64,7 +64,9 @@ class TableOps(DynamoDbBase):
             stream=spec.stream,
             sse=spec.sse,
             table_class=spec.table_class,
+            table_class_named=spec.table_class_named,
             deletion_protection=spec.deletion_protection,
+            warm_throughput=spec.warm_throughput,
             tags=spec.tags,
         )
         try:

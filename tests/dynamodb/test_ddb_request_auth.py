@@ -1,0 +1,86 @@
+"""How DynamoDB's endpoint answers requests it cannot authenticate: always in DynamoDB's own
+error dialect (`...Exception` codes), whatever the request's credential scope claims, and the
+signing time judged before the key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rawreq import post, signed
+
+_TARGET = "DynamoDB_20120810.ListTables"
+
+
+def _error(resp: Any) -> tuple[int, str, str]:
+    doc = json.loads(resp.text)
+    return resp.status_code, doc["__type"].rpartition("#")[2], doc.get("message", "")
+
+
+def test_unsigned_request_is_missing_a_token_in_dynamodb_words(server: Any) -> None:
+    headers = {"X-Amz-Target": _TARGET, "Content-Type": "application/x-amz-json-1.0"}
+    resp = post(server.endpoint + "/", headers, b"{}")
+    assert _error(resp) == (
+        400,
+        "MissingAuthenticationTokenException",
+        "Request is missing Authentication Token",
+    )
+
+
+def test_old_signature_is_expired_before_its_key_or_scope_is_judged(server: Any) -> None:
+    # Unknown key, a scope naming no real date, region or service, components separated by
+    # spaces only: the signing time is what is wrong first.
+    headers = {
+        "X-Amz-Target": _TARGET,
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Date": "20170101T010101Z",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=nobody/2/3/4/aws4_request "
+        "SignedHeaders=x-amz-date;host Signature=123",
+    }
+    status, code, message = _error(post(server.endpoint + "/", headers, b"{}"))
+    assert (status, code) == (400, "InvalidSignatureException")
+    assert message.startswith("Signature expired: 20170101T010101Z is now earlier than ")
+
+
+def test_future_signature_is_not_yet_current(server: Any) -> None:
+    headers = {
+        "X-Amz-Target": _TARGET,
+        "X-Amz-Date": "30200101T010101Z",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=nobody/2/3/4/aws4_request "
+        "SignedHeaders=x-amz-date;host Signature=123",
+    }
+    status, code, message = _error(post(server.endpoint + "/", headers, b"{}"))
+    assert (status, code) == (400, "InvalidSignatureException")
+    assert message.startswith("Signature not yet current: 30200101T010101Z is still later than ")
+
+
+def test_authorization_components_may_be_separated_by_commas_alone(server: Any) -> None:
+    url, headers = signed(server, "ListTables", b"{}")
+    algorithm, *rest = headers["Authorization"].split()
+    headers["Authorization"] = algorithm + " " + "".join(rest)
+    resp = post(url, headers, b"{}")
+    assert resp.status_code == 200, resp.text
+    assert "TableNames" in resp.json()
+
+
+def test_scope_of_an_unknown_service_is_refused_by_dynamodb(server: Any) -> None:
+    # Correctly signed, but for a service that does not exist: the request reaches DynamoDB
+    # by its X-Amz-Target, which refuses the scope.
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(
+        method="POST",
+        url=server.endpoint + "/",
+        data=b"{}",
+        headers={"X-Amz-Target": _TARGET, "Content-Type": "application/x-amz-json-1.0"},
+    )
+    credentials = Credentials(server.access_key, server.secret_key)
+    SigV4Auth(credentials, "nosuchservice", server.region).add_auth(request)
+    resp = post(server.endpoint + "/", dict(request.headers.items()), b"{}")
+    assert _error(resp) == (
+        400,
+        "InvalidSignatureException",
+        "Credential should be scoped to correct service: 'dynamodb'. ",
+    )

@@ -3,6 +3,7 @@ or UpdateTable, never below where the table starts or already is, in DynamoDB's 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -110,3 +111,25 @@ def test_an_index_warm_throughput_is_refused_not_ignored(ddb: Any, make_table: A
             ],
         )
     assert info.value.response["Error"]["Code"] == "NotImplemented"
+
+
+def test_create_answer_names_warm_throughput_only_when_asked(ddb: Any) -> None:
+    # AWS's CreateTable answer leaves WarmThroughput out unless the request set it.
+    base = {
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+    names = [f"warm-answer-{uuid.uuid4().hex[:10]}" for _ in range(2)]
+    try:
+        plain = ddb.create_table(TableName=names[0], **base)["TableDescription"]
+        assert "WarmThroughput" not in plain
+        asked = ddb.create_table(
+            TableName=names[1], WarmThroughput={"ReadUnitsPerSecond": 13000}, **base
+        )["TableDescription"]
+        assert asked["WarmThroughput"]["ReadUnitsPerSecond"] == 13000
+        assert "WarmThroughput" in ddb.describe_table(TableName=names[0])["Table"]
+    finally:
+        for name in names:
+            ddb.get_waiter("table_exists").wait(TableName=name)
+            ddb.delete_table(TableName=name)

@@ -75,11 +75,12 @@ class TableOps(DynamoDbBase):
             raise resource_in_use(f"Table already exists: {table.name}") from None
         # A new table's indexes are empty, so usable at once; AWS answers CREATING first.
         creating = {i.name: CREATING for i in table.indexes if i.kind == "GSI"}
-        return {
-            "TableDescription": describe(
-                table, TableStats(), status=CREATING, index_status=creating
-            )
-        }
+        description = describe(table, TableStats(), status=CREATING, index_status=creating)
+        if "WarmThroughput" not in params:
+            # AWS's CreateTable answer names the warm throughput only when the request did;
+            # DescribeTable shows it always.
+            del description["WarmThroughput"]
+        return {"TableDescription": description}
 
     async def describe_table(self, ctx: RequestContext, params: Params) -> Result:
         table = await self._named_table(ctx, params["TableName"])

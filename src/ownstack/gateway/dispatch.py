@@ -320,9 +320,9 @@ class Gateway:
     def _encoded(req: Request, codec: Codec, resp: Response) -> Response:
         """DynamoDB (the service whose codec checksums its answers) compresses big answers
         for clients that accept it; the other services answer uncompressed."""
-        if not getattr(codec, "checksummed", False):
-            return resp
         accept = req.headers.get("accept-encoding")
+        if not accept or not getattr(codec, "checksummed", False):
+            return resp
         return compress_response(resp, accept, checksummed=True)
 
     def _foreign_scope(self, scope: SigningScope | None, service: str) -> str:

@@ -40,9 +40,10 @@ class _TooLarge(Exception):
 def decode_request(req: Request, service: str, limit: int) -> Request:
     """`req` with its (buffered) body decoded as its Content-Encoding says; `req` itself when
     it names none. The decoded body may be at most `limit` bytes (413 beyond)."""
-    encodings = [
-        part.strip().lower() for part in (req.headers.get("content-encoding") or "").split(",")
-    ]
+    header = req.headers.get("content-encoding")
+    if not header:
+        return req
+    encodings = [part.strip().lower() for part in header.split(",")]
     encodings = [e for e in encodings if e not in _IDENTITY]
     if not encodings or not isinstance(req.body, BufferedBody):
         return req

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ownstack.core.access import ResourceFacts
 from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
@@ -11,9 +13,11 @@ from ownstack.ports.meta import ABSENT, MetaStore, Put, Record, pages
 
 from .errors import table_not_found, validation
 from .records import TABLES, TableRecord, decode_table, encode_table, table_key
-from .table_constraints import Violations
+from .table_constraints import NAME_PATTERN, Violations
 
 _ARN_PREFIX = "arn:aws:dynamodb:"
+_VALID_NAME = re.compile(f"{NAME_PATTERN[:-1]}{{3,255}}")
+"""A table name within its model constraints (NAME_PATTERN, 3 to 255 characters)."""
 _DECODED_TABLES = 1024
 
 
@@ -72,9 +76,10 @@ def locate_table(ctx: RequestContext, name: str) -> tuple[str, str, str]:
     model's constraint (ValidationException "... at 'tableName' failed to satisfy
     constraint: ..."), not reported as a missing table."""
     if not name.startswith(_ARN_PREFIX):
-        v = Violations()
-        v.name(name, "tableName")
-        v.raise_any()
+        if _VALID_NAME.fullmatch(name) is None:  # every request passes here: one match
+            v = Violations()
+            v.name(name, "tableName")
+            v.raise_any()
         return ctx.region, ctx.account_id, name
     parts = name.split(":", 5)
     if len(parts) != 6 or not parts[5].startswith("table/"):

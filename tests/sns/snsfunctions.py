@@ -110,6 +110,22 @@ def events(sqs: Any, url: str, count: int, timeout: float = 60.0) -> list[Any]:
     return got
 
 
+def delivered_message_ids(sqs: Any, url: str, wanted: set[str], timeout: float) -> set[str]:
+    """The SNS MessageIds of the events the recording function sent to `url`, read until every
+    one of `wanted` has come (each deleted). Delivery is at least once, so a count of events
+    is not enough: a run the kill cut short comes twice, and one more may still be on its way."""
+    seen: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while not wanted <= seen:
+        if time.monotonic() > deadline:
+            pytest.fail(f"missing after {timeout} s: {sorted(wanted - seen)}")
+        page = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=2)
+        for message in page.get("Messages", []):
+            seen.add(json.loads(message["Body"])["Records"][0]["Sns"]["MessageId"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return seen
+
+
 def nothing_more(sqs: Any, url: str, wait: int = 3) -> None:
     page = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait)
     assert page.get("Messages", []) == []

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -532,3 +533,30 @@ def test_the_aws_cli_sets_and_reads_a_bucket_acl(actors: Actors, tmp_path: Path)
     assert refused.returncode != 0
     assert "(InvalidArgument) when calling the PutBucketAcl operation: Invalid id" in refused.stderr
     assert _lists(actors.alt, bucket)  # the ACL is as it was
+
+
+def test_concurrent_acl_puts_all_succeed(actors: Actors) -> None:
+    # S3 applies concurrent ACL writes last-writer-wins: 50 simultaneous PutBucketAcl (and
+    # PutObjectAcl) calls are each answered 200, never 409 OperationAborted because another
+    # writer's commit landed first.
+    bucket = acls_enabled_bucket(actors.owner)
+    actors.owner.put_object(Bucket=bucket, Key="k", Body=b"data")
+    canned = ("public-read", "private")
+
+    def put_bucket_acl(i: int) -> str:
+        try:
+            actors.owner.put_bucket_acl(Bucket=bucket, ACL=canned[i % 2])
+            return "ok"
+        except ClientError as err:
+            return code(err)[0]
+
+    def put_object_acl(i: int) -> str:
+        try:
+            actors.owner.put_object_acl(Bucket=bucket, Key="k", ACL=canned[i % 2])
+            return "ok"
+        except ClientError as err:
+            return code(err)[0]
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        assert set(pool.map(put_bucket_acl, range(50))) == {"ok"}
+        assert set(pool.map(put_object_acl, range(50))) == {"ok"}

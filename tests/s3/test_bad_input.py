@@ -217,3 +217,15 @@ def test_external_entity_is_malformed_xml(server: Any, stored: tuple[Any, str]) 
     assert b"<Code>MalformedXML</Code>" in data
     assert b"root:" not in data
     assert_untouched(s3, bucket)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_key_not_utf8_is_invalid_uri(server: Any, stored: tuple[Any, str], method: str) -> None:
+    # %AE%8A is a key sent as Latin-1 bytes, not UTF-8: S3 cannot read the URI at all and
+    # answers InvalidURI, whatever the operation (not InvalidArgument, not NoSuchKey).
+    s3, bucket = stored
+    status, data = signed_raw(server, method, f"/{bucket}/%AE%8A-", b"", {})
+    assert status == 400
+    assert b"<Code>InvalidURI</Code>" in data
+    assert b"<Message>Couldn't parse the specified URI.</Message>" in data
+    assert_untouched(s3, bucket)

@@ -99,11 +99,19 @@ def test_empty_delimiter_is_no_delimiter(s3: Any, bucket: str) -> None:
     assert "Delimiter" not in versions
 
 
-def test_v2_empty_continuation_token_is_incorrect(s3: Any, bucket: str) -> None:
-    # An empty token is not "no token": S3 refuses it like any token it did not issue.
+def test_v2_empty_continuation_token_lists_from_the_start(s3: Any, bucket: str) -> None:
+    # `continuation-token=` (an SDK paginator's first page) is no token: S3 lists from the
+    # start, honours StartAfter, and echoes the empty token; only a non-empty token it did
+    # not issue is "incorrect".
     put(s3, bucket, "m", "n")
+    first = s3.list_objects_v2(Bucket=bucket, ContinuationToken="")
+    assert keys(first) == ["m", "n"]
+    assert first["ContinuationToken"] == ""
+    assert first["IsTruncated"] is False
+    after = s3.list_objects_v2(Bucket=bucket, ContinuationToken="", StartAfter="m")
+    assert keys(after) == ["n"]
     with pytest.raises(ClientError) as exc:
-        s3.list_objects_v2(Bucket=bucket, ContinuationToken="")
+        s3.list_objects_v2(Bucket=bucket, ContinuationToken="bogus")
     err = exc.value.response["Error"]
     assert (err["Code"], exc.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
         "InvalidArgument",

@@ -18,7 +18,14 @@ from ownstack.core.service import STATUS
 
 from .body import body_bytes
 from .restplan import Binding, InputPlan, RestPlan, Router, parse_query
-from .values import BadInputError, format_scalar, format_timestamp, parse_scalar, timestamp_format
+from .values import (
+    BadInputError,
+    InvalidUriError,
+    format_scalar,
+    format_timestamp,
+    parse_scalar,
+    timestamp_format,
+)
 
 DEFAULT_MAX_BODY = 2 * 1024 * 1024
 
@@ -49,6 +56,10 @@ class RestCodec:
 
     def _bad_input(self, message: str) -> ServiceError:
         return ServiceError("SerializationException", message, 400)
+
+    def _bad_uri(self, message: str) -> ServiceError:
+        """A path that does not decode; by default answered like any other bad value."""
+        return self._bad_input(message)
 
     def _too_big(self) -> ServiceError:
         return ServiceError("RequestEntityTooLargeException", "Request is too large.", 413)
@@ -104,6 +115,8 @@ class RestCodec:
         try:
             params = self._parse_locations(plan.input, labels, query, req.headers)
             await self._parse_payload(plan, req, params)
+        except InvalidUriError as exc:
+            raise self._bad_uri(exc.message) from exc
         except BadInputError as exc:
             raise self._bad_input(exc.message) from exc
         for member in plan.input.required:
@@ -241,7 +254,7 @@ def _unquote_label(raw: str) -> str:
     try:
         return unquote(raw, errors="strict")
     except UnicodeDecodeError as exc:
-        raise BadInputError("The URI is not valid UTF-8 after percent-decoding") from exc
+        raise InvalidUriError("The URI is not valid UTF-8 after percent-decoding") from exc
 
 
 _VALUED_TYPES = frozenset({"integer", "long", "short", "byte", "boolean", "float", "double"})

@@ -51,6 +51,11 @@ class RestXmlCodec(RestCodec):
             return ServiceError("InvalidArgument", message, 400)
         return ServiceError("InvalidInput", message, 400)
 
+    def _bad_uri(self, message: str) -> ServiceError:
+        if self.is_s3:  # S3 cannot read a key or bucket that is not UTF-8: its InvalidURI
+            return s3quirks.invalid_uri()
+        return self._bad_input(message)
+
     def _missing(self, plan: RestPlan, member: str) -> ServiceError:
         if not self.is_s3:
             return super()._missing(plan, member)

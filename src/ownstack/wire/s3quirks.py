@@ -98,6 +98,11 @@ def malformed_xml() -> ServiceError:
     )
 
 
+def invalid_uri() -> ServiceError:
+    """A path whose percent-decoded bytes are not UTF-8 (a key sent as Latin-1, say)."""
+    return ServiceError("InvalidURI", "Couldn't parse the specified URI.", 400)
+
+
 def missing_content_length() -> ServiceError:
     return ServiceError(
         "MissingContentLength", "You must provide the Content-Length HTTP header.", 411

@@ -27,6 +27,11 @@ class BadInputError(Exception):
         self.member = member
 
 
+class InvalidUriError(BadInputError):
+    """A path label that is not valid UTF-8 once percent-decoded: the URI itself is malformed,
+    which some protocols answer differently from a bad member value (S3: InvalidURI)."""
+
+
 INTEGER_TYPES = frozenset({"integer", "long", "short", "byte"})
 FLOAT_TYPES = frozenset({"float", "double"})
 SCALAR_TYPES = frozenset(

@@ -66,7 +66,7 @@ from .versioning_read import marker_not_allowed, read_version
 from .versioning_store import Located, locate
 
 _ARN = "arn:aws:s3:::"
-_RETRIES = 5
+_RETRIES = 64  # an object's ACL under concurrent puts: see access._RETRIES
 _DEFERRED = {
     "s3:GetObject": ("GetObject", "HeadObject"),
     "s3:GetObjectVersion": ("GetObject", "HeadObject"),

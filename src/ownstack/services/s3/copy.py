@@ -28,7 +28,7 @@ from .object_lock import lock_on_write
 from .records import ObjectRecord
 from .tagging import tags_from_header
 from .versioning import VersioningOps
-from .versioning_ids import check_version_id
+from .versioning_ids import add_written_version_id, check_version_id
 from .versioning_read import source_version
 from .writes import check_condition_headers, commit_object, discard_segments, store_bytes
 
@@ -92,7 +92,7 @@ class CopyOps(VersioningOps):
         if src_version is not None:
             out["CopySourceVersionId"] = src_version
         if bucket.versioning:
-            out["VersionId"] = rec.version_id
+            add_written_version_id(out, rec.version_id)
         add_expiration(out, bucket, key, rec, self.limits.lifecycle_day_s)
         return out
 

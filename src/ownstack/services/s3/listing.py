@@ -123,7 +123,9 @@ class ListingOps(S3Base):
         max_keys = max_count(params, "MaxKeys", "max-keys")
         prefix, delimiter = params.get("Prefix") or "", params.get("Delimiter") or ""
         token = params.get("ContinuationToken")
-        if token is not None:  # an empty one too is refused as incorrect, as S3 does
+        # An empty token (`continuation-token=`, which SDK paginators send on the first page)
+        # is no token: S3 lists from the start (or StartAfter) and echoes the empty token.
+        if token:
             start = _token_start(token, prefix)
         else:
             start = start_after(params.get("StartAfter") or "", prefix, delimiter)

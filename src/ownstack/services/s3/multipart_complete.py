@@ -54,6 +54,7 @@ from .records import (
     uploads_ns,
 )
 from .versioning import VersioningOps
+from .versioning_ids import add_written_version_id
 from .versioning_store import Plan, load_state, plan_write
 from .writes import discard_segments
 
@@ -347,7 +348,7 @@ def _result(
     if obj.checksum_type:
         result["ChecksumType"] = obj.checksum_type
     if bucket.versioning:
-        result["VersionId"] = obj.version_id
+        add_written_version_id(result, obj.version_id)
     result.update(stored_encryption_output(obj))
     add_expiration(result, bucket, key, obj, day_s)
     return result

@@ -33,7 +33,7 @@ from .records import ObjectRecord, objects_ns
 from .sse_store import Sealer
 from .tagging import tags_from_header
 from .versioning import VersioningOps, refuse_mfa
-from .versioning_ids import check_version_id
+from .versioning_ids import add_written_version_id, check_version_id
 from .writes import (
     StoredBytes,
     check_condition_headers,
@@ -95,7 +95,7 @@ class ObjectOps(ObjectReadOps, VersioningOps):
         await discard_segments(self.blobs, replaced)
         out = {"ETag": rec.etag, **rec.checksums, "ChecksumType": "FULL_OBJECT", **sse_out}
         if bucket.versioning:
-            out["VersionId"] = rec.version_id
+            add_written_version_id(out, rec.version_id)
         add_expiration(out, bucket, key, rec, self.limits.lifecycle_day_s)
         return out
 

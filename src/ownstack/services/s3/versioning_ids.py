@@ -23,6 +23,15 @@ ID_LEN = 32
 _MAX_SEQ: int = 62**TOKEN_LEN - 1
 
 
+def add_written_version_id(out: dict[str, object], version_id: str | None) -> None:
+    """The x-amz-version-id a write (PutObject, POST, CopyObject, CompleteMultipartUpload)
+    answers: the new version's id in an Enabled bucket. A write to a Suspended bucket stores
+    the "null" version and S3 answers it with no x-amz-version-id at all (the PutObject
+    reference's "versioning suspended" example has none), as for a bucket never versioned."""
+    if version_id is not None and version_id != NULL:
+        out["VersionId"] = version_id
+
+
 def order_token(seq: int) -> str:
     """The fixed-width token that sorts versions with larger `seq` first."""
     value = _MAX_SEQ - seq

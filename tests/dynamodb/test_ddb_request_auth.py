@@ -27,29 +27,28 @@ def test_unsigned_request_is_missing_a_token_in_dynamodb_words(server: Any) -> N
     )
 
 
-def test_old_signature_is_expired_before_its_key_or_scope_is_judged(server: Any) -> None:
-    # Unknown key, a scope naming no real date, region or service, components separated by
-    # spaces only: the signing time is what is wrong first.
-    headers = {
+def _forged(amz_date: str) -> dict[str, str]:
+    """Headers of a request signed at `amz_date` by an unknown key, with a scope naming no
+    real date, region or service, its components separated by spaces only."""
+    return {
         "X-Amz-Target": _TARGET,
         "Content-Type": "application/x-amz-json-1.0",
-        "X-Amz-Date": "20170101T010101Z",
+        "X-Amz-Date": amz_date,
         "Authorization": "AWS4-HMAC-SHA256 Credential=nobody/2/3/4/aws4_request "
         "SignedHeaders=x-amz-date;host Signature=123",
     }
-    status, code, message = _error(post(server.endpoint + "/", headers, b"{}"))
+
+
+def test_old_signature_is_expired_before_its_key_or_scope_is_judged(server: Any) -> None:
+    # Unknown key, a scope naming no real date, region or service, components separated by
+    # spaces only: the signing time is what is wrong first.
+    status, code, message = _error(post(server.endpoint + "/", _forged("20170101T010101Z"), b"{}"))
     assert (status, code) == (400, "InvalidSignatureException")
     assert message.startswith("Signature expired: 20170101T010101Z is now earlier than ")
 
 
 def test_future_signature_is_not_yet_current(server: Any) -> None:
-    headers = {
-        "X-Amz-Target": _TARGET,
-        "X-Amz-Date": "30200101T010101Z",
-        "Authorization": "AWS4-HMAC-SHA256 Credential=nobody/2/3/4/aws4_request "
-        "SignedHeaders=x-amz-date;host Signature=123",
-    }
-    status, code, message = _error(post(server.endpoint + "/", headers, b"{}"))
+    status, code, message = _error(post(server.endpoint + "/", _forged("30200101T010101Z"), b"{}"))
     assert (status, code) == (400, "InvalidSignatureException")
     assert message.startswith("Signature not yet current: 30200101T010101Z is still later than ")
 

@@ -29,14 +29,14 @@ class ServiceDetector:
         self._targets = dict(_target_prefixes(wires.values()))
         self._query_actions = _query_actions(wires.values())
         self._signing_names = {w.name: _signing_name(w) for w in wires.values()}
+        # Asked up to twice a request: one set lookup, not a scan of the signing names.
+        self._known_scopes = frozenset(
+            {*self._signing_names, *_SCOPE_ALIASES, *self._signing_names.values()}
+        )
 
     def knows_scope(self, scope_service: str) -> bool:
         """Whether a SigV4 scope's service names a service we serve (or sign for)."""
-        return (
-            scope_service in self._signing_names
-            or scope_service in _SCOPE_ALIASES
-            or scope_service in self._signing_names.values()
-        )
+        return scope_service in self._known_scopes
 
     def signing_name(self, service: str) -> str:
         return self._signing_names.get(service, service)

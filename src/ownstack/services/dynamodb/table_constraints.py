@@ -20,6 +20,9 @@ PROJECTION_TYPES = ("ALL", "KEYS_ONLY", "INCLUDE")
 STREAM_VIEW_TYPES = ("OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE")
 """In the order AWS lists them in its enum message."""
 SSE_TYPES = ("AES256", "KMS")
+INVALID = "One or more parameter values were invalid: "
+"""How AWS begins a message about a table's or an index's settings."""
+PAY_PER_REQUEST = "PAY_PER_REQUEST"
 KEY_NAME_MAX = 255
 """A key attribute's name (table, index, AttributeDefinitions), unlike other attribute names
 (64 KB), is at most 255 characters: the model's KeySchemaAttributeName."""
@@ -120,6 +123,14 @@ def check_attribute_definitions(v: Violations, definitions: list[dict[str, Any]]
         name = definition.get("AttributeName")
         if v.not_null(name, wire_path("AttributeDefinitions", i, "AttributeName")):
             v.length(name, wire_path("AttributeDefinitions", i, "AttributeName"), 1, KEY_NAME_MAX)
+
+
+def check_stream_view_type(v: Violations, stream: dict[str, Any] | None) -> None:
+    """CreateTable's and UpdateTable's StreamSpecification: its view type is one of the
+    model's four, whatever StreamEnabled says."""
+    if stream is not None:
+        path = "streamSpecification.streamViewType"
+        v.enum(stream.get("StreamViewType"), path, STREAM_VIEW_TYPES)
 
 
 def check_throughput(v: Violations, throughput: dict[str, Any] | None, *path: str | int) -> None:

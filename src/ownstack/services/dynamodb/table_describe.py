@@ -10,9 +10,8 @@ from typing import Any
 
 from . import table_warm
 from .records import CREATING, IndexRecord, TableRecord
+from .table_constraints import PAY_PER_REQUEST
 from .table_stats import TableStats
-
-PAY_PER_REQUEST = "PAY_PER_REQUEST"
 
 
 def describe(

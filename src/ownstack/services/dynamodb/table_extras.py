@@ -15,9 +15,8 @@ from ownstack.ports.errors import ConditionFailed
 from .base import DynamoDbBase
 from .errors import resource_not_found, table_not_found, validation
 from .records import TableRecord
-from .table_constraints import Violations
+from .table_constraints import INVALID, Violations
 from .table_tags import merged_tags, wire_tags
-from .table_validate import INVALID
 
 DEFAULT_CAPACITY_LIMIT = 40000
 """AWS's default account and table read/write capacity quotas (DescribeLimits)."""

@@ -17,15 +17,15 @@ from . import table_warm
 from .errors import DynamoError, limit_exceeded, resource_not_found, validation
 from .records import CREATING, DELETING, IndexRecord, KeySchema, StreamSpec, TableRecord
 from .table_constraints import (
-    STREAM_VIEW_TYPES,
+    INVALID,
+    PAY_PER_REQUEST,
     Violations,
     check_attribute_definitions,
+    check_stream_view_type,
     check_throughput,
 )
 from .table_validate import (
-    INVALID,
     MAX_GSIS,
-    PAY_PER_REQUEST,
     PROVISIONED,
     check_index_constraints,
     check_projected_total,
@@ -116,12 +116,7 @@ def _check_constraints(params: dict[str, Any]) -> None:
             if update.get(action) is not None:
                 path = ("GlobalSecondaryIndexUpdates", i, action)
                 check_index_constraints(v, update[action], *path, full=action == "Create")
-    stream = params.get("StreamSpecification")
-    if stream is not None:
-        # As CreateTable: the view type is one of the model's four, whatever StreamEnabled says.
-        v.enum(
-            stream.get("StreamViewType"), "streamSpecification.streamViewType", STREAM_VIEW_TYPES
-        )
+    check_stream_view_type(v, params.get("StreamSpecification"))
     v.raise_any()
 
 

@@ -16,24 +16,24 @@ from .errors import not_implemented_setting, validation
 from .records import IndexRecord, KeySchema, StreamSpec
 from .table_constraints import (
     BILLING_MODES,
+    INVALID,
+    PAY_PER_REQUEST,
     SSE_TYPES,
-    STREAM_VIEW_TYPES,
     Violations,
     check_attribute_definitions,
     check_key_schema,
     check_projection,
+    check_stream_view_type,
     check_throughput,
     wire_path,
 )
 from .table_tags import merged_tags
 
-INVALID = "One or more parameter values were invalid: "
 MAX_LSIS = 5
 MAX_GSIS = 20
 MAX_PROJECTED = 100
 """NonKeyAttributes over all of a table's indexes."""
 TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
-PAY_PER_REQUEST = "PAY_PER_REQUEST"
 PROVISIONED = "PROVISIONED"
 _PPR_THROUGHPUT = (
     INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode"
@@ -137,10 +137,7 @@ def check_create_constraints(params: dict[str, Any]) -> None:
     for member in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
         for i, index in enumerate(params.get(member) or [], start=1):
             check_index_constraints(v, index, member, i)
-    stream = params.get("StreamSpecification")
-    if stream is not None:
-        path = "streamSpecification.streamViewType"
-        v.enum(stream.get("StreamViewType"), path, STREAM_VIEW_TYPES)
+    check_stream_view_type(v, params.get("StreamSpecification"))
     sse = params.get("SSESpecification")
     if sse is not None:
         v.enum(sse.get("SSEType"), "sSESpecification.sSEType", SSE_TYPES)

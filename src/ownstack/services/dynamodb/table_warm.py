@@ -18,9 +18,7 @@ from typing import Any
 
 from .errors import validation
 from .records import TableRecord
-
-INVALID = "One or more parameter values were invalid: "
-PAY_PER_REQUEST = "PAY_PER_REQUEST"
+from .table_constraints import INVALID, PAY_PER_REQUEST
 
 READ = "ReadUnitsPerSecond"
 WRITE = "WriteUnitsPerSecond"

@@ -81,7 +81,10 @@ def test_compiled_parser_is_from_json(
     doc = data.draw(_doc(shape))
     expected = _outcome(lambda: from_json(shape, doc))
     got = _outcome(lambda: parsers.of(shape)(doc))
-    assert got == expected
+    # Both refuse the same documents (in words of their own) and accept them as the same values.
+    assert got[0] == expected[0]
+    if expected[0] == "ok":
+        assert got == expected
     if expected[0] == "ok" and isinstance(expected[1], dict):
         assert list(got[1]) == list(expected[1])  # members in the shape's order
 
@@ -92,11 +95,11 @@ def test_attribute_value_fast_path_keeps_the_checks() -> None:
     parse = JsonParsers().of(shape)
     doc = {"TableName": "t", "Item": {"a": {"B": "aGk="}, "b": {"S": None}, "c": {"X": 1}}}
     assert parse(doc)["Item"] == {"a": {"B": b"hi"}, "b": {}, "c": {}}
-    with pytest.raises(BadInputError, match="Expected a string"):
+    with pytest.raises(BadInputError, match=r"^NUMBER_VALUE cannot be converted to String$"):
         parse({"TableName": "t", "Item": {"a": {"S": 1}}})
-    with pytest.raises(BadInputError, match="Expected a base64 string"):
+    with pytest.raises(BadInputError, match=r"^only base-64-encoded strings are convertible"):
         parse({"TableName": "t", "Item": {"a": {"B": 1}}})
-    with pytest.raises(BadInputError, match="Expected an object for AttributeValue"):
+    with pytest.raises(BadInputError, match=r"^Unexpected value type in payload$"):
         parse({"TableName": "t", "Item": {"a": "text"}})
 
 

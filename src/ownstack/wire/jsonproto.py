@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import zlib
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,7 @@ from ownstack.core.http import Payload, Request, Response
 from ownstack.core.service import STATUS
 
 from .body import body_bytes
+from .error_types import QUALIFIED_NAMESPACES, QualifiedErrors, qualified_errors
 from .eventstream import framed
 from .jsonshape import (
     Convert,
@@ -37,6 +39,10 @@ SILENT_SERVICES = frozenset({"dynamodb"})
 """Services whose operations without an output structure answer with an empty body, not
 `{}`, as DynamoDB's TagResource and UntagResource do (clients that read the body raw see
 the difference)."""
+MEDIA_ECHOING_SERVICES = frozenset({"dynamodb"})
+"""Services that answer in the media type they were sent: `application/json` to a request that
+does not say `application/x-amz-json-1.0` (DynamoDB takes both, and answers so)."""
+PLAIN_JSON = "application/json"
 EVENT_STREAM_TYPE = "application/vnd.amazon.eventstream"
 
 
@@ -48,8 +54,11 @@ def _as_it_is(result: Mapping[str, Any]) -> Any:
     return result
 
 
-def _error_body(err: ServiceError) -> dict[str, Any]:
-    doc: dict[str, Any] = {"__type": err.code, "message": err.message}
+def _error_body(err: ServiceError, qualified: QualifiedErrors | None = None) -> dict[str, Any]:
+    if qualified is None:
+        doc: dict[str, Any] = {"__type": err.code, "message": err.message}
+    else:
+        doc = qualified.body(err)
     doc.update({k: _json_ready(v) for k, v in err.fields.items() if k not in doc})
     return doc
 
@@ -79,11 +88,24 @@ class JsonCodec:
         self.query_codes = query_error_codes(model) if self.query_compatible else {}
         self._ops = {name: model.operation_model(name) for name in model.operation_names}
         self.json = JsonConverters()
-        self.parsers = JsonParsers()
+        self.parsers = JsonParsers(QUALIFIED_NAMESPACES.get(model.service_name, ""))
         self.checksummed = model.service_name in CRC32_SERVICES
         self.silent = model.service_name in SILENT_SERVICES
+        self.qualified = qualified_errors(model)
         self._out: dict[str, Convert] = {}
         """Operation name -> its result's converter to the JSON document."""
+        self._plain: JsonCodec | None = None
+        if model.service_name in MEDIA_ECHOING_SERVICES:
+            self._plain = copy.copy(self)  # shares the converters; answers application/json
+            self._plain.content_type = PLAIN_JSON
+
+    def answering(self, req: Request) -> JsonCodec:
+        """The codec that answers `req`: in the media type it was sent, for the services that
+        do so."""
+        if self._plain is None:
+            return self
+        media = (req.headers.get("content-type") or "").partition(";")[0].strip().lower()
+        return self if media == self.content_type else self._plain
 
     def match(self, req: Request) -> OperationModel:
         target = req.headers.get("x-amz-target") or ""
@@ -110,12 +132,15 @@ class JsonCodec:
             params: dict[str, Any] = self.parsers.of(shape)(doc)
         except BadInputError as exc:
             raise ServiceError("SerializationException", exc.message, 400) from exc
-        for member in shape.required_members:
-            if params.get(member) is None:
-                raise self._missing(member)
+        missing = [m for m in shape.required_members if params.get(m) is None]
+        if missing:
+            raise self._missing(op.name, missing)
         return params
 
-    def _missing(self, member: str) -> ServiceError:
+    def _missing(self, operation: str, members: list[str]) -> ServiceError:
+        if self.qualified is not None:
+            return self.qualified.missing(operation, members)
+        member = members[0]
         if self.query_compatible:
             return ServiceError(
                 "MissingParameter", f"The request must contain the parameter {member}.", 400
@@ -159,7 +184,8 @@ class JsonCodec:
             code = self.query_codes.get(err.code, err.code)
             headers.append(("x-amzn-query-error", f"{code};{fault}"))
         headers.extend(err.headers.items())
-        return self._response(err.status, headers, encode_document(_error_body(err)))
+        body = _error_body(err, self.qualified)
+        return self._response(err.status, headers, encode_document(body))
 
 
 class RestJsonCodec(RestCodec):
@@ -168,7 +194,7 @@ class RestJsonCodec(RestCodec):
     def __init__(self, model: ServiceModel, max_body: int = DEFAULT_MAX_BODY) -> None:
         super().__init__(model, max_body)
         self.json = JsonConverters()
-        self.parsers = JsonParsers()
+        self.parsers = JsonParsers(QUALIFIED_NAMESPACES.get(model.service_name, ""))
 
     def _parse_body(self, plan: RestPlan, data: bytes, params: dict[str, Any]) -> None:
         doc = decode_document(data)

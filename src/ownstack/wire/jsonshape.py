@@ -11,11 +11,11 @@ from typing import Any
 import msgspec
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
+from . import json_mismatch as mismatch
 from .values import (
     FLOAT_TYPES,
     INTEGER_TYPES,
     BadInputError,
-    decode_base64,
     format_timestamp,
     parse_text_timestamp,
     timestamp_format,
@@ -77,9 +77,7 @@ def _scalar_from_json(shape: Shape, value: Any) -> Any:
 
 def _scalar_of_kind(kind: str, value: Any) -> Any:
     if kind == "blob":
-        if not isinstance(value, str):
-            raise BadInputError("Expected a base64 string")
-        return decode_base64(value)
+        return _blob(value)
     if kind == "timestamp":
         if isinstance(value, int | float) and not isinstance(value, bool):
             return to_datetime(value)
@@ -101,52 +99,59 @@ Parse = Callable[[Any], Any]
 
 
 class JsonParsers:
-    """Decoded JSON -> params through parsers compiled once per shape: exactly `from_json`,
+    """Decoded JSON -> params through parsers compiled once per shape: `from_json`'s values,
     without walking botocore shapes per value (DynamoDB items nest an AttributeValue structure
     per attribute, and the walk was most of a PutItem's decoding). One instance per service
-    model: shapes are known by name, which is unique within a model."""
+    model: shapes are known by name, which is unique within a model. A member of the wrong JSON
+    type is refused in AWS's words (json_mismatch.py); `namespace` is the Java package of the
+    service's model that those words name (empty: shape names alone)."""
 
-    def __init__(self) -> None:
-        self._cache: dict[str, Parse] = {}
+    def __init__(self, namespace: str = "") -> None:
+        self._namespace = namespace
+        self._cache: dict[tuple[str, bool], Parse] = {}
 
-    def of(self, shape: Shape) -> Parse:
-        """The parser of `shape`: a decoded JSON value (or None) -> the value `from_json` gives."""
-        found = self._cache.get(shape.name)
+    def of(self, shape: Shape, as_value: bool = False) -> Parse:
+        """The parser of `shape`: a decoded JSON value (or None) -> the value `from_json` gives.
+        `as_value`: the value sits in a list or map, not in a structure's field (AWS words a
+        misfit structure, list or map differently there)."""
+        key = (shape.name, as_value)
+        found = self._cache.get(key)
         if found is not None:
             return found
         # Recursive shapes reach this name again while it is built: point them at the result.
         slot: list[Parse] = []
-        self._cache[shape.name] = lambda value: slot[0](value)
-        built = self._build(shape)
+        self._cache[key] = lambda value: slot[0](value)
+        built = self._build(shape, as_value)
         slot.append(built)
-        self._cache[shape.name] = built
+        self._cache[key] = built
         return built
 
-    def _build(self, shape: Shape) -> Parse:
+    def _build(self, shape: Shape, as_value: bool) -> Parse:
         if isinstance(shape, StructureShape):
             if shape.metadata.get("document"):
                 return _same
-            return self._structure(shape)
+            return self._structure(shape, as_value)
         if isinstance(shape, ListShape):
-            return _list_parser(shape.name, self.of(shape.member))
+            return _list_parser(self.of(shape.member, True), as_value)
         if isinstance(shape, MapShape):
-            return _map_parser(shape.name, self.of(shape.value))
+            java_map = mismatch.java_type(shape, self._namespace)
+            return _map_parser(self.of(shape.value, True), java_map, as_value)
         return _scalar_parser(shape.type_name)
 
-    def _structure(self, shape: StructureShape) -> Parse:
+    def _structure(self, shape: StructureShape, as_value: bool) -> Parse:
         entries = [
             (name, member.serialization.get("name", name), self.of(member))
             for name, member in shape.members.items()
         ]
         by_wire = {wire: (name, parse) for name, wire, parse in entries}
         single = len(by_wire) == len(entries)  # no two members share a wire name
-        expected = f"Expected an object for {shape.name}"
+        java_class = mismatch.java_type(shape, self._namespace)
 
         def parse(value: Any) -> Any:
             if value is None:
                 return None
             if not isinstance(value, dict):
-                raise BadInputError(expected)
+                raise mismatch.structure_mismatch(java_class, value, as_value)
             if single and len(value) == 1:
                 # One member given (every AttributeValue): look it up rather than try each.
                 ((wire, item),) = value.items()
@@ -168,37 +173,39 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _list_parser(name: str, parse_member: Parse) -> Parse:
-    expected = f"Expected a list for {name}"
-
+def _list_parser(parse_member: Parse, as_value: bool) -> Parse:
     def parse(value: Any) -> Any:
         if value is None:
             return None
         if not isinstance(value, list):
-            raise BadInputError(expected)
+            raise mismatch.list_mismatch(value, as_value)
         return [parse_member(v) for v in value]
 
     return parse
 
 
-def _map_parser(name: str, parse_value: Parse) -> Parse:
-    expected = f"Expected a map for {name}"
-
+def _map_parser(parse_value: Parse, java_map: str, as_value: bool) -> Parse:
     def parse(value: Any) -> Any:
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise BadInputError(expected)
+            raise mismatch.map_mismatch(java_map, value, as_value)
         return {k: parse_value(v) for k, v in value.items()}
 
     return parse
 
 
 def _scalar_parser(kind: str) -> Parse:
-    """`_scalar_from_json` for one type, None passing through as `from_json` lets it."""
+    """A scalar member's parser, None passing through as `from_json` lets it."""
     if kind == "string":
         return _string
-    if kind in ("blob", "timestamp", "boolean") or kind in INTEGER_TYPES or kind in FLOAT_TYPES:
+    if kind == "blob":
+        return _blob
+    if kind == "boolean":
+        return _boolean
+    if kind in INTEGER_TYPES:
+        return lambda value: _integer(kind, value)
+    if kind in ("timestamp",) or kind in FLOAT_TYPES:
         return lambda value: None if value is None else _scalar_of_kind(kind, value)
     return _same
 
@@ -206,7 +213,34 @@ def _scalar_parser(kind: str) -> Parse:
 def _string(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
-    raise BadInputError("Expected a string")
+    raise mismatch.scalar_mismatch("string", value)
+
+
+def _boolean(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    raise mismatch.scalar_mismatch("boolean", value)
+
+
+def _integer(kind: str, value: Any) -> Any:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise mismatch.scalar_mismatch(kind, value)
+
+
+def _blob(value: Any) -> Any:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise mismatch.scalar_mismatch("blob", value)
+    try:
+        data = base64.b64decode(value, validate=True)
+    except ValueError:  # binascii.Error is a ValueError
+        raise mismatch.base64_mismatch(value) from None
+    if len(value) % 4 == 0 and value[-2:].count("=") and base64.b64encode(data) != value.encode():
+        # Bits past the last byte are not zero: AWS refuses what Python would let through.
+        raise BadInputError("Invalid last non-pad Base64 character dectected")
+    return data
 
 
 Convert = Callable[[Any], Any]

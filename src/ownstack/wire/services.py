@@ -90,10 +90,11 @@ class ModelWire:
 
     def codec_for(self, req: Request) -> Codec:
         if len(self.codecs) == 1:
-            return self.default
+            only = self.default
+            return only.answering(req) if isinstance(only, JsonCodec) else only
         json_codec = self.codecs.get("json")
-        if json_codec is not None and _speaks_json(req):
-            return json_codec
+        if isinstance(json_codec, JsonCodec) and _speaks_json(req):
+            return json_codec.answering(req)
         # A service that also speaks JSON but got neither X-Amz-Target nor a JSON content type
         # is being spoken to in its older protocol (SQS: query).
         return self.codecs.get("query", self.default)

@@ -1,0 +1,115 @@
+"""The `__type` of an awsJson error, and the name of its message member, per service.
+
+Most awsJson services answer the bare code (`{"__type": "ResourceNotFoundException",
+"message": ...}`). DynamoDB answers the code qualified by the namespace that raised it, as its
+Coral framework writes it: `com.amazonaws.dynamodb.v20120810#ResourceNotFoundException` for the
+service's own (modeled) errors, `com.amazon.coral.validate#ValidationException`,
+`com.amazon.coral.service#SerializationException` (with `Message`, capitalised) and
+`com.amazon.coral.service#UnknownOperationException` (no message at all) for the framework's.
+The SDKs keep what follows '#' and read either spelling of the message; a client that reads the
+body raw (or compares it to AWS's) sees the difference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.model import ServiceModel
+
+from ownstack.core.errors import ServiceError
+
+QUALIFIED_NAMESPACES = {"dynamodb": "com.amazonaws.dynamodb.v20120810"}
+"""Services whose errors are qualified, and the namespace of their modeled errors."""
+_CORAL_SERVICE = "com.amazon.coral.service"
+_CORAL = {
+    "ValidationException": "com.amazon.coral.validate",
+    "ThrottlingException": "com.amazon.coral.availability",
+    **dict.fromkeys(
+        (
+            "SerializationException",
+            "UnknownOperationException",
+            "MissingAuthenticationTokenException",
+            "IncompleteSignatureException",
+            "InvalidSignatureException",
+            "UnrecognizedClientException",
+            "ExpiredTokenException",
+            "AccessDeniedException",
+            "RequestEntityTooLarge",
+            "InternalFailure",
+        ),
+        _CORAL_SERVICE,
+    ),
+}
+"""The framework's errors: qualified by the framework's namespace, even where the service's
+model also names the code (DynamoDB's ThrottlingException)."""
+CAPITALISED = frozenset({"SerializationException", "AccessDeniedException"})
+"""Errors whose message member is `Message`."""
+MESSAGELESS = frozenset({"UnknownOperationException"})
+
+
+class QualifiedErrors:
+    """How one service with qualified errors writes an error's body."""
+
+    def __init__(self, namespace: str, modeled: frozenset[str]) -> None:
+        self._namespace = namespace
+        self._modeled = modeled
+
+    def error_type(self, code: str) -> str:
+        framework = _CORAL.get(code)
+        if framework is not None:
+            return f"{framework}#{code}"
+        return f"{self._namespace}#{code}" if code in self._modeled else code
+
+    def missing(self, operation: str, members: list[str]) -> ServiceError:
+        """Required members absent from a request to `operation`: every one of them named."""
+        if operation in TABLE_NAME_FIRST and "TableName" in members:
+            message = "The parameter 'TableName' is required but was not present in the request"
+            return ServiceError("ValidationException", message, 400)
+        return validation_errors(
+            [
+                f"Value null at '{lower_first(m)}' failed to satisfy constraint: "
+                "Member must not be null"
+                for m in members
+            ]
+        )
+
+    def body(self, err: ServiceError) -> dict[str, Any]:
+        """`__type` and the message; the caller adds the error's other members."""
+        doc: dict[str, Any] = {"__type": self.error_type(err.code)}
+        if err.message and err.code not in MESSAGELESS:
+            doc["Message" if err.code in CAPITALISED else "message"] = err.message
+        return doc
+
+
+TABLE_NAME_FIRST = frozenset(
+    {
+        "CreateTable",
+        "DeleteTable",
+        "DescribeTable",
+        "UpdateTable",
+        "DescribeTimeToLive",
+        "UpdateTimeToLive",
+    }
+)
+"""DynamoDB operations that name a missing TableName before anything else, in words of their
+own."""
+
+
+def lower_first(name: str) -> str:
+    """A member's name as AWS's validation messages write it (`TableName` -> `tableName`)."""
+    return name[:1].lower() + name[1:]
+
+
+def validation_errors(problems: list[str]) -> ServiceError:
+    """One ValidationException listing every problem, as AWS's framework words it."""
+    count = len(problems)
+    noun = "error" if count == 1 else "errors"
+    detail = "; ".join(problems)
+    return ServiceError("ValidationException", f"{count} validation {noun} detected: {detail}", 400)
+
+
+def qualified_errors(model: ServiceModel) -> QualifiedErrors | None:
+    namespace = QUALIFIED_NAMESPACES.get(model.service_name)
+    if namespace is None:
+        return None
+    return QualifiedErrors(namespace, frozenset(shape.name for shape in model.error_shapes))

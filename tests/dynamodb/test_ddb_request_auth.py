@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from rawreq import post, signed
 
 _TARGET = "DynamoDB_20120810.ListTables"
+_MISSING = "Request is missing Authentication Token"
 
 
 def _error(resp: Any) -> tuple[int, str, str]:
@@ -83,3 +85,89 @@ def test_scope_of_an_unknown_service_is_refused_by_dynamodb(server: Any) -> None
         "InvalidSignatureException",
         "Credential should be scoped to correct service: 'dynamodb'. ",
     )
+
+
+def _unsigned(server: Any, path: str, authorization: str | None, **more: str) -> Any:
+    headers = {"X-Amz-Target": _TARGET, "Content-Type": "application/x-amz-json-1.0", **more}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    return _error(post(server.endpoint + path, headers, b"{}"))
+
+
+_INCOMPLETE = "IncompleteSignatureException"
+
+
+@pytest.mark.parametrize(
+    ("path", "authorization", "more", "expected"),
+    [
+        ("/", "AWS4", {}, (400, "MissingAuthenticationTokenException", _MISSING)),
+        ("/?X-Amz-Algorith", "X", {}, (400, "MissingAuthenticationTokenException", _MISSING)),
+        (
+            "/?X-Amz-Credential=a&X-Amz-Signature=b&X-Amz-SignedHeaders=c&X-Amz-Date=d",
+            None,
+            {},
+            (400, "MissingAuthenticationTokenException", _MISSING),
+        ),
+        (
+            "/?X-Amz-Algorithm",
+            "X",
+            {},
+            (
+                400,
+                "InvalidSignatureException",
+                "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as "
+                "HTTP header.",
+            ),
+        ),
+        (
+            "/",
+            "AWS4-",
+            {},
+            (
+                400,
+                _INCOMPLETE,
+                "Authorization header requires 'Credential' parameter. Authorization header "
+                "requires 'Signature' parameter. Authorization header requires 'SignedHeaders' "
+                "parameter. Authorization header requires existence of either a 'X-Amz-Date' or "
+                "a 'Date' header. Authorization=AWS4-",
+            ),
+        ),
+        (
+            "/",
+            "AWS4- Signature=b, Credential=a",
+            {"Date": "a"},
+            (
+                400,
+                _INCOMPLETE,
+                "Authorization header requires 'SignedHeaders' parameter. "
+                "Authorization=AWS4- Signature=b, Credential=a",
+            ),
+        ),
+        (
+            "/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d",
+            None,
+            {},
+            (
+                400,
+                _INCOMPLETE,
+                "AWS query-string parameters must include 'X-Amz-SignedHeaders'. "
+                "Re-examine the query-string parameters.",
+            ),
+        ),
+    ],
+)
+def test_the_form_of_a_signature_is_judged_in_corals_words(
+    server: Any,
+    path: str,
+    authorization: str | None,
+    more: dict[str, str],
+    expected: tuple[int, str, str],
+) -> None:
+    assert _unsigned(server, path, authorization, **more) == expected
+
+
+def test_an_unknown_operation_is_refused_before_the_missing_signature(server: Any) -> None:
+    headers = {"X-Amz-Target": "DynamoDB_20120810.ListTable"}
+    resp = post(server.endpoint + "/", headers, b"{}")
+    assert resp.status_code == 400
+    assert resp.json() == {"__type": "com.amazon.coral.service#UnknownOperationException"}

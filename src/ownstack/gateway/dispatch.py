@@ -258,6 +258,8 @@ class Gateway:
             if req.method == "OPTIONS" and service == "s3":  # a CORS preflight: no credentials
                 ctx.operation = PREFLIGHT
                 return await self._cors.preflight(req), ""
+            if codec.operation_first:
+                codec.match(req)  # an unknown operation is refused before the signature is read
             link = _unsigned_sns_link(req, ctx.service)
             unsigned_op = None
             buffered = service != "s3" and not is_signed(req)

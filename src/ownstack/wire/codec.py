@@ -17,6 +17,9 @@ class Codec(Protocol):
 
     protocol: str
     """botocore's protocol name: "rest-xml", "query", "json" or "rest-json"."""
+    operation_first: bool
+    """The request's operation is found (and an unknown one refused) before its signature is
+    checked, as DynamoDB does: `match` needs no body then."""
 
     def match(self, req: Request) -> OperationModel:
         """The operation this request calls. Raises ServiceError (the protocol's own code for an

@@ -92,6 +92,7 @@ class JsonCodec:
         self.checksummed = model.service_name in CRC32_SERVICES
         self.silent = model.service_name in SILENT_SERVICES
         self.qualified = qualified_errors(model)
+        self.operation_first = self.qualified is not None  # Coral: UnknownOperation first
         self._out: dict[str, Convert] = {}
         """Operation name -> its result's converter to the JSON document."""
         self._plain: JsonCodec | None = None

@@ -119,6 +119,7 @@ def _names(shape: Shape, default: str, historical: str) -> list[str]:
 
 class QueryCodec:
     protocol = "query"
+    operation_first = False
 
     def __init__(self, model: ServiceModel, max_body: int = DEFAULT_MAX_BODY) -> None:
         self.model = model

@@ -34,6 +34,7 @@ class RestCodec:
     """Base of the REST codecs. Subclasses set `protocol` and implement the `_body` hooks."""
 
     protocol = ""
+    operation_first = False
 
     def __init__(
         self,

@@ -27,6 +27,7 @@ from ownstack.wire.sigv4_canonical import (
     query_pairs,
     uri_candidates,
 )
+from ownstack.wire.sigv4_coral import form_error
 from ownstack.wire.sigv4_payload import attach_body, payload_hash
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -214,6 +215,10 @@ class SigV4Verifier:
     ) -> _Auth:
         # An empty Authorization header signs nothing: the request is anonymous, as on S3.
         header = req.headers.get("authorization") or None
+        if not s3 and errs.dialect_for(service, s3=False) is errs.JSON:
+            problem = form_error(req, header, pairs, errs.JSON)
+            if problem is not None:
+                raise problem
         fields = _presign_fields(pairs) if "X-Amz-" in req.query else {}
         presigned = any(name in fields for name in _PRESIGN_MARKERS)
         if header is not None and presigned:

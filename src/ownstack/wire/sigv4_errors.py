@@ -38,6 +38,8 @@ class AuthDialect:
     signature_message: str
     status: int
     """Status of signature/token errors (403 for S3 and query services, 400 for most JSON ones)."""
+    incomplete_code: str = "IncompleteSignature"
+    """A malformed signature's code (the JSON services add `Exception`)."""
 
 
 S3 = AuthDialect(
@@ -66,6 +68,7 @@ JSON = AuthDialect(
     "InvalidSignatureException",
     _CORAL_SIG_MESSAGE,
     400,
+    "IncompleteSignatureException",
 )
 JSON_403 = AuthDialect(
     JSON.missing_code,
@@ -75,6 +78,7 @@ JSON_403 = AuthDialect(
     JSON.signature_code,
     JSON.signature_message,
     403,
+    JSON.incomplete_code,
 )
 
 # Services whose wire protocol is JSON and that answer auth failures with Coral's JSON codes.
@@ -143,7 +147,7 @@ def malformed(d: AuthDialect, message: str, *, query: bool = False) -> ServiceEr
         return ServiceError(
             "AuthorizationHeaderMalformed", f"The authorization header is malformed; {message}", 400
         )
-    return ServiceError("IncompleteSignature", message, 400)
+    return ServiceError(d.incomplete_code, message, 400)
 
 
 def too_skewed(d: AuthDialect, request_time: str, now: float, max_skew: float) -> ServiceError:
@@ -182,7 +186,7 @@ def bad_date(d: AuthDialect) -> ServiceError:
             "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", 403
         )
     return ServiceError(
-        "IncompleteSignature",
+        d.incomplete_code,
         "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.",
         400,
     )
@@ -196,7 +200,7 @@ def unsupported_algorithm(d: AuthDialect) -> ServiceError:
             "Please use AWS4-HMAC-SHA256.",
             400,
         )
-    return ServiceError("IncompleteSignature", "Unsupported AWS 'algorithm'", 400)
+    return ServiceError(d.incomplete_code, "Unsupported AWS 'algorithm'", 400)
 
 
 def two_mechanisms(d: AuthDialect) -> ServiceError:
@@ -208,7 +212,7 @@ def two_mechanisms(d: AuthDialect) -> ServiceError:
             400,
             fields={"ArgumentName": "Authorization", "ArgumentValue": "AWS4-HMAC-SHA256"},
         )
-    return ServiceError("IncompleteSignature", "Only one auth mechanism allowed", 400)
+    return ServiceError(d.incomplete_code, "Only one auth mechanism allowed", 400)
 
 
 def not_valid_yet() -> ServiceError:

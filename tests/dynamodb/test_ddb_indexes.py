@@ -367,3 +367,40 @@ def test_gsi_added_to_a_live_table_matches_it(
 
     assert as_set(index_items) == as_set(table_items)
     assert len(index_items) == len(table_items)
+
+
+def test_capacity_of_a_provisioned_tables_index(ddb: Any, make_table: Any) -> None:
+    # A provisioned table's GSI carries its own throughput: counting its units once failed
+    # (the index record, holding a dict, was a dict key) and the write answered 500.
+    throughput = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    name = make_table(
+        ExtraAttributes=[("owner", "S")],
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput=throughput,
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_owner",
+                "KeySchema": [{"AttributeName": "owner", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+                "ProvisionedThroughput": throughput,
+            }
+        ],
+    )
+    written = ddb.put_item(
+        TableName=name,
+        Item={"pk": {"S": "a"}, "owner": {"S": "ann"}},
+        ReturnConsumedCapacity="INDEXES",
+    )
+    assert written["ConsumedCapacity"]["GlobalSecondaryIndexes"] == {
+        "by_owner": {"CapacityUnits": 1.0}
+    }
+    queried = index_query(
+        ddb,
+        name,
+        "by_owner",
+        "#o = :o",
+        values={":o": {"S": "ann"}},
+        ExpressionAttributeNames={"#o": "owner"},
+        ReturnConsumedCapacity="TOTAL",
+    )
+    assert queried["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 0.5}

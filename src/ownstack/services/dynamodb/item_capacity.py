@@ -16,18 +16,22 @@ from .expr.ast import Item
 from .records import IndexRecord, TableRecord
 from .writes import index_entry, live_indexes, projected
 
+IndexUnits = list[tuple[IndexRecord, float]]
+"""Units an operation spent on each index (a list: an index record holding its provisioned
+throughput, a dict, cannot be a dict key)."""
+
 
 def render(
-    table: TableRecord, mode: str, table_units: float, indexes: dict[IndexRecord, float]
+    table: TableRecord, mode: str, table_units: float, indexes: IndexUnits
 ) -> dict[str, Any] | None:
     """The ConsumedCapacity member for `mode` (None for NONE)."""
     if mode == "NONE":
         return None
-    total = table_units + sum(indexes.values())
+    total = table_units + sum(units for _, units in indexes)
     consumed: dict[str, Any] = {"TableName": table.name, "CapacityUnits": total}
     if mode == "INDEXES":
         consumed["Table"] = {"CapacityUnits": table_units}
-        for index, units in indexes.items():
+        for index, units in indexes:
             member = "GlobalSecondaryIndexes" if index.kind == "GSI" else "LocalSecondaryIndexes"
             consumed.setdefault(member, {})[index.name] = {"CapacityUnits": units}
     return consumed
@@ -40,11 +44,11 @@ def write_capacity(
         return None
     size = max(_size(old), _size(new))
     table_units = sizes.write_units(size)
-    indexes: dict[IndexRecord, float] = {}
+    indexes: IndexUnits = []
     for index in live_indexes(table):
         units = _index_write_units(table, index, key, old, new)
         if units:
-            indexes[index] = units
+            indexes.append((index, units))
     return render(table, mode, table_units, indexes)
 
 
@@ -75,8 +79,8 @@ def read_capacity(
         return None
     units = sizes.read_units(max(size, 1), consistent=consistent)
     if index is None:
-        return render(table, mode, units, {})
-    return render(table, mode, 0.0, {index: units})
+        return render(table, mode, units, [])
+    return render(table, mode, 0.0, [(index, units)])
 
 
 def collection_metrics(table: TableRecord, mode: str, item: Item | None) -> dict[str, Any] | None:

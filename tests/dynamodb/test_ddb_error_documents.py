@@ -150,3 +150,13 @@ def test_the_answer_is_in_the_media_type_sent(server: Any, sent: str, answered: 
     assert "TableNames" in doc
     status, content_type, _ = _call(server, "DescribeTable", {"TableName": "none"}, sent)
     assert (status, content_type) == (400, answered)
+
+
+@pytest.mark.parametrize("body", [b"", b"  ", b"hi", b"[]"])
+def test_a_body_that_is_no_json_object_is_a_bare_serialization_exception(
+    server: Any, body: bytes
+) -> None:
+    url, headers = signed(server, "ListTables", body)
+    resp = post(url, headers, body)
+    assert resp.status_code == 400
+    assert resp.json() == {"__type": f"{CORAL}#SerializationException"}

@@ -126,17 +126,31 @@ class JsonCodec:
         if shape is None:
             return {}
         try:
-            # (isspace, not strip: no copy of the body just to see it is blank)
-            doc = decode_document(data) if data and not data.isspace() else {}
-            if not isinstance(doc, dict):
-                raise BadInputError("Request body must be a JSON object")
-            params: dict[str, Any] = self.parsers.of(shape)(doc)
+            params: dict[str, Any] = self.parsers.of(shape)(self._document(data))
         except BadInputError as exc:
             raise ServiceError("SerializationException", exc.message, 400) from exc
         missing = [m for m in shape.required_members if params.get(m) is None]
         if missing:
             raise self._missing(op.name, missing)
         return params
+
+    def _document(self, data: bytes) -> dict[str, Any]:
+        """The body as a JSON object. A blank body is `{}`, except to the services whose
+        errors are qualified (DynamoDB): they refuse it, as one that is not a JSON object, with
+        a SerializationException that says nothing more, as AWS's do."""
+        blank = not data or data.isspace()  # (isspace, not strip: no copy of the body)
+        if self.qualified is None:
+            doc = {} if blank else decode_document(data)
+            if not isinstance(doc, dict):
+                raise BadInputError("Request body must be a JSON object")
+            return doc
+        try:
+            found = None if blank else decode_document(data)
+        except BadInputError:
+            found = None
+        if not isinstance(found, dict):
+            raise ServiceError("SerializationException", "", 400)
+        return found
 
     def _missing(self, operation: str, members: list[str]) -> ServiceError:
         if self.qualified is not None:

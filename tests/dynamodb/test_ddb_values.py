@@ -188,3 +188,20 @@ def test_equal() -> None:
 )
 def test_numbers_equal_numerically(x: Decimal, y: Decimal) -> None:
     assert equal({"N": str(x)}, {"N": str(y)}) == (x == y)
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("0009.99999999999999999999999999999999999990000e125", "9" * 38 + "0" * 88),
+        ("-0009.99999999999999999999999999999999999990000e125", "-" + "9" * 38 + "0" * 88),
+        ("0001.000e-130", "0." + "0" * 129 + "1"),
+        (
+            "-00001.23456789012345678901234567890123456780000",
+            "-1.2345678901234567890123456789012345678",
+        ),
+    ],
+)
+def test_the_largest_and_smallest_numbers_are_stored_whole(text: str, stored: str) -> None:
+    # The limits themselves, with 38 digits: nothing is rounded to the default 28.
+    assert check_item({"n": {"N": text}})["n"] == {"N": stored}

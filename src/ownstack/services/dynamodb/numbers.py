@@ -42,7 +42,7 @@ def checked(value: Decimal) -> Decimal:
     digits = value.normalize(Context(prec=1000)).as_tuple().digits
     if len(digits) > 38:
         raise validation("Attempting to store more than 38 significant digits in a Number")
-    magnitude = abs(value)
+    magnitude = value.copy_abs()  # abs() would round to the default context's 28 digits
     if magnitude > _MAX:
         raise validation(
             "Number overflow. Attempting to store a number with magnitude larger than supported"

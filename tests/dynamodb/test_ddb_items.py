@@ -360,3 +360,14 @@ def test_too_deep_item_refused_as_a_constraint(ddb: Any, make_table: Callable[..
         "1 validation error detected: Nesting Levels have exceeded supported limits: "
         "Attributes in the item have nested levels beyond supported limit",
     )
+
+
+def test_item_size_is_judged_before_the_table_is_looked_up(ddb: Any) -> None:
+    # As AWS: a request that is wrong in itself is refused before the table's absence.
+    too_big = {"pk": {"S": "a"}, "big": {"S": "x" * (400 * 1024)}}
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(TableName="no-such-table", Item=too_big)
+    assert error(exc) == ("ValidationException", "Item size has exceeded the maximum allowed size")
+    with pytest.raises(ClientError) as exc:
+        ddb.put_item(TableName="no-such-table", Item={"pk": {"S": "a"}})
+    assert error(exc)[0] == "ResourceNotFoundException"

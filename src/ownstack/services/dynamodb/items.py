@@ -63,11 +63,11 @@ class ItemOps(DynamoDbBase):
     async def put_item(self, ctx: RequestContext, params: Params) -> Result:
         legacy.check_not_mixed(params, "PutItem")
         item = _checked_item(params.get("Item"))
+        sizes.check_item_size(item)  # before the table is looked up, as AWS checks it
         request = _WriteRequest(params, "PutItem")
 
         async def put(table: TableRecord, guard: Check) -> Result:
             keys.check_key(item, *table.key_types(table.schema), parameter="Item")
-            sizes.check_item_size(item)
             check_index_keys(table, item)
             key = primary_key(table, item)
             if request.condition is None and not _needs_old(table):

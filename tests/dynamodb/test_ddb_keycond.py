@@ -25,7 +25,12 @@ from ownstack.services.dynamodb.expr.ast import (
     PathRef,
     Size,
 )
-from ownstack.services.dynamodb.expr.keycond import KeyCondition, SortCondition, key_condition
+from ownstack.services.dynamodb.expr.keycond import (
+    KeyCondition,
+    SortCondition,
+    key_condition,
+    key_parts,
+)
 
 TYPES = {"p": "S", "c": "N"}
 
@@ -61,7 +66,7 @@ def eq(name: str, value: Literal) -> Compare:
 
 
 def on_table(condition: Condition, sort: str | None = "c") -> KeyCondition:
-    return key_condition(condition, "p", sort, TYPES)
+    return key_condition(key_parts(condition), "p", sort, TYPES)
 
 
 # -- accepted shapes ------------------------------------------------------------------------------
@@ -96,11 +101,16 @@ def test_between_and_begins_with() -> None:
     assert between.sort == SortCondition("BETWEEN", ({"N": "1"}, {"N": "10"}))
     types = {"p": "S", "c": "S"}
     prefix = key_condition(
-        And(eq("p", s("k")), Function("begins_with", (path("c"), s("ab")))), "p", "c", types
+        key_parts(And(eq("p", s("k")), Function("begins_with", (path("c"), s("ab"))))),
+        "p",
+        "c",
+        types,
     )
     assert prefix.sort == SortCondition("begins_with", ({"S": "ab"},))
     binary = key_condition(
-        And(eq("p", s("k")), Function("begins_with", (path("c"), Literal({"B": b"\xff"})))),
+        key_parts(
+            And(eq("p", s("k")), Function("begins_with", (path("c"), Literal({"B": b"\xff"}))))
+        ),
         "p",
         "c",
         {"p": "S", "c": "B"},
@@ -240,7 +250,7 @@ def test_key_conditions_become_key_conditions() -> None:
         {"S": "k"}, SortCondition("BETWEEN", ({"N": "4"}, {"N": "7"}))
     )
     prefix = legacy.key_conditions({"p": op("EQ", {"S": "k"}), "c": op("BEGINS_WITH", {"S": "0"})})
-    found = key_condition(prefix, "p", "c", {"p": "S", "c": "S"})
+    found = key_condition(key_parts(prefix), "p", "c", {"p": "S", "c": "S"})
     assert found.sort == SortCondition("begins_with", ({"S": "0"},))
 
 

@@ -319,3 +319,27 @@ def test_resource_key_and_attr_builders(server: Any, make_table: Callable[..., s
         "order#09",
     ]
     assert response["ScannedCount"] == 10
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        (
+            ":b > :a AND a < :b",
+            "Invalid condition in KeyConditionExpression: No key attribute specified",
+        ),
+        ("a = :a OR b = :b", "Invalid operator used in KeyConditionExpression: OR"),
+        ("a = :a AND a = :b", "KeyConditionExpressions must only contain one condition per key"),
+    ],
+)
+def test_a_key_condition_is_judged_before_the_table_is_looked_up(
+    ddb: Any, expression: str, message: str
+) -> None:
+    # What the expression may not say needs no schema: AWS refuses it first.
+    with pytest.raises(ClientError) as exc:
+        ddb.query(
+            TableName="no-such-table",
+            KeyConditionExpression=expression,
+            ExpressionAttributeValues={":a": {"N": "1"}, ":b": {"N": "1"}},
+        )
+    assert error(exc) == ("ValidationException", message)

@@ -74,7 +74,7 @@ class ReadOps(DynamoDbBase):
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
         minimum(params, "Limit", 1)
         subs = substitutions(params, "Query")
-        key_condition = _key_condition(params, subs)
+        parts = keycond.key_parts(_key_condition(params, subs))
         condition = read_filter(params, subs, legacy_member="QueryFilter")
         wanted = projection(params, subs)
         subs.check_unused()
@@ -82,9 +82,7 @@ class ReadOps(DynamoDbBase):
         where = target(table, params)
         chosen = selection(where, params, wanted, query=True, filtered=_names(condition))
         schema = where.schema
-        keyed = keycond.key_condition(
-            key_condition, schema.partition, schema.sort, where.key_types()
-        )
+        keyed = keycond.key_condition(parts, schema.partition, schema.sort, where.key_types())
         legacy_member = None if params.get("FilterExpression") is not None else "QueryFilter"
         check_no_key_attributes(condition, schema.names, legacy_member=legacy_member)
         start = start_item(where, params)

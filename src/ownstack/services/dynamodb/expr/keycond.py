@@ -66,18 +66,28 @@ _TYPE_MISMATCH = (
 )
 
 
-def key_condition(
-    condition: Condition, partition_key: str, sort_key: str | None, key_types: dict[str, str]
-) -> KeyCondition:
-    """`condition` as a KeyCondition on this schema; ValidationException in AWS's words
-    ("Query condition missed key schema element: id", "Query key condition not supported",
-    "One or more parameter values were invalid: Condition parameter type does not match
-    schema type", begins_with on N, BETWEEN with low > high, ...)."""
+KeyParts = dict[str, _Part]
+"""A key condition's conditions by attribute name, before the schema is known."""
+
+
+def key_parts(condition: Condition) -> KeyParts:
+    """`condition` checked for what a key condition may not contain, which needs no schema:
+    AWS refuses these before it looks the table up."""
     check_condition(condition, parameter="KeyConditionExpression")
-    parts: dict[str, _Part] = {}
+    parts: KeyParts = {}
     _collect(condition, parts)
     if len(parts) > 2:
         raise validation("Conditions can be of length 1 or 2 only")
+    return parts
+
+
+def key_condition(
+    parts: KeyParts, partition_key: str, sort_key: str | None, key_types: dict[str, str]
+) -> KeyCondition:
+    """`parts` (key_parts) as a KeyCondition on this schema; ValidationException in AWS's
+    words ("Query condition missed key schema element: id", "Query key condition not
+    supported", "One or more parameter values were invalid: Condition parameter type does not
+    match schema type", begins_with on N, BETWEEN with low > high, ...)."""
     if sort_key is None and len(parts) > 1:
         raise validation("Query key condition not supported")
     partition = _schema_part(parts, partition_key, key_types, required=True)

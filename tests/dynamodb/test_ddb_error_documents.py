@@ -160,3 +160,20 @@ def test_a_body_that_is_no_json_object_is_a_bare_serialization_exception(
     resp = post(url, headers, body)
     assert resp.status_code == 400
     assert resp.json() == {"__type": f"{CORAL}#SerializationException"}
+
+
+def test_a_missing_member_inside_a_list_is_named_by_its_path(server: Any) -> None:
+    # It used to reach the transaction code and answer 500.
+    items = [{"Put": {"Item": {"a": {"S": "1"}}}}, {"Delete": {"TableName": "t", "Key": {}}}]
+    status, _, doc = _call(server, "TransactWriteItems", {"TransactItems": items})
+    assert (status, doc["__type"]) == (400, "com.amazon.coral.validate#ValidationException")
+    assert doc["message"] == (
+        "1 validation error detected: Value null at 'transactItems.1.member.put.tableName' "
+        "failed to satisfy constraint: Member must not be null"
+    )
+    requests = {"t": {"Keys": [{"a": {"S": "1"}}]}, "u": {}}
+    status, _, doc = _call(server, "BatchGetItem", {"RequestItems": requests})
+    assert doc["message"] == (
+        "1 validation error detected: Value null at 'requestItems.u.member.keys' "
+        "failed to satisfy constraint: Member must not be null"
+    )

@@ -60,16 +60,16 @@ class QualifiedErrors:
             return f"{framework}#{code}"
         return f"{self._namespace}#{code}" if code in self._modeled else code
 
-    def missing(self, operation: str, members: list[str]) -> ServiceError:
-        """Required members absent from a request to `operation`: every one of them named."""
-        if operation in TABLE_NAME_FIRST and "TableName" in members:
+    def missing(self, operation: str, paths: list[str]) -> ServiceError:
+        """Required members absent from a request to `operation` (json_required's paths):
+        every one of them named."""
+        if operation in TABLE_NAME_FIRST and "tableName" in paths:
             message = "The parameter 'TableName' is required but was not present in the request"
             return ServiceError("ValidationException", message, 400)
         return validation_errors(
             [
-                f"Value null at '{lower_first(m)}' failed to satisfy constraint: "
-                "Member must not be null"
-                for m in members
+                f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
+                for path in paths
             ]
         )
 
@@ -93,11 +93,6 @@ TABLE_NAME_FIRST = frozenset(
 )
 """DynamoDB operations that name a missing TableName before anything else, in words of their
 own."""
-
-
-def lower_first(name: str) -> str:
-    """A member's name as AWS's validation messages write it (`TableName` -> `tableName`)."""
-    return name[:1].lower() + name[1:]
 
 
 def validation_errors(problems: list[str]) -> ServiceError:

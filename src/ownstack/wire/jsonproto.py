@@ -9,7 +9,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.model import OperationModel, ServiceModel, StructureShape
+from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
@@ -19,6 +19,7 @@ from ownstack.core.service import STATUS
 from .body import body_bytes
 from .error_types import QUALIFIED_NAMESPACES, QualifiedErrors, qualified_errors
 from .eventstream import framed
+from .json_required import RequiredMembers
 from .jsonshape import (
     Convert,
     JsonConverters,
@@ -92,6 +93,7 @@ class JsonCodec:
         self.checksummed = model.service_name in CRC32_SERVICES
         self.silent = model.service_name in SILENT_SERVICES
         self.qualified = qualified_errors(model)
+        self.required = RequiredMembers()
         self.operation_first = self.qualified is not None  # Coral: UnknownOperation first
         self._out: dict[str, Convert] = {}
         """Operation name -> its result's converter to the JSON document."""
@@ -129,10 +131,22 @@ class JsonCodec:
             params: dict[str, Any] = self.parsers.of(shape)(self._document(data))
         except BadInputError as exc:
             raise ServiceError("SerializationException", exc.message, 400) from exc
+        self._check_required(op.name, shape, params)
+        return params
+
+    def _check_required(self, operation: str, shape: Shape, params: dict[str, Any]) -> None:
+        if self.qualified is not None:
+            # Every one, at any depth, as AWS names them (the services' code may then rely on
+            # what the model requires being there).
+            paths = (
+                self.required.missing(shape, params) if isinstance(shape, StructureShape) else []
+            )
+            if paths:
+                raise self.qualified.missing(operation, paths)
+            return
         missing = [m for m in shape.required_members if params.get(m) is None]
         if missing:
-            raise self._missing(op.name, missing)
-        return params
+            raise self._missing(missing[0])
 
     def _document(self, data: bytes) -> dict[str, Any]:
         """The body as a JSON object. A blank body is `{}`, except to the services whose
@@ -152,10 +166,7 @@ class JsonCodec:
             raise ServiceError("SerializationException", "", 400)
         return found
 
-    def _missing(self, operation: str, members: list[str]) -> ServiceError:
-        if self.qualified is not None:
-            return self.qualified.missing(operation, members)
-        member = members[0]
+    def _missing(self, member: str) -> ServiceError:
         if self.query_compatible:
             return ServiceError(
                 "MissingParameter", f"The request must contain the parameter {member}.", 400

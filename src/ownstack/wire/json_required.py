@@ -1,0 +1,85 @@
+"""Every required member a JSON request leaves out, at any depth, named by the path AWS's
+validation messages use: members with a lower-case first letter, list elements as
+`.<n>.member` (from 1), map values as `.<key>.member`
+(`transactItems.1.member.put.tableName`, `requestItems.t.member.keys`).
+
+Only shapes that hold a required member somewhere are walked: a DynamoDB item (a map of
+AttributeValue structures, none required) is never visited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.model import ListShape, MapShape, Shape, StructureShape
+
+_Plan = tuple[list[tuple[str, str]], list[tuple[str, Shape, str]]]
+
+
+def lower_first(name: str) -> str:
+    """A member's name as AWS's validation messages write it (`TableName` -> `tableName`)."""
+    return name[:1].lower() + name[1:]
+
+
+class RequiredMembers:
+    """One per service model (shapes are known by name)."""
+
+    def __init__(self) -> None:
+        self._holds: dict[str, bool] = {}
+        """Shape name -> whether a required member is somewhere inside it."""
+        self._plans: dict[str, _Plan] = {}
+
+    def missing(self, shape: StructureShape, params: dict[str, Any]) -> list[str]:
+        """The paths of the required members `params` (parsed, keyed by member name) lacks,
+        each level's own before those inside its members."""
+        found: list[str] = []
+        self._walk(shape, params, "", found)
+        return found
+
+    def _walk(self, shape: Shape, value: Any, path: str, found: list[str]) -> None:
+        if value is None or not self._holds_required(shape):
+            return
+        if isinstance(shape, StructureShape) and isinstance(value, dict):
+            prefix = f"{path}." if path else ""
+            required, inner = self._plan(shape)
+            found.extend(prefix + written for name, written in required if value.get(name) is None)
+            for name, member, written in inner:
+                self._walk(member, value.get(name), prefix + written, found)
+        elif isinstance(shape, ListShape) and isinstance(value, list):
+            for number, element in enumerate(value, start=1):
+                self._walk(shape.member, element, f"{path}.{number}.member", found)
+        elif isinstance(shape, MapShape) and isinstance(value, dict):
+            for key, element in value.items():
+                self._walk(shape.value, element, f"{path}.{key}.member", found)
+
+    def _plan(self, shape: StructureShape) -> _Plan:
+        """The structure's required members and the members worth walking into, with their
+        names as the messages write them; made once per shape."""
+        plan = self._plans.get(shape.name)
+        if plan is None:
+            required = [(name, lower_first(name)) for name in shape.required_members]
+            inner = [
+                (name, member, lower_first(name))
+                for name, member in shape.members.items()
+                if self._holds_required(member)
+            ]
+            plan = self._plans[shape.name] = (required, inner)
+        return plan
+
+    def _holds_required(self, shape: Shape) -> bool:
+        known = self._holds.get(shape.name)
+        if known is not None:
+            return known
+        if isinstance(shape, StructureShape) and shape.required_members:
+            self._holds[shape.name] = True
+            return True
+        self._holds[shape.name] = False  # a recursive shape meets itself: not through there
+        holds = False
+        if isinstance(shape, StructureShape):
+            holds = any(self._holds_required(member) for member in shape.members.values())
+        elif isinstance(shape, ListShape):
+            holds = self._holds_required(shape.member)
+        elif isinstance(shape, MapShape):
+            holds = self._holds_required(shape.value)
+        self._holds[shape.name] = holds
+        return holds

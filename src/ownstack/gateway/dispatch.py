@@ -258,8 +258,8 @@ class Gateway:
             if req.method == "OPTIONS" and service == "s3":  # a CORS preflight: no credentials
                 ctx.operation = PREFLIGHT
                 return await self._cors.preflight(req), ""
-            if codec.operation_first:
-                codec.match(req)  # an unknown operation is refused before the signature is read
+            # An unknown operation is refused before the signature is read, where AWS does so.
+            early = codec.match(req) if codec.operation_first else None
             link = _unsigned_sns_link(req, ctx.service)
             unsigned_op = None
             buffered = service != "s3" and not is_signed(req)
@@ -285,7 +285,7 @@ class Gateway:
                 req = await _buffered(req, codec)
             if codec.protocol in DECODED_PROTOCOLS:
                 req = decode_request(req, service, _body_limit(codec))
-            op = unsigned_op or codec.match(req)
+            op = unsigned_op or early or codec.match(req)
             ctx.operation = op.name
             params = await codec.parse(op, req)
             handler = find_handler(self._services.get(ctx.service), op.name)

@@ -74,7 +74,7 @@ def _header_incomplete(req: Request, header: str) -> ServiceError | None:
         f"Authorization header requires '{part}' parameter." for part in _HEADER_PARTS
         if part not in found
     ]  # fmt: skip
-    if "x-amz-date" not in req.headers and "date" not in req.headers:
+    if not dated:
         problems.append(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
         )

@@ -1,5 +1,5 @@
-"""DynamoDB's errors as AWS words them. The JSON protocol renders `code` as `__type`; botocore
-keeps what follows a '#', so the bare shape name is what clients see."""
+"""DynamoDB's errors as AWS words them. `code` is the bare shape name; the wire qualifies it
+in `__type` as DynamoDB does (wire/error_types.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ownstack.core.errors import ServiceError
+
+INVALID = "One or more parameter values were invalid: "
+"""How AWS begins a message about an invalid parameter value (a table's settings, an item's
+values, a key, a legacy condition)."""
 
 
 class DynamoError(ServiceError):

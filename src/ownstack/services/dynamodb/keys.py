@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .errors import validation
+from .errors import INVALID, validation
 from .expr.ast import AttributeValue, Item
 from .numbers import format_number
 
@@ -116,7 +116,6 @@ def split_key(
 # -- key checks -------------------------------------------------------------------------------
 
 _MISMATCH = "The provided key element does not match the schema"
-_INVALID = "One or more parameter values were invalid: "
 
 
 def check_key(
@@ -156,13 +155,13 @@ def _key_value(item: Item, name: str, type_: str, parameter: str) -> AttributeVa
     if value is None:
         if is_key_parameter:
             raise _mismatch(parameter)
-        raise validation(f"{_INVALID}Missing the key {name} in the item")
+        raise validation(f"{INVALID}Missing the key {name} in the item")
     if type_ not in value:
         if is_key_parameter:
             raise _mismatch(parameter)
         actual = next(iter(value), "")
         raise validation(
-            f"{_INVALID}Type mismatch for key {name} expected: {type_} actual: {actual}"
+            f"{INVALID}Type mismatch for key {name} expected: {type_} actual: {actual}"
         )
     if type_ != "N" and len(value[type_]) == 0:
         kind = "string" if type_ == "S" else "binary"
@@ -181,10 +180,10 @@ def _check_size(value: AttributeValue, type_: str, limit: int) -> None:
     if limit == MAX_PARTITION_KEY_BYTES:
         # AWS's text has no space between "of" and "2048".
         raise validation(
-            f"{_INVALID}Size of hashkey has exceeded the maximum size limit of2048 bytes"
+            f"{INVALID}Size of hashkey has exceeded the maximum size limit of2048 bytes"
         )
     raise validation(
-        f"{_INVALID}Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
+        f"{INVALID}Aggregated size of all range keys has exceeded the size limit of 1024 bytes"
     )
 
 
@@ -200,4 +199,4 @@ def key_bytes(value: AttributeValue, type_: str) -> int:
         return len(text.encode("utf-8"))
     except UnicodeEncodeError:
         # A lone surrogate (JSON "\\ud800") is no UTF-8 text and cannot be a stored key.
-        raise validation(f"{_INVALID}The key attribute value is not a valid UTF-8 string") from None
+        raise validation(f"{INVALID}The key attribute value is not a valid UTF-8 string") from None

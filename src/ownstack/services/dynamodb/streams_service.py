@@ -20,7 +20,7 @@ from ownstack.core.service import Params, Result
 from ownstack.ports.logs import LogRecord, ShardInfo
 
 from .base import DynamoDbBase
-from .errors import DynamoError, resource_not_found, table_not_found, validation
+from .errors import INVALID, DynamoError, resource_not_found, table_not_found, validation
 from .outbox import decode_record
 from .records import TABLES, decode_table, table_key
 from .stream_catalog import StreamEntry, current_stream, retired_stream, retired_streams
@@ -262,11 +262,10 @@ def _description(stream: StreamEntry) -> dict[str, Any]:
 
 def _check_sequence_number_use(kind: str, number: str | None) -> None:
     """SequenceNumber goes with AT_ and AFTER_SEQUENCE_NUMBER only (DynamoDB Local's words)."""
-    invalid = "One or more parameter values were invalid: "
     if kind in ("AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER") and number is None:
-        raise validation(invalid + "Invalid SequenceNumber")
+        raise validation(INVALID + "Invalid SequenceNumber")
     if kind in ("TRIM_HORIZON", "LATEST") and number is not None:
-        raise validation(invalid + "SequenceNumber should not be passed for this iterator type")
+        raise validation(INVALID + "SequenceNumber should not be passed for this iterator type")
 
 
 def _start(kind: str, number: str | None, info: ShardInfo) -> int:

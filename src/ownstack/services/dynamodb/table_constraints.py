@@ -20,8 +20,6 @@ PROJECTION_TYPES = ("ALL", "KEYS_ONLY", "INCLUDE")
 STREAM_VIEW_TYPES = ("OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE")
 """In the order AWS lists them in its enum message."""
 SSE_TYPES = ("AES256", "KMS")
-INVALID = "One or more parameter values were invalid: "
-"""How AWS begins a message about a table's or an index's settings."""
 PAY_PER_REQUEST = "PAY_PER_REQUEST"
 KEY_NAME_MAX = 255
 """A key attribute's name (table, index, AttributeDefinitions), unlike other attribute names

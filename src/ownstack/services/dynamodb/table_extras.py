@@ -13,9 +13,9 @@ from ownstack.core.service import Params, Result
 from ownstack.ports.errors import ConditionFailed
 
 from .base import DynamoDbBase
-from .errors import resource_not_found, table_not_found, validation
+from .errors import INVALID, resource_not_found, table_not_found, validation
 from .records import TableRecord
-from .table_constraints import INVALID, Violations
+from .table_constraints import Violations
 from .table_tags import merged_tags, wire_tags
 
 DEFAULT_CAPACITY_LIMIT = 40000

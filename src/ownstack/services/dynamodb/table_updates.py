@@ -14,10 +14,9 @@ from typing import Any
 from ownstack.core.errors import not_implemented
 
 from . import table_warm
-from .errors import DynamoError, limit_exceeded, resource_not_found, validation
+from .errors import INVALID, DynamoError, limit_exceeded, resource_not_found, validation
 from .records import CREATING, DELETING, IndexRecord, KeySchema, StreamSpec, TableRecord
 from .table_constraints import (
-    INVALID,
     PAY_PER_REQUEST,
     Violations,
     check_attribute_definitions,

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import table_warm
-from .errors import not_implemented_setting, validation
+from .errors import INVALID, not_implemented_setting, validation
 from .records import IndexRecord, KeySchema, StreamSpec
 from .table_constraints import (
     BILLING_MODES,
-    INVALID,
     PAY_PER_REQUEST,
     SSE_TYPES,
     Violations,

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import validation
+from .errors import INVALID, validation
 from .records import TableRecord
-from .table_constraints import INVALID, PAY_PER_REQUEST
+from .table_constraints import PAY_PER_REQUEST
 
 READ = "ReadUnitsPerSecond"
 WRITE = "WriteUnitsPerSecond"

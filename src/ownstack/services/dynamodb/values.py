@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from .errors import DynamoError, validation
+from .errors import INVALID, DynamoError, validation
 from .expr.ast import AttributeValue, Item
 from .numbers import format_number, parse_number
 
@@ -37,7 +37,6 @@ MULTIPLE_MESSAGE = (
     "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the"
     " supported datatypes"
 )
-_INVALID = "One or more parameter values were invalid: "
 _fast_encode = msgspec.json.encode
 _fast_decode = msgspec.json.decode
 
@@ -46,9 +45,9 @@ _fast_decode = msgspec.json.decode
 _STARTING_KEY_PREFIXED = frozenset(
     {
         EMPTY_MESSAGE,
-        _INVALID + "Null attribute value types must have the value of true",
-        _INVALID + "An string set  may not be empty",
-        _INVALID + "Binary sets should not be empty",
+        INVALID + "Null attribute value types must have the value of true",
+        INVALID + "An string set  may not be empty",
+        INVALID + "Binary sets should not be empty",
     }
 )
 
@@ -162,7 +161,7 @@ def _boolean(raw: object, depth: int) -> bool:
 
 def _null(raw: object, depth: int) -> bool:
     if raw is not True:
-        raise _Invalid(_INVALID + "Null attribute value types must have the value of true")
+        raise _Invalid(INVALID + "Null attribute value types must have the value of true")
     return True
 
 
@@ -187,16 +186,16 @@ def _members(raw: object) -> list[Any]:
 def _string_set(raw: object, depth: int) -> list[str]:
     members = [_string(member, depth) for member in _members(raw)]
     if not members:
-        raise _Invalid(_INVALID + "An string set  may not be empty")
+        raise _Invalid(INVALID + "An string set  may not be empty")
     if len(set(members)) != len(members):
-        raise _Invalid(_INVALID + f"Input collection [{', '.join(members)}] contains duplicates.")
+        raise _Invalid(INVALID + f"Input collection [{', '.join(members)}] contains duplicates.")
     return members
 
 
 def _number_set(raw: object, depth: int) -> list[str]:
     members = _members(raw)
     if not members:
-        raise _Invalid(_INVALID + "An number set  may not be empty")
+        raise _Invalid(INVALID + "An number set  may not be empty")
     numbers = [_decimal(member) for member in members]
     # Duplicates are numeric ("1" and "1.0" collide); AWS names no members here.
     if len(set(numbers)) != len(numbers):
@@ -207,10 +206,10 @@ def _number_set(raw: object, depth: int) -> list[str]:
 def _binary_set(raw: object, depth: int) -> list[bytes]:
     members = [_binary(member, depth) for member in _members(raw)]
     if not members:
-        raise _Invalid(_INVALID + "Binary sets should not be empty")
+        raise _Invalid(INVALID + "Binary sets should not be empty")
     if len(set(members)) != len(members):
         shown = ", ".join(base64.b64encode(member).decode("ascii") for member in members)
-        raise _Invalid(_INVALID + f"Input collection [{shown}]of type BS contains duplicates.")
+        raise _Invalid(INVALID + f"Input collection [{shown}]of type BS contains duplicates.")
     return members
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import validation
+from ..errors import INVALID, validation
 from ..sizes import check_name
 from ..values import check_value
 from .ast import (
@@ -36,8 +36,6 @@ from .ast import (
     Update,
 )
 from .evaluate import compare_values, type_of
-
-INVALID = "One or more parameter values were invalid: "
 
 COMPARISON_OPERATORS = (
     "IN",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from botocore.model import StructureShape
 
-from ownstack.wire.json_required import RequiredMembers, lower_first
+from ownstack.core.constraints import member_name
+from ownstack.wire.json_required import RequiredMembers
 from ownstack.wire.services import load_model
 
 
@@ -47,4 +48,4 @@ def test_an_item_is_not_walked() -> None:
     finder.missing(put, {"TableName": "t", "Item": {}})
     walked = [name for name, _, _ in finder._plan(put)[1]]
     assert "Item" not in walked
-    assert lower_first("TableName") == "tableName"
+    assert member_name("TableName") == "tableName"

@@ -1,7 +1,8 @@
 """The constraints a botocore model states for a value (length, range, enum, pattern), worded
 as AWS's request validation words them ("Member must have length less than or equal to 64").
-Services that validate requests against their model (Lambda, EventBridge) share these; each
-keeps its own way of naming members and showing values, which differ between AWS services."""
+Services that validate requests against their model (Lambda, EventBridge, and the JSON wire's
+required-member check) share these; each keeps its own way of showing values, which differs
+between AWS services."""
 
 from __future__ import annotations
 
@@ -12,6 +13,18 @@ from typing import Any
 from botocore.model import Shape
 
 _NUMBERS = frozenset({"integer", "long", "double", "float"})
+
+
+def member_name(name: str) -> str:
+    """A model member as AWS's validation messages name it (`TableName` -> `tableName`)."""
+    return name[:1].lower() + name[1:]
+
+
+def validation_message(problems: list[str] | tuple[str, ...]) -> str:
+    """`N validation error(s) detected: <problem>; <problem>...`, as AWS's front ends say it."""
+    count = len(problems)
+    noun = "error" if count == 1 else "errors"
+    return f"{count} validation {noun} detected: {'; '.join(problems)}"
 
 
 @cache

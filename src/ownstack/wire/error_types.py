@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.model import ServiceModel
 
+from ownstack.core.constraints import validation_message
 from ownstack.core.errors import ServiceError
 
 QUALIFIED_NAMESPACES = {"dynamodb": "com.amazonaws.dynamodb.v20120810"}
@@ -97,10 +98,7 @@ own."""
 
 def validation_errors(problems: list[str]) -> ServiceError:
     """One ValidationException listing every problem, as AWS's framework words it."""
-    count = len(problems)
-    noun = "error" if count == 1 else "errors"
-    detail = "; ".join(problems)
-    return ServiceError("ValidationException", f"{count} validation {noun} detected: {detail}", 400)
+    return ServiceError("ValidationException", validation_message(problems), 400)
 
 
 def qualified_errors(model: ServiceModel) -> QualifiedErrors | None:

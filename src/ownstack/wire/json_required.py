@@ -13,12 +13,9 @@ from typing import Any
 
 from botocore.model import ListShape, MapShape, Shape, StructureShape
 
+from ownstack.core.constraints import member_name
+
 _Plan = tuple[list[tuple[str, str]], list[tuple[str, Shape, str]]]
-
-
-def lower_first(name: str) -> str:
-    """A member's name as AWS's validation messages write it (`TableName` -> `tableName`)."""
-    return name[:1].lower() + name[1:]
 
 
 class RequiredMembers:
@@ -57,9 +54,9 @@ class RequiredMembers:
         names as the messages write them; made once per shape."""
         plan = self._plans.get(shape.name)
         if plan is None:
-            required = [(name, lower_first(name)) for name in shape.required_members]
+            required = [(name, member_name(name)) for name in shape.required_members]
             inner = [
-                (name, member, lower_first(name))
+                (name, member, member_name(name))
                 for name, member in shape.members.items()
                 if self._holds_required(member)
             ]

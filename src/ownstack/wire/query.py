@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
+from ownstack.core import constraints
 from ownstack.core.context import RequestContext
 from ownstack.core.errors import ServiceError
 from ownstack.core.http import Request, Response
@@ -163,9 +164,10 @@ class QueryCodec:
         self._member_from_path(shape, req, params)
         for member in shape.required_members:
             if params.get(member) is None:
+                path = constraints.member_name(member)
                 raise ServiceError(
                     "ValidationError",
-                    f"1 validation error detected: Value null at '{_lower_first(member)}' failed "
+                    f"1 validation error detected: Value null at '{path}' failed "
                     "to satisfy constraint: Member must not be null",
                     400,
                 )
@@ -247,7 +249,3 @@ def _action(req: Request) -> str:
             if key == "Action":
                 return value
     return ""
-
-
-def _lower_first(name: str) -> str:
-    return name[:1].lower() + name[1:]

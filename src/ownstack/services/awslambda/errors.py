@@ -3,6 +3,7 @@ caller's faults) beside their message; ResourceNotFoundException spells its memb
 
 from __future__ import annotations
 
+from ownstack.core.constraints import validation_message
 from ownstack.core.errors import ServiceError
 
 _CAPITAL_MESSAGE = frozenset({"ResourceNotFoundException", "ServiceException"})
@@ -55,13 +56,7 @@ def too_large(operation: str, limit: int) -> ServiceError:
 def validation(*problems: str) -> ServiceError:
     """AWS's request validation error: each problem is `Value '<v>' at '<member>' failed to
     satisfy constraint: <constraint>`."""
-    count = len(problems)
-    noun = "error" if count == 1 else "errors"
-    return ServiceError(
-        "ValidationException",
-        f"{count} validation {noun} detected: {'; '.join(problems)}",
-        400,
-    )
+    return ServiceError("ValidationException", validation_message(problems), 400)
 
 
 def constraint(value: object, member: str, rule: str) -> str:

@@ -13,7 +13,7 @@ from botocore import xform_name
 from botocore.loaders import Loader
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
-from ownstack.core.constraints import scalar_rules, size_rules
+from ownstack.core.constraints import member_name, scalar_rules, size_rules
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
 
@@ -47,7 +47,7 @@ def _structure(
         found = value.get(name)
         if found is None:
             continue
-        path = prefix + name[:1].lower() + name[1:]
+        path = prefix + member_name(name)
         if top and name in LIMITS and isinstance(found, int):
             low, high = LIMITS[name]
             yield from _range(found, path, low, high)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ownstack.core.constraints import member_name
+
 from . import values
 from .errors import validation
 from .expr import legacy, parser, project
@@ -43,7 +45,7 @@ def enum(params: Mapping[str, Any], member: str, allowed: Sequence[str], default
         return default
     if value not in allowed:
         raise validation(
-            f"1 validation error detected: Value '{value}' at '{_wire_name(member)}' failed to "
+            f"1 validation error detected: Value '{value}' at '{member_name(member)}' failed to "
             f"satisfy constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
         )
     return str(value)
@@ -61,13 +63,9 @@ def minimum(params: Mapping[str, Any], member: str, low: int, high: int | None =
     else:
         return
     raise validation(
-        f"1 validation error detected: Value '{value}' at '{_wire_name(member)}' failed to "
+        f"1 validation error detected: Value '{value}' at '{member_name(member)}' failed to "
         f"satisfy constraint: Member must have value {bound}"
     )
-
-
-def _wire_name(member: str) -> str:
-    return member[:1].lower() + member[1:]
 
 
 def substitutions(params: Mapping[str, Any], operation: str) -> parser.Substitutions:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ownstack.core.constraints import member_name
+
 from .errors import validation
 
 NAME_PATTERN = "[a-zA-Z0-9_.-]+"
@@ -33,7 +35,7 @@ def wire_path(*parts: str | int) -> str:
         if isinstance(part, int):
             out.append(f"{part}.member")
         else:
-            out.append(part[:1].lower() + part[1:])
+            out.append(member_name(part))
     return ".".join(out)
 
 

@@ -14,7 +14,12 @@ from botocore import xform_name
 from botocore.loaders import Loader
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
-from ownstack.core.constraints import scalar_rules, size_rules
+from ownstack.core.constraints import (
+    member_name,
+    scalar_rules,
+    size_rules,
+    validation_message,
+)
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
 
@@ -40,16 +45,14 @@ def check_request(operation: str, params: Params) -> None:
         return
     problems = list(_structure(shape, params, ""))
     if problems:
-        count = len(problems)
-        noun = "error" if count == 1 else "errors"
-        raise validation(f"{count} validation {noun} detected: " + "; ".join(problems))
+        raise validation(validation_message(problems))
 
 
 def _structure(shape: StructureShape, value: Mapping[str, Any], prefix: str) -> Iterator[str]:
     for name, member in shape.members.items():
         found = value.get(name)
         if found is not None:
-            yield from _member(member, found, prefix + name[:1].lower() + name[1:])
+            yield from _member(member, found, prefix + member_name(name))
 
 
 def _member(shape: Shape, value: Any, path: str) -> Iterator[str]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ownstack.core.constraints import member_name
+
 from ..errors import INVALID, validation
 from ..sizes import check_name
 from ..values import check_value
@@ -155,7 +157,7 @@ def filter_condition(
     for name, entry in filters.items():
         if entry is None:
             raise validation("The filter condition for an attribute cannot be null")
-        operator_name = _comparison_operator(entry, f"{_wire(parameter)}.{name}")
+        operator_name = _comparison_operator(entry, f"{member_name(parameter)}.{name}")
         values = _values(entry.get("AttributeValueList"), parameter)
         conditions.append(comparison(name, operator_name, values))
     return combine(conditions, operator)
@@ -315,10 +317,6 @@ def _comparison_operator(entry: Mapping[str, Any], where: str) -> str:
 
 def _values(values: Sequence[Any] | None, parameter: str) -> list[AttributeValue]:
     return [check_value(value, parameter=parameter) for value in values or ()]
-
-
-def _wire(member: str) -> str:
-    return member[:1].lower() + member[1:]
 
 
 # -- updates and projections ------------------------------------------------------------------

@@ -77,6 +77,19 @@ def index_query(ddb: Any, table: str, index: str, condition: str, **kw: Any) -> 
     )
 
 
+def anns(ddb: Any, table: str, **kw: Any) -> Any:
+    """Query the GSI by_owner for owner "ann" (`owner` is a reserved word: a name placeholder)."""
+    return index_query(
+        ddb,
+        table,
+        "by_owner",
+        "#o = :o",
+        values={":o": {"S": "ann"}},
+        ExpressionAttributeNames={"#o": "owner"},
+        **kw,
+    )
+
+
 def test_gsi_follows_puts_updates_and_deletes(ddb: Any, indexed: str) -> None:
     put(ddb, indexed, 1, status="open", due=30, title="a", owner="ann")
     put(ddb, indexed, 2, status="open", due=10, title="b", owner="bob")
@@ -120,42 +133,19 @@ def test_gsi_follows_puts_updates_and_deletes(ddb: Any, indexed: str) -> None:
 
 def test_include_projection_and_select(ddb: Any, indexed: str) -> None:
     put(ddb, indexed, 1, owner="ann", title="x", secret="s")
-    response = index_query(
-        ddb,
-        indexed,
-        "by_owner",
-        "#o = :o",
-        values={":o": {"S": "ann"}},
-        ExpressionAttributeNames={"#o": "owner"},
-    )
+    response = anns(ddb, indexed)
     assert response["Items"] == [
         {"pk": {"S": "t"}, "sk": {"N": "1"}, "owner": {"S": "ann"}, "title": {"S": "x"}}
     ]
     with pytest.raises(ClientError) as exc:
-        index_query(
-            ddb,
-            indexed,
-            "by_owner",
-            "#o = :o",
-            values={":o": {"S": "ann"}},
-            ExpressionAttributeNames={"#o": "owner"},
-            Select="ALL_ATTRIBUTES",
-        )
+        anns(ddb, indexed, Select="ALL_ATTRIBUTES")
     assert error(exc) == (
         "ValidationException",
         "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not "
         "supported for global secondary index by_owner because its projection type is not ALL",
     )
     with pytest.raises(ClientError) as exc:
-        index_query(
-            ddb,
-            indexed,
-            "by_owner",
-            "#o = :o",
-            values={":o": {"S": "ann"}},
-            ExpressionAttributeNames={"#o": "owner"},
-            ConsistentRead=True,
-        )
+        anns(ddb, indexed, ConsistentRead=True)
     assert error(exc) == (
         "ValidationException",
         "Consistent reads are not supported on global secondary indexes",
@@ -254,15 +244,7 @@ def test_index_capacity_breakdown(ddb: Any, indexed: str) -> None:
         "LocalSecondaryIndexes": {"by_rank": {"CapacityUnits": 1.0}},
     }
     assert response["ItemCollectionMetrics"]["ItemCollectionKey"] == {"pk": {"S": "t"}}
-    queried = index_query(
-        ddb,
-        indexed,
-        "by_owner",
-        "#o = :o",
-        values={":o": {"S": "ann"}},
-        ExpressionAttributeNames={"#o": "owner"},
-        ReturnConsumedCapacity="INDEXES",
-    )
+    queried = anns(ddb, indexed, ReturnConsumedCapacity="INDEXES")
     assert queried["ConsumedCapacity"] == {
         "TableName": indexed,
         "CapacityUnits": 0.5,
@@ -394,13 +376,5 @@ def test_capacity_of_a_provisioned_tables_index(ddb: Any, make_table: Any) -> No
     assert written["ConsumedCapacity"]["GlobalSecondaryIndexes"] == {
         "by_owner": {"CapacityUnits": 1.0}
     }
-    queried = index_query(
-        ddb,
-        name,
-        "by_owner",
-        "#o = :o",
-        values={":o": {"S": "ann"}},
-        ExpressionAttributeNames={"#o": "owner"},
-        ReturnConsumedCapacity="TOTAL",
-    )
+    queried = anns(ddb, name, ReturnConsumedCapacity="TOTAL")
     assert queried["ConsumedCapacity"] == {"TableName": name, "CapacityUnits": 0.5}

@@ -101,8 +101,13 @@ def validation_errors(problems: list[str]) -> ServiceError:
     return ServiceError("ValidationException", validation_message(problems), 400)
 
 
+def java_namespace(model: ServiceModel) -> str:
+    """The Java package of the service's model that AWS's messages name ("" if unknown)."""
+    return QUALIFIED_NAMESPACES.get(model.service_name, "")
+
+
 def qualified_errors(model: ServiceModel) -> QualifiedErrors | None:
-    namespace = QUALIFIED_NAMESPACES.get(model.service_name)
-    if namespace is None:
+    namespace = java_namespace(model)
+    if not namespace:
         return None
     return QualifiedErrors(namespace, frozenset(shape.name for shape in model.error_shapes))

@@ -205,7 +205,7 @@ def _scalar_parser(kind: str) -> Parse:
         return _boolean
     if kind in INTEGER_TYPES:
         return lambda value: _integer(kind, value)
-    if kind in ("timestamp",) or kind in FLOAT_TYPES:
+    if kind == "timestamp" or kind in FLOAT_TYPES:
         return lambda value: None if value is None else _scalar_of_kind(kind, value)
     return _same
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ ENV = (
     "def handler(event, context):\n"
     "    keys = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_REGION',\n"
     "            'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'LAMBDA_TASK_ROOT',\n"
-    "            'AWS_LAMBDA_LOG_GROUP_NAME', 'MY_SETTING', '_HANDLER']\n"
+    "            'AWS_LAMBDA_LOG_GROUP_NAME', 'MY_SETTING', '_HANDLER', '_X_AMZN_TRACE_ID']\n"
     "    return {k: os.environ.get(k) for k in keys}\n"
 )
 WRITES_S3 = (
@@ -91,6 +92,11 @@ def test_environment_is_lambdas(lam: Any, role: str) -> None:
         lam, role, ENV, MemorySize=256, Environment={"Variables": {"MY_SETTING": "x"}}
     )
     _, body = invoke_json(lam, name)
+    _, again = invoke_json(lam, name)
+    traces = [body.pop("_X_AMZN_TRACE_ID"), again["_X_AMZN_TRACE_ID"]]
+    for trace in traces:  # set by the runtime client from Lambda-Runtime-Trace-Id
+        assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", trace)
+    assert traces[0] != traces[1]
     assert body == {
         "AWS_LAMBDA_FUNCTION_NAME": name,
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",

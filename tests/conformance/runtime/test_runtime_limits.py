@@ -79,6 +79,22 @@ def test_memory_past_memory_size_kills_the_sandbox(kit: Kit) -> None:
     run(scenario())
 
 
+def test_max_memory_used_follows_each_invocation_of_one_sandbox(kit: Kit) -> None:
+    """The engine keeps the sandbox's memory files open between invocations: each reading is
+    still taken afresh (the peak grows with the second invocation's allocation)."""
+
+    async def scenario() -> None:
+        runtime = kit.engine()
+        sandbox = await runtime.start(kit.spec(kit.code(), memory_mb=256))
+        small = await sandbox.invoke(invocation({"action": "hog", "mb": 10}, request_id="r1"))
+        large = await sandbox.invoke(invocation({"action": "hog", "mb": 120}, request_id="r2"))
+        await runtime.close()
+        assert (body(small), body(large)) == ({"held_mb": 10}, {"held_mb": 120})
+        assert small.max_memory_mb < 120 <= large.max_memory_mb < 256
+
+    run(scenario())
+
+
 def test_memory_size_bounds_init_too(kit: Kit) -> None:
     async def scenario() -> None:
         runtime = kit.engine()

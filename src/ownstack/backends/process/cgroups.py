@@ -51,27 +51,31 @@ class SandboxCgroup:
         self.v2 = v2
         self.procs = tuple(d / "cgroup.procs" for d in dirs.values())
         self._memory = dirs["memory"]
-        # Read at every invocation's end: paths made once, only the needed fields parsed.
+        # Read at every invocation's end: kept open, only the needed fields parsed.
         memory = str(self._memory)
-        self._stat_path = f"{memory}/memory.stat"
-        self._usage_path = f"{memory}/{'memory.current' if v2 else 'memory.usage_in_bytes'}"
-        self._peak_path = f"{memory}/{'memory.peak' if v2 else 'memory.max_usage_in_bytes'}"
+        self._stat_file = KernelFile(f"{memory}/memory.stat")
+        self._usage_file = KernelFile(
+            f"{memory}/{'memory.current' if v2 else 'memory.usage_in_bytes'}"
+        )
+        self._peak_file = KernelFile(
+            f"{memory}/{'memory.peak' if v2 else 'memory.max_usage_in_bytes'}"
+        )
         self._anon_key, self._cache_key = (b"anon", b"file") if v2 else (b"rss", b"cache")
         self._stat: tuple[float, list[int]] | None = None
         """When memory.stat was last read for a sample, and its anon and cache figures."""
 
     def anon_bytes(self) -> int:
-        return _fields(self._stat_path, (self._anon_key,))[0]
+        return _fields(self._stat_file.read(), (self._anon_key,))[0]
 
     def usage(self) -> int:
-        return _read_int(self._usage_path)
+        return _int(self._usage_file.read())
 
     def sample(self) -> Sample:
         now = time.monotonic()
         if self._stat is None or now - self._stat[0] >= STAT_REFRESH_S:
-            self._stat = now, _fields(self._stat_path, (self._anon_key, self._cache_key))
+            self._stat = now, _fields(self._stat_file.read(), (self._anon_key, self._cache_key))
         anon, cache = self._stat[1]
-        peak = _read_int(self._peak_path) or self.usage()  # memory.peak: Linux 5.19+
+        peak = _int(self._peak_file.read()) or self.usage()  # memory.peak: Linux 5.19+
         return Sample(anon, peak, cache)
 
     def oom_kills(self) -> int:
@@ -103,6 +107,8 @@ class SandboxCgroup:
 
     def remove(self) -> bool:
         """Remove the groups; False while a process is still in one (try again later)."""
+        for kept in (self._stat_file, self._usage_file, self._peak_file):
+            kept.close()  # reopened by a later read, should one come
         removed = True
         for directory in self.dirs.values():
             try:
@@ -259,9 +265,10 @@ def _stat(path: Path) -> dict[str, int]:
     return values
 
 
-def _fields(path: str, keys: tuple[bytes, ...]) -> list[int]:
-    """The values of `keys` in a flat-keyed cgroup file ("key value" lines), 0 if absent."""
-    data = b"\n" + _read_bytes(path)
+def _fields(content: bytes, keys: tuple[bytes, ...]) -> list[int]:
+    """The values of `keys` in a flat-keyed cgroup file's content ("key value" lines), 0 if
+    absent."""
+    data = b"\n" + content
     values = []
     for key in keys:
         at = data.find(b"\n" + key + b" ")
@@ -270,20 +277,44 @@ def _fields(path: str, keys: tuple[bytes, ...]) -> list[int]:
     return values
 
 
-def _read_int(path: str | Path) -> int:
-    text = _read_bytes(path).strip()
+def _int(content: bytes) -> int:
+    text = content.strip()
     return int(text) if text.isdigit() else 0
 
 
-def _read_bytes(path: str | Path) -> bytes:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
+class KernelFile:
+    """A cgroup file read again and again: opened once, then read with pread from its start,
+    which makes the kernel generate it afresh. Measured on cgroup v1 (2-vCPU VM): ~1 us a read
+    against ~9 us for open + read + close, whose path walk costs more as the machine gets busy
+    (~45 us under a warm-Invoke load); every warm invocation reads one."""
+
+    __slots__ = ("_absent", "_fd", "path")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._absent = False
+        """The kernel has no such file (memory.peak before Linux 5.19): not looked for again."""
+
+    def read(self) -> bytes:
+        """The file's content; b"" when it cannot be read (absent, or its group is gone)."""
+        if self._absent:
+            return b""
+        try:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+            return os.pread(self._fd, 65536, 0)
+        except FileNotFoundError:
+            self._absent = self._fd is None
+            self.close()
+        except OSError:
+            self.close()
         return b""
-    try:
-        return os.read(fd, 65536)
-    finally:
-        os.close(fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
 
 
 def _read_text(path: Path) -> str:

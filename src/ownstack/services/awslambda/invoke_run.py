@@ -10,7 +10,7 @@ this ownstack, so an SDK inside talks to it with the role's permissions and noth
 
 from __future__ import annotations
 
-import os
+import random
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -221,6 +221,7 @@ def _log_group(resolved: ResolvedFunction) -> str:
 
 
 def _trace_id(now: float) -> str:
-    """An X-Ray trace header as Lambda passes it (Root=1-<epoch hex>-<96 random bits>)."""
-    bits = os.urandom(20).hex()
+    """An X-Ray trace header as Lambda passes it (Root=1-<epoch hex>-<96 random bits>). The
+    ids must be unique, not secret: the process's generator, no system call per invocation."""
+    bits = f"{random.getrandbits(160):040x}"
     return f"Root=1-{int(now):08x}-{bits[:24]};Parent={bits[24:]};Sampled=0"

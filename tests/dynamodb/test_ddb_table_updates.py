@@ -475,3 +475,42 @@ def test_sse_class_protection(ddb: Any, make_table: Any) -> None:
     assert ddb.describe_table(TableName=name)["Table"]["DeletionProtectionEnabled"] is True
     assert error(ddb.delete_table, TableName=name)[0] == "ValidationException"
     ddb.update_table(TableName=name, DeletionProtectionEnabled=False)
+
+
+def test_a_request_wrong_in_itself_is_refused_before_the_table_is_looked_up(server: Any) -> None:
+    """What AWS judges of the request alone comes before "Table: ... not found"."""
+    from botocore.config import Config
+
+    raw = server.client("dynamodb", config=Config(parameter_validation=False))
+    missing = f"gone-{uuid.uuid4().hex[:8]}"
+    low = {"ReadCapacityUnits": -1, "WriteCapacityUnits": -1}
+    _, message = error(raw.update_table, TableName=missing, ProvisionedThroughput=low)
+    assert message.startswith("2 validation errors detected: ")
+    for member in ("readCapacityUnits", "writeCapacityUnits"):
+        assert (
+            f"Value '-1' at 'provisionedThroughput.{member}' failed to satisfy constraint:"
+            " Member must have value greater than or equal to 1"
+        ) in message
+    high = {"ReadCapacityUnits": 1_000_000_000_000, "WriteCapacityUnits": 1_000_000_000_001}
+    assert error(raw.update_table, TableName=missing, ProvisionedThroughput=high) == (
+        "ValidationException",
+        "Given value 1000000000001 for WriteCapacityUnits is out of bounds",
+    )
+    twice = [{"Delete": {"IndexName": "abc"}}, {"Delete": {"IndexName": "abc"}}]
+    assert error(raw.update_table, TableName=missing, GlobalSecondaryIndexUpdates=twice) == (
+        "ValidationException",
+        INVALID + "Only one global secondary index update per index is allowed simultaneously."
+        " Index: abc",
+    )
+    assert error(raw.update_table, TableName=missing, GlobalSecondaryIndexUpdates=[{}]) == (
+        "ValidationException",
+        INVALID + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create,"
+        " GlobalSecondaryIndexUpdate.Delete must not be null",
+    )
+    _, message = error(raw.update_table, TableName="abc;", ProvisionedThroughput=low)
+    assert message.startswith("3 validation errors detected: Value 'abc;' at 'tableName'")
+    fine = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    assert error(raw.update_table, TableName=missing, ProvisionedThroughput=fine) == (
+        "ResourceNotFoundException",
+        f"Requested resource not found: Table: {missing} not found",
+    )

@@ -101,16 +101,30 @@ def test_provisioned_table(ddb: Any, make_table: Any) -> None:
     assert table["KeySchema"][1] == {"AttributeName": "sk", "KeyType": "RANGE"}
 
 
-@pytest.mark.parametrize("name", ["n", "nn", "n" * 256, "nyh@test"])
-def test_bad_table_names(raw: Any, name: str) -> None:
-    code, message = error(create, ddb=raw, TableName=name)
-    assert code == "ValidationException"
-    assert message.startswith("1 validation error detected: Value '")
-    assert "at 'tableName' failed to satisfy constraint: Member must" in message
+NAME_BOUNDS = "TableName must be at least 3 characters long and at most 255 characters long"
 
 
-def test_short_name_message(ddb: Any) -> None:
-    _, message = error(create, ddb=ddb, TableName="nn")
+@pytest.mark.parametrize("name", ["", "n", "nn", "n;", "n" * 256])
+def test_a_table_name_out_of_bounds_is_refused_in_words_of_its_own(raw: Any, name: str) -> None:
+    """Table operations judge the name's length before anything else of the request (the
+    missing AttributeDefinitions and KeySchema here), not in the constraint list."""
+    assert error(create, ddb=raw, TableName=name) == ("ValidationException", NAME_BOUNDS)
+    for call in (raw.describe_table, raw.delete_table, raw.describe_time_to_live):
+        assert error(call, TableName=name) == ("ValidationException", NAME_BOUNDS)
+
+
+def test_a_table_name_pattern_is_a_listed_constraint(raw: Any) -> None:
+    _, message = error(create, ddb=raw, TableName="nyh@test")
+    assert message == (
+        "1 validation error detected: Value 'nyh@test' at 'tableName' failed to satisfy"
+        " constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+    )
+    _, message = error(raw.describe_table, TableName="abc;")
+    assert message.startswith("1 validation error detected: Value 'abc;' at 'tableName'")
+
+
+def test_item_operations_list_the_name_bounds_with_the_other_constraints(raw: Any) -> None:
+    _, message = error(raw.get_item, TableName="nn", Key={"k": {"S": "x"}})
     assert message == (
         "1 validation error detected: Value 'nn' at 'tableName' failed to satisfy constraint:"
         " Member must have length greater than or equal to 3"

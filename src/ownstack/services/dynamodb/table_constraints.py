@@ -28,6 +28,18 @@ KEY_NAME_MAX = 255
 (64 KB), is at most 255 characters: the model's KeySchemaAttributeName."""
 
 
+NAME_BOUNDS = "TableName must be at least 3 characters long and at most 255 characters long"
+
+
+def check_table_op_name(name: str | None) -> None:
+    """The TableName of a table operation (CreateTable, DescribeTable, UpdateTable,
+    DeleteTable and the TTL operations): a name outside 3-255 characters is refused before
+    anything else of the request is judged, in words of its own, not in the list of constraint
+    violations (item operations list it there; a table ARN has no such bound)."""
+    if name is not None and not name.startswith("arn:") and not 3 <= len(name) <= 255:
+        raise validation(NAME_BOUNDS)
+
+
 def wire_path(*parts: str | int) -> str:
     """`wire_path("keySchema", 1, "keyType")` -> "keySchema.1.member.keyType"."""
     out: list[str] = []

@@ -15,7 +15,7 @@ from ownstack.ports.errors import ConditionFailed
 from .base import DynamoDbBase
 from .errors import INVALID, resource_not_found, table_not_found, validation
 from .records import TableRecord
-from .table_constraints import Violations
+from .table_constraints import Violations, check_table_op_name
 from .table_tags import merged_tags, wire_tags
 
 DEFAULT_CAPACITY_LIMIT = 40000
@@ -105,6 +105,7 @@ class TableExtraOps(DynamoDbBase):
 
     async def update_time_to_live(self, ctx: RequestContext, params: Params) -> Result:
         name = params["TableName"]
+        check_table_op_name(name)
         spec = params["TimeToLiveSpecification"]
         v = Violations()
         v.not_null(spec.get("Enabled"), "timeToLiveSpecification.enabled")
@@ -117,6 +118,7 @@ class TableExtraOps(DynamoDbBase):
         return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": attribute}}
 
     async def describe_time_to_live(self, ctx: RequestContext, params: Params) -> Result:
+        check_table_op_name(params["TableName"])
         table = await self.table(ctx, params["TableName"])
         if table.ttl_attribute is None:
             return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}

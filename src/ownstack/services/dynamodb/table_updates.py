@@ -21,6 +21,7 @@ from .table_constraints import (
     Violations,
     check_attribute_definitions,
     check_stream_view_type,
+    check_table_op_name,
     check_throughput,
 )
 from .table_validate import (
@@ -71,13 +72,31 @@ class Update:
     deleted_index: str | None = None
 
 
-def plan_update(table: TableRecord, params: dict[str, Any], *, now: float) -> Update:
-    """The table as the request changes it, or a ValidationException (or LimitExceeded,
-    ResourceNotFound for an unknown index)."""
+Actions = list[tuple[str, dict[str, Any]]]
+"""GlobalSecondaryIndexUpdates as (action, its parameters)."""
+
+
+def check_update(params: dict[str, Any]) -> Actions:
+    """What AWS judges of an UpdateTable request before it looks the table up: the model's
+    constraints, the combination of changes, the shape of the index updates and the bounds
+    of the throughput asked for (a request wrong in itself is a ValidationException even for
+    a table that does not exist). The index updates, checked."""
+    check_table_op_name(params["TableName"])
     refuse_unsupported(params)
     _check_constraints(params)
     _check_combination(params)
     actions = _gsi_actions(params)
+    if params.get("ProvisionedThroughput") is not None:
+        check_units(params["ProvisionedThroughput"])
+    return actions
+
+
+def plan_update(
+    table: TableRecord, params: dict[str, Any], actions: Actions, *, now: float
+) -> Update:
+    """The table as the request (passed through check_update, whose `actions` these are)
+    changes it, or a ValidationException (or LimitExceeded, ResourceNotFound for an unknown
+    index)."""
     changed = _billing(table, params, actions)
     changed, created, deleted = _create_or_delete(changed, params, actions, now)
     changed = _stream(changed, params.get("StreamSpecification"), now)
@@ -108,6 +127,8 @@ def _table_class(table: TableRecord, table_class: str, now: float) -> TableRecor
 
 def _check_constraints(params: dict[str, Any]) -> None:
     v = Violations()
+    if not params["TableName"].startswith("arn:"):
+        v.name(params["TableName"], "tableName")
     check_attribute_definitions(v, params.get("AttributeDefinitions"))
     check_throughput(v, params.get("ProvisionedThroughput"), "ProvisionedThroughput")
     for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], start=1):

@@ -23,6 +23,7 @@ from .table_constraints import (
     check_key_schema,
     check_projection,
     check_stream_view_type,
+    check_table_op_name,
     check_throughput,
     wire_path,
 )
@@ -87,6 +88,7 @@ def refuse_unsupported(params: dict[str, Any]) -> None:
 
 
 def check_create(params: dict[str, Any], *, region: str, account_id: str, now: float) -> TableSpec:
+    check_table_op_name(params.get("TableName"))
     refuse_unsupported(params)
     check_create_constraints(params)
     billing = params.get("BillingMode") or PROVISIONED

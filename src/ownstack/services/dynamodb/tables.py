@@ -24,11 +24,11 @@ from .records import CREATING, TABLES, UPDATING, TableRecord, table_key
 from .stream_catalog import retire_ops
 from .table_backfill import backfill
 from .table_cleanup import drop_index_data, drop_marker, drop_table_data
-from .table_constraints import Violations
+from .table_constraints import Violations, check_table_op_name
 from .table_describe import describe, describe_deleting
 from .table_jobs import TableJobs
 from .table_stats import TableStats, table_stats
-from .table_updates import Update, plan_update
+from .table_updates import Update, check_update, plan_update
 from .table_validate import check_create
 
 MAX_LIST = 100
@@ -88,6 +88,7 @@ class TableOps(DynamoDbBase):
 
     async def update_table(self, ctx: RequestContext, params: Params) -> Result:
         name = params["TableName"]
+        actions = check_update(params)
         _check_name(name)
         while True:
             found = await self.find_table(ctx, name)
@@ -95,7 +96,7 @@ class TableOps(DynamoDbBase):
                 raise table_not_found(name)
             table, version = found
             now = self.clock.now()
-            update = plan_update(table, params, now=now)
+            update = plan_update(table, params, actions, now=now)
             # A stream this update disables stays readable 24 hours (stream_catalog.py).
             retired = retire_ops(table, update.table, now)
             try:
@@ -174,6 +175,7 @@ class TableOps(DynamoDbBase):
 def _check_name(name: str) -> None:
     """A TableName that is not an ARN must be a valid table name (AWS checks it before
     looking the table up)."""
+    check_table_op_name(name)
     if name.startswith("arn:"):
         return
     v = Violations()

@@ -37,6 +37,68 @@ def test_impossible_table_name_is_a_validation_error(ddb: Any, table: str, const
     assert refusal(exc)[0] == "ValidationException"
 
 
+def _violation(member: str, value: str, constraint: str) -> str:
+    return f"Value '{value}' at '{member}' failed to satisfy constraint: Member must {constraint}"
+
+
+CAPACITY = "satisfy enum value set: [INDEXES, TOTAL, NONE]"
+PATTERN = "satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+
+
+def test_every_constraint_a_request_breaks_is_listed_in_dynamodbs_order(server: Any) -> None:
+    """One ValidationException naming them all, in the order DynamoDB's validator lists them
+    (not the model's), before the table is looked up or anything else is judged."""
+    from botocore.config import Config
+
+    raw = server.client("dynamodb", config=Config(parameter_validation=False))
+    with pytest.raises(ClientError) as exc:
+        raw.put_item(
+            TableName="a;",
+            Item={"pk": {"S": "x"}},
+            ReturnValues="hi",
+            ReturnConsumedCapacity="hi",
+            ReturnItemCollectionMetrics="hi",
+            ConditionalOperator="hi",
+        )
+    listed = [
+        _violation("returnConsumedCapacity", "hi", CAPACITY),
+        _violation("tableName", "a;", PATTERN),
+        _violation("tableName", "a;", "have length greater than or equal to 3"),
+        _violation("conditionalOperator", "hi", "satisfy enum value set: [AND, OR]"),
+        _violation(
+            "returnValues",
+            "hi",
+            "satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+        ),
+        _violation("returnItemCollectionMetrics", "hi", "satisfy enum value set: [SIZE, NONE]"),
+    ]
+    assert refusal(exc) == (
+        "ValidationException",
+        "6 validation errors detected: " + "; ".join(listed),
+    )
+    with pytest.raises(ClientError) as exc:
+        raw.scan(TableName="abc", Segment=-1, TotalSegments=0, Limit=0)
+    listed = [
+        _violation("totalSegments", "0", "have value greater than or equal to 1"),
+        _violation("segment", "-1", "have value greater than or equal to 0"),
+        _violation("limit", "0", "have value greater than or equal to 1"),
+    ]
+    assert refusal(exc) == (
+        "ValidationException",
+        "3 validation errors detected: " + "; ".join(listed),
+    )
+    with pytest.raises(ClientError) as exc:
+        raw.get_item(
+            TableName="abc", Key={"pk": {"S": "x"}}, AttributesToGet=[], ReturnConsumedCapacity="x"
+        )
+    assert refusal(exc)[1] == "2 validation errors detected: " + "; ".join(
+        [
+            _violation("returnConsumedCapacity", "x", CAPACITY),
+            _violation("attributesToGet", "[]", "have length greater than or equal to 1"),
+        ]
+    )
+
+
 def test_missing_table_with_a_valid_name_is_still_not_found(ddb: Any) -> None:
     with pytest.raises(ClientError) as exc:
         ddb.put_item(TableName="no_such_table", Item={"pk": {"S": "x"}})

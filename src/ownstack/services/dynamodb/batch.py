@@ -36,7 +36,7 @@ from .batch_metrics import collection_metrics, has_collections
 from .batch_requests import Write, duplicates, get_keys, parse_gets, parse_writes, write_key
 from .errors import internal_server_error
 from .expr.ast import Item
-from .item_request import COLLECTION_METRICS, CONSUMED_CAPACITY, enum
+from .item_request import COLLECTION_METRICS, CONSUMED_CAPACITY, check_constraints, enum
 from .records import TableRecord
 from .sizes import item_size
 from .writes import Stored, change_ops, check_index_keys, read_item
@@ -61,6 +61,7 @@ class _Planned:
 
 class BatchOps(DynamoDbBase):
     async def batch_get_item(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("BatchGetItem", params)
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
         gets = parse_gets(params)
         tables = await tables_named(self, ctx, [g.name for g in gets])
@@ -93,6 +94,7 @@ class BatchOps(DynamoDbBase):
         return result
 
     async def batch_write_item(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("BatchWriteItem", params)
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
         metrics = enum(params, "ReturnItemCollectionMetrics", COLLECTION_METRICS, "NONE")
         writes = parse_writes(params)

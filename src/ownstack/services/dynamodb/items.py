@@ -34,6 +34,7 @@ from .item_capacity import collection_metrics, read_capacity, write_capacity
 from .item_request import (
     COLLECTION_METRICS,
     CONSUMED_CAPACITY,
+    check_constraints,
     condition,
     enum,
     on_condition_failure,
@@ -61,6 +62,7 @@ Write = Callable[[TableRecord, Check], Awaitable[Result]]
 
 class ItemOps(DynamoDbBase):
     async def put_item(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("PutItem", params)
         legacy.check_not_mixed(params, "PutItem")
         item = _checked_item(params.get("Item"))
         sizes.check_item_size(item)  # before the table is looked up, as AWS checks it
@@ -80,6 +82,7 @@ class ItemOps(DynamoDbBase):
         return await self._item_write(ctx, params["TableName"], put)
 
     async def delete_item(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("DeleteItem", params)
         legacy.check_not_mixed(params, "DeleteItem")
         request = _WriteRequest(params, "DeleteItem")
         key_item = values.check_item(params.get("Key"), parameter="Key")
@@ -97,6 +100,7 @@ class ItemOps(DynamoDbBase):
         return await self._item_write(ctx, params["TableName"], delete)
 
     async def update_item(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("UpdateItem", params)
         legacy.check_not_mixed(params, "UpdateItem")
         request = _WriteRequest(params, "UpdateItem")
         key_item = values.check_item(params.get("Key"), parameter="Key")
@@ -122,6 +126,7 @@ class ItemOps(DynamoDbBase):
         return await self._item_write(ctx, params["TableName"], change)
 
     async def get_item(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("GetItem", params)
         legacy.check_not_mixed(params, "GetItem")
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
         wanted = _get_projection(params)

@@ -23,7 +23,13 @@ from .errors import validation
 from .expr import evaluate, keycond, legacy, parser, project
 from .expr.ast import Condition, Item
 from .item_capacity import read_capacity
-from .item_request import CONSUMED_CAPACITY, enum, minimum, projection, substitutions
+from .item_request import (
+    CONSUMED_CAPACITY,
+    check_constraints,
+    enum,
+    projection,
+    substitutions,
+)
 from .read_filter import check_no_key_attributes, read_filter, top_level_names
 from .read_plan import (
     Selection,
@@ -41,7 +47,6 @@ from .writes import decode_stored, primary_key
 MAX_PAGE_BYTES = 1024 * 1024
 _FIRST_BATCH = 100
 _BATCH = 1000
-MAX_SEGMENTS = 1_000_000
 
 
 @dataclass
@@ -70,9 +75,9 @@ class _Plan:
 
 class ReadOps(DynamoDbBase):
     async def query(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("Query", params)
         legacy.check_not_mixed(params, "Query")
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
-        minimum(params, "Limit", 1)
         subs = substitutions(params, "Query")
         parts = keycond.key_parts(_key_condition(params, subs))
         condition = read_filter(params, subs, legacy_member="QueryFilter")
@@ -94,9 +99,9 @@ class ReadOps(DynamoDbBase):
         return _result(plan, await self._read_page(plan), params, mode)
 
     async def scan(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("Scan", params)
         legacy.check_not_mixed(params, "Scan")
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
-        minimum(params, "Limit", 1)
         segment = _segment(params)
         subs = substitutions(params, "Scan")
         condition = read_filter(params, subs, legacy_member="ScanFilter")
@@ -194,8 +199,6 @@ def _key_condition(params: Params, subs: parser.Substitutions) -> Condition:
 def _segment(params: Params) -> tuple[int, int] | None:
     """(Segment, TotalSegments) of a parallel scan, checked as AWS checks them."""
     segment, total = params.get("Segment"), params.get("TotalSegments")
-    minimum(params, "Segment", 0, MAX_SEGMENTS - 1)
-    minimum(params, "TotalSegments", 1, MAX_SEGMENTS)
     if segment is None and total is None:
         return None
     if total is None:

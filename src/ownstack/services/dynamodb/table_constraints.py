@@ -77,12 +77,13 @@ class Violations:
             self.add(value, path, f"Member must have length less than or equal to {high}")
 
     def name(self, value: str | None, path: str) -> None:
-        """A table or index name: 3-255 characters of [a-zA-Z0-9_.-]."""
+        """A table or index name: 3-255 characters of [a-zA-Z0-9_.-] (the pattern listed
+        before the length, as DynamoDB lists them)."""
         if value is None:
             return
-        self.length(value, path, 3, 255)
         if re.fullmatch(NAME_PATTERN, value) is None:
             self.add(value, path, f"Member must satisfy regular expression pattern: {NAME_PATTERN}")
+        self.length(value, path, 3, 255)
 
     def enum(self, value: str | None, path: str, allowed: tuple[str, ...]) -> None:
         if value is not None and value not in allowed:

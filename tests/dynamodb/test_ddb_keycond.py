@@ -242,25 +242,32 @@ def op(name: str, *values: dict[str, Any]) -> dict[str, Any]:
     return {"ComparisonOperator": name, "AttributeValueList": list(values)}
 
 
+def legacy_on_table(conditions: dict[str, Any]) -> KeyCondition:
+    return key_condition(legacy.key_conditions(conditions), "p", "c", TYPES)
+
+
 def test_key_conditions_become_key_conditions() -> None:
-    condition = legacy.key_conditions(
-        {"p": op("EQ", {"S": "k"}), "c": op("BETWEEN", {"N": "4"}, {"N": "7"})}
-    )
-    assert on_table(condition) == KeyCondition(
-        {"S": "k"}, SortCondition("BETWEEN", ({"N": "4"}, {"N": "7"}))
-    )
+    found = legacy_on_table({"p": op("EQ", {"S": "k"}), "c": op("BETWEEN", {"N": "4"}, {"N": "7"})})
+    assert found == KeyCondition({"S": "k"}, SortCondition("BETWEEN", ({"N": "4"}, {"N": "7"})))
     prefix = legacy.key_conditions({"p": op("EQ", {"S": "k"}), "c": op("BEGINS_WITH", {"S": "0"})})
-    found = key_condition(key_parts(prefix), "p", "c", {"p": "S", "c": "S"})
+    found = key_condition(prefix, "p", "c", {"p": "S", "c": "S"})
     assert found.sort == SortCondition("begins_with", ({"S": "0"},))
 
 
 def test_key_conditions_schema_refusals() -> None:
     with refused("Query key condition not supported"):
-        on_table(legacy.key_conditions({"p": op("GT", {"S": "k"})}))
+        legacy_on_table({"p": op("GT", {"S": "k"})})
     with refused("Query condition missed key schema element: p"):
-        on_table(legacy.key_conditions({"c": op("EQ", {"N": "3"})}))
+        legacy_on_table({"c": op("EQ", {"N": "3"})})
     with refused(
         "One or more parameter values were invalid: Condition parameter type does not match"
         " schema type"
     ):
-        on_table(legacy.key_conditions({"p": op("EQ", {"N": "3"})}))
+        legacy_on_table({"p": op("EQ", {"N": "3"})})
+    # An operator no key condition can use is refused once the key is known, after a key
+    # condition that misses the partition key.
+    for name, arguments in [("NE", [{"S": "k"}]), ("IN", [{"S": "k"}]), ("NULL", [])]:
+        with refused("Attempted conditional constraint is not an indexable operation"):
+            legacy_on_table({"p": op(name, *arguments)})
+    with refused("Query condition missed key schema element: p"):
+        legacy_on_table({"z": op("NULL")})

@@ -293,10 +293,7 @@ def test_filter_with_or() -> None:
 # -- KeyConditions ---------------------------------------------------------------------------------
 
 
-def test_key_conditions_refuse_what_no_index_can_answer() -> None:
-    for name, arguments in [("NE", [{"S": "k"}]), ("IN", [{"S": "k"}]), ("NULL", [])]:
-        with refused("Attempted conditional constraint is not an indexable operation"):
-            legacy.key_conditions({"p": op(name, *arguments)})
+def test_key_conditions_are_validated_as_legacy_conditions() -> None:
     with refused("Conditions can be of length 1 or 2 only"):
         legacy.key_conditions({})
     three = {n: op("EQ", {"S": "x"}) for n in "abc"}
@@ -307,11 +304,6 @@ def test_key_conditions_refuse_what_no_index_can_answer() -> None:
         " for N AttributeValue type"
     ):
         legacy.key_conditions({"p": op("EQ", {"S": "k"}), "c": op("BEGINS_WITH", {"N": "3"})})
-
-
-def test_key_conditions_hold_for_the_matching_item() -> None:
-    condition = legacy.key_conditions({"p": op("EQ", {"S": "k"}), "a": op("LE", {"N": "1"})})
-    assert evaluate(condition, ITEM)
 
 
 # -- AttributeUpdates -----------------------------------------------------------------------------

@@ -232,6 +232,22 @@ def test_exclusive_start_key_checks(ddb: Any, numbers: str) -> None:
             ExpressionAttributeValues={":p": {"S": "p"}},
             ExclusiveStartKey={"pk": {"S": "p"}},
         )
+    # A Query names a missing start key attribute bare, a wrong type as a key (DynamoDB's
+    # words, which a Scan of the table words otherwise).
+    assert error(exc) == ("ValidationException", "The provided starting key is invalid")
+    with pytest.raises(ClientError) as exc:
+        ddb.query(
+            TableName=numbers,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "p"}},
+            ExclusiveStartKey={"pk": {"S": "p"}, "sk": {"S": "1"}},
+        )
+    assert error(exc) == (
+        "ValidationException",
+        "The provided key element does not match the schema",
+    )
+    with pytest.raises(ClientError) as exc:
+        ddb.scan(TableName=numbers, ExclusiveStartKey={"pk": {"S": "p"}})
     assert error(exc) == (
         "ValidationException",
         "The provided starting key is invalid: The provided key element does not match the schema",
@@ -343,3 +359,44 @@ def test_a_key_condition_is_judged_before_the_table_is_looked_up(
             ExpressionAttributeValues={":a": {"N": "1"}, ":b": {"N": "1"}},
         )
     assert error(exc) == ("ValidationException", message)
+
+
+def test_query_checks_come_in_dynamodbs_order(server: Any, numbers: str) -> None:
+    """The legacy members, then the start key's values, then whether a key condition is given,
+    then the expressions; the table, its index and the start key's shape after; an operator
+    no key condition can use only once the key is known."""
+    from botocore.config import Config
+
+    raw = server.client("dynamodb", config=Config(parameter_validation=False))
+
+    def refused(**kw: Any) -> tuple[str, str]:
+        with pytest.raises(ClientError) as exc:
+            raw.query(**kw)
+        return error(exc)
+
+    bad_filter = {"a": {"ComparisonOperator": "LT", "AttributeValueList": [{"BOOL": True}]}}
+    assert refused(TableName=numbers, QueryFilter=bad_filter, AttributesToGet=["a", "a"]) == (
+        "ValidationException",
+        "One or more parameter values were invalid: ComparisonOperator LT is not valid for BOOL"
+        " AttributeValue type",
+    )
+    assert refused(TableName=numbers, AttributesToGet=["a", "a"]) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Duplicate value in attribute name: a",
+    )
+    assert refused(TableName=numbers, ExclusiveStartKey={"pk": {}}) == (
+        "ValidationException",
+        "The provided starting key is invalid: Supplied AttributeValue is empty, must contain"
+        " exactly one of the supported datatypes",
+    )
+    null_key = {"z": {"ComparisonOperator": "NULL"}}
+    missing = f"gone-{numbers}"
+    assert refused(TableName=missing, KeyConditions=null_key)[0] == "ResourceNotFoundException"
+    assert refused(TableName=numbers, IndexName="whatever", KeyConditions=null_key) == (
+        "ValidationException",
+        "The table does not have the specified index: whatever",
+    )
+    assert refused(TableName=numbers, KeyConditions={"pk": {"ComparisonOperator": "NULL"}}) == (
+        "ValidationException",
+        "Attempted conditional constraint is not an indexable operation",
+    )

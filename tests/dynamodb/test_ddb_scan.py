@@ -203,3 +203,27 @@ def test_large_table_read_in_one_page_and_in_pages(
         ScanIndexForward=False,
     )
     assert [int(i["sk"]["N"]) for i in backwards["Items"]] == list(range(255, -1, -7))
+
+
+def test_scan_judges_its_legacy_members_and_start_key_before_its_segments(
+    server: Any, filled: str
+) -> None:
+    from botocore.config import Config
+
+    raw = server.client("dynamodb", config=Config(parameter_validation=False))
+    with pytest.raises(ClientError) as exc:
+        raw.scan(TableName=filled, Segment=1, AttributesToGet=["a", "a"])
+    assert error(exc) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Duplicate value in attribute name: a",
+    )
+    with pytest.raises(ClientError) as exc:
+        raw.scan(TableName=filled, Segment=1, ExclusiveStartKey={"pk": {"S": "a", "N": "1"}})
+    assert error(exc) == (
+        "ValidationException",
+        "The provided starting key is invalid: Supplied AttributeValue has more than one"
+        " datatypes set, must contain exactly one of the supported datatypes",
+    )
+    with pytest.raises(ClientError) as exc:
+        raw.scan(TableName=filled, Segment=1)
+    assert error(exc)[1].startswith("The TotalSegments parameter is required")

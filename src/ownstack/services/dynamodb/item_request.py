@@ -151,7 +151,19 @@ def minimum(params: Mapping[str, Any], member: str, low: int, high: int | None =
 
 def substitutions(params: Mapping[str, Any], operation: str) -> parser.Substitutions:
     """ExpressionAttributeNames/Values (values checked as items are), refused where AWS refuses
-    them: names without any expression, values without an expression that takes values."""
+    them (check_expression_members)."""
+    check_expression_members(params, operation)
+    given = params.get("ExpressionAttributeValues")
+    checked = None
+    if given is not None:
+        checked = {name: values.check_value(value, parameter=name) for name, value in given.items()}
+    return parser.Substitutions(params.get("ExpressionAttributeNames"), checked)
+
+
+def check_expression_members(params: Mapping[str, Any], operation: str) -> None:
+    """ExpressionAttributeNames without any expression, or ExpressionAttributeValues without an
+    expression that takes values, refused in AWS's words (Query and Scan judge this before the
+    legacy members, their values only with the expressions)."""
     expressions = EXPRESSIONS[operation]
     if params.get("ExpressionAttributeNames") is not None and not any(
         params.get(member) is not None for member in expressions
@@ -165,10 +177,6 @@ def substitutions(params: Mapping[str, Any], operation: str) -> parser.Substitut
             "ExpressionAttributeValues can only be specified when using expressions: "
             f"{' and '.join(valued)} {verb} null"
         )
-    checked = None
-    if given is not None:
-        checked = {name: values.check_value(value, parameter=name) for name, value in given.items()}
-    return parser.Substitutions(params.get("ExpressionAttributeNames"), checked)
 
 
 def condition(params: Mapping[str, Any], subs: parser.Substitutions) -> Condition | None:
@@ -185,13 +193,26 @@ def condition(params: Mapping[str, Any], subs: parser.Substitutions) -> Conditio
 
 def projection(params: Mapping[str, Any], subs: parser.Substitutions) -> Projection | None:
     """ProjectionExpression, or legacy AttributesToGet."""
+    return expression_projection(params, subs) or legacy_projection(params)
+
+
+def expression_projection(
+    params: Mapping[str, Any], subs: parser.Substitutions
+) -> Projection | None:
     text = params.get("ProjectionExpression")
-    if text is not None:
-        parsed = parser.parse_projection(text, subs)
-    elif params.get("AttributesToGet") is not None:
-        parsed = legacy.attributes_to_get(list(params["AttributesToGet"]))
-    else:
+    if text is None:
         return None
+    parsed = parser.parse_projection(text, subs)
+    project.check_projection(parsed)
+    return parsed
+
+
+def legacy_projection(params: Mapping[str, Any]) -> Projection | None:
+    """AttributesToGet (None with a ProjectionExpression: check_not_mixed refused both)."""
+    names = params.get("AttributesToGet")
+    if names is None or params.get("ProjectionExpression") is not None:
+        return None
+    parsed = legacy.attributes_to_get(list(names))
     project.check_projection(parsed)
     return parsed
 

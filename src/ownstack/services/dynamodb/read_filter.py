@@ -27,13 +27,18 @@ from .expr.ast import (
 )
 
 
-def read_filter(
-    params: dict[str, Any], subs: parser.Substitutions, *, legacy_member: str
-) -> Condition | None:
-    """FilterExpression, or the legacy `legacy_member` (QueryFilter or ScanFilter)."""
+def expression_filter(params: dict[str, Any], subs: parser.Substitutions) -> Condition | None:
     text = params.get("FilterExpression")
-    if text is not None:
-        return parser.parse_condition(text, subs, parameter="FilterExpression")
+    if text is None:
+        return None
+    return parser.parse_condition(text, subs, parameter="FilterExpression")
+
+
+def legacy_read_filter(params: dict[str, Any], *, legacy_member: str) -> Condition | None:
+    """The legacy `legacy_member` (QueryFilter or ScanFilter) with ConditionalOperator; None
+    with a FilterExpression (the legacy members are then refused or absent)."""
+    if params.get("FilterExpression") is not None:
+        return None
     filters = params.get(legacy_member)
     operator = params.get("ConditionalOperator")
     if filters is None:

@@ -13,7 +13,7 @@ from typing import Any
 from ownstack.ports.meta import prefix_end
 
 from . import keys, values
-from .errors import validation
+from .errors import INVALID, validation
 from .expr.ast import AttributeValue, Item, Projection
 from .expr.keycond import KeyCondition
 from .item_request import SELECT, enum
@@ -125,31 +125,51 @@ def _begins_with_end(
     return keys.item_key(partition, {"B": data[:-1] + bytes([data[-1] + 1])})
 
 
-def start_item(target: Target, params: dict[str, Any]) -> Item | None:
-    """ExclusiveStartKey, checked against the table's (and index's) key."""
+_START_INVALID = "The provided starting key is invalid"
+_NOT_SCHEMA = "The provided key element does not match the schema"
+
+
+def start_values(params: dict[str, Any]) -> None:
+    """ExclusiveStartKey's values, judged before the table is looked up ("The provided
+    starting key is invalid: Supplied AttributeValue is empty, ...")."""
+    if params.get("ExclusiveStartKey") is not None:
+        values.check_item(params["ExclusiveStartKey"], parameter="ExclusiveStartKey")
+
+
+def start_item(target: Target, params: dict[str, Any], *, query: bool) -> Item | None:
+    """ExclusiveStartKey checked against the key of what is read, in DynamoDB's words, which
+    differ by case (recorded by dynalite's suite): a Query's, or a Scan's of an index, names a
+    missing or extra attribute bare ("The provided starting key is invalid") and a value of
+    the wrong type as a key ("The provided key element does not match the schema"); what
+    remains of the table's key, and a Scan of the table, "... invalid: ... schema"."""
     given = params.get("ExclusiveStartKey")
     if given is None:
         return None
     item = values.check_item(given, parameter="ExclusiveStartKey")
     types = target.table.attribute_types
-    if set(item) != set(target.key_names):
-        raise _invalid_start()
+    bare = query or target.index is not None
+    if len(item) != len(target.key_names):
+        raise validation(_START_INVALID if bare else f"{_START_INVALID}: {_NOT_SCHEMA}")
+    if bare:
+        for name in target.schema.names:
+            if name not in item:
+                raise validation(_START_INVALID)
+            _check_start_piece(name, item[name], types[name])
     for name in target.key_names:
-        if next(iter(item[name])) != types[name]:
-            raise _invalid_start()
+        if name not in item or next(iter(item[name])) != types[name]:
+            raise validation(f"{_START_INVALID}: {_NOT_SCHEMA}")
     return item
 
 
-def start_key(target: Target, params: dict[str, Any]) -> str | None:
-    """The meta key of ExclusiveStartKey (see start_item)."""
-    item = start_item(target, params)
-    return None if item is None else target.record_key(item)
-
-
-def _invalid_start() -> Exception:
-    return validation(
-        "The provided starting key is invalid: The provided key element does not match the schema"
-    )
+def _check_start_piece(name: str, value: AttributeValue, kind: str) -> None:
+    if next(iter(value)) != kind:
+        raise validation(_NOT_SCHEMA)
+    if kind in ("S", "B") and len(value[kind]) == 0:
+        what = "string" if kind == "S" else "binary"
+        raise validation(
+            f"{INVALID}The AttributeValue for a key attribute cannot contain an empty {what}"
+            f" value. Key: {name}"
+        )
 
 
 def resume(

@@ -26,11 +26,18 @@ from .item_capacity import read_capacity
 from .item_request import (
     CONSUMED_CAPACITY,
     check_constraints,
+    check_expression_members,
     enum,
-    projection,
+    expression_projection,
+    legacy_projection,
     substitutions,
 )
-from .read_filter import check_no_key_attributes, read_filter, top_level_names
+from .read_filter import (
+    check_no_key_attributes,
+    expression_filter,
+    legacy_read_filter,
+    top_level_names,
+)
 from .read_plan import (
     Selection,
     Target,
@@ -39,6 +46,7 @@ from .read_plan import (
     resume,
     selection,
     start_item,
+    start_values,
     target,
 )
 from .records import items_ns
@@ -75,22 +83,35 @@ class _Plan:
 
 class ReadOps(DynamoDbBase):
     async def query(self, ctx: RequestContext, params: Params) -> Result:
+        # The order of the checks is DynamoDB's (recorded by dynalite's suite against it):
+        # the legacy members, the start key's values, then the expressions; the table after.
         check_constraints("Query", params)
         legacy.check_not_mixed(params, "Query")
+        check_expression_members(params, "Query")
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
+        legacy_filter = legacy_read_filter(params, legacy_member="QueryFilter")
+        legacy_wanted = legacy_projection(params)
+        start_values(params)
+        if params.get("KeyConditionExpression") is None and params.get("KeyConditions") is None:
+            raise validation(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified"
+                " in the request."
+            )
         subs = substitutions(params, "Query")
-        parts = keycond.key_parts(_key_condition(params, subs))
-        condition = read_filter(params, subs, legacy_member="QueryFilter")
-        wanted = projection(params, subs)
+        parts = _key_parts(params, subs)
+        condition = expression_filter(params, subs) or legacy_filter
+        wanted = expression_projection(params, subs) or legacy_wanted
         subs.check_unused()
+        if params.get("KeyConditionExpression") is None:
+            parts = legacy.key_conditions(params["KeyConditions"])
         table = await self.table(ctx, params["TableName"])
         where = target(table, params)
-        chosen = selection(where, params, wanted, query=True, filtered=_names(condition))
+        start = start_item(where, params, query=True)
         schema = where.schema
         keyed = keycond.key_condition(parts, schema.partition, schema.sort, where.key_types())
+        chosen = selection(where, params, wanted, query=True, filtered=_names(condition))
         legacy_member = None if params.get("FilterExpression") is not None else "QueryFilter"
         check_no_key_attributes(condition, schema.names, legacy_member=legacy_member)
-        start = start_item(where, params)
         check_query_start(where, keyed, start)
         reverse = params.get("ScanIndexForward") is False
         start_at = None if start is None else where.record_key(start)
@@ -99,18 +120,23 @@ class ReadOps(DynamoDbBase):
         return _result(plan, await self._read_page(plan), params, mode)
 
     async def scan(self, ctx: RequestContext, params: Params) -> Result:
+        # In DynamoDB's order, as Query's (AttributesToGet before ScanFilter, here).
         check_constraints("Scan", params)
         legacy.check_not_mixed(params, "Scan")
+        check_expression_members(params, "Scan")
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
+        legacy_wanted = legacy_projection(params)
+        legacy_filter = legacy_read_filter(params, legacy_member="ScanFilter")
+        start_values(params)
         segment = _segment(params)
         subs = substitutions(params, "Scan")
-        condition = read_filter(params, subs, legacy_member="ScanFilter")
-        wanted = projection(params, subs)
+        condition = expression_filter(params, subs) or legacy_filter
+        wanted = expression_projection(params, subs) or legacy_wanted
         subs.check_unused()
         table = await self.table(ctx, params["TableName"])
         where = target(table, params)
+        start = start_item(where, params, query=False)
         chosen = selection(where, params, wanted, query=False, filtered=_names(condition))
-        start = start_item(where, params)
         if start is not None and segment is not None:
             _check_start_in_segment(where, start, segment)
         start_at = None if start is None else where.record_key(start)
@@ -184,16 +210,14 @@ def _names(condition: Condition | None) -> frozenset[str]:
     return frozenset() if condition is None else frozenset(top_level_names(condition))
 
 
-def _key_condition(params: Params, subs: parser.Substitutions) -> Condition:
+def _key_parts(params: Params, subs: parser.Substitutions) -> keycond.KeyParts:
+    """KeyConditionExpression's parts ({} for legacy KeyConditions, judged after the other
+    expressions)."""
     text = params.get("KeyConditionExpression")
-    if text is not None:
-        return parser.parse_condition(text, subs, parameter="KeyConditionExpression")
-    if params.get("KeyConditions") is not None:
-        return legacy.key_conditions(params["KeyConditions"])
-    raise validation(
-        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
-        "request."
-    )
+    if text is None:
+        return {}
+    parsed = parser.parse_condition(text, subs, parameter="KeyConditionExpression")
+    return keycond.key_parts(parsed)
 
 
 def _segment(params: Params) -> tuple[int, int] | None:

@@ -41,10 +41,12 @@ _fast_encode = msgspec.json.encode
 _fast_decode = msgspec.json.decode
 
 # Messages that ExclusiveStartKey prefixes with "The provided starting key is invalid: "
-# (dynalite's tests against AWS: empty values, NULL false, empty SS and BS; not the others).
+# (dynalite's tests against AWS: empty values, more than one type, NULL false, empty SS and
+# BS; not the others).
 _STARTING_KEY_PREFIXED = frozenset(
     {
         EMPTY_MESSAGE,
+        MULTIPLE_MESSAGE,
         INVALID + "Null attribute value types must have the value of true",
         INVALID + "An string set  may not be empty",
         INVALID + "Binary sets should not be empty",

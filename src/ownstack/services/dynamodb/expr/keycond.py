@@ -49,11 +49,17 @@ class KeyCondition:
 
 
 @dataclass(frozen=True, slots=True)
-class _Part:
+class KeyPart:
     """One condition of the expression: an attribute, an operator, the values."""
 
     op: str
+    """As the expression writes it ("=", "<", "BETWEEN", "begins_with"...), or NOT_INDEXABLE."""
     values: tuple[AttributeValue, ...]
+
+
+NOT_INDEXABLE = "NOT_INDEXABLE"
+"""A legacy KeyConditions operator no key condition can use (NULL, NE, CONTAINS, IN...): AWS
+says so only once the table's key is known, when it meets that key."""
 
 
 _MIRRORED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -66,7 +72,7 @@ _TYPE_MISMATCH = (
 )
 
 
-KeyParts = dict[str, _Part]
+KeyParts = dict[str, KeyPart]
 """A key condition's conditions by attribute name, before the schema is known."""
 
 
@@ -107,13 +113,15 @@ def key_condition(
 
 
 def _schema_part(
-    parts: dict[str, _Part], name: str, key_types: dict[str, str], *, required: bool
-) -> _Part | None:
+    parts: dict[str, KeyPart], name: str, key_types: dict[str, str], *, required: bool
+) -> KeyPart | None:
     part = parts.get(name)
     if part is None:
         if required:
             raise validation(f"Query condition missed key schema element: {name}")
         return None
+    if part.op == NOT_INDEXABLE:
+        raise validation("Attempted conditional constraint is not an indexable operation")
     if any(type_of(value) != key_types.get(name) for value in part.values):
         raise validation(_TYPE_MISMATCH)
     return part
@@ -134,7 +142,7 @@ def _check_not_empty(name: str, values: tuple[AttributeValue, ...]) -> None:
 # -- the expression's shape -------------------------------------------------------------------
 
 
-def _collect(condition: Condition, parts: dict[str, _Part]) -> None:
+def _collect(condition: Condition, parts: dict[str, KeyPart]) -> None:
     """Every condition ANDed together, by attribute name, refusing what a key condition may
     not contain (in the order a left-to-right walk meets it)."""
     if isinstance(condition, And):
@@ -157,7 +165,7 @@ def _collect(condition: Condition, parts: dict[str, _Part]) -> None:
         op, operands = condition.name, condition.args[1:]
     if name in parts:
         raise validation("KeyConditionExpressions must only contain one condition per key")
-    parts[name] = _Part(op, tuple(_literal(operand) for operand in operands))
+    parts[name] = KeyPart(op, tuple(_literal(operand) for operand in operands))
 
 
 def _refuse_operator(condition: Condition) -> None:

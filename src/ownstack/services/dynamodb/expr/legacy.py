@@ -38,6 +38,7 @@ from .ast import (
     Update,
 )
 from .evaluate import compare_values, type_of
+from .keycond import NOT_INDEXABLE, KeyPart, KeyParts
 
 COMPARISON_OPERATORS = (
     "IN",
@@ -87,7 +88,12 @@ _VALUE_TYPES: dict[str, frozenset[str]] = {
 """The value types an operator takes (EQ and NE take any)."""
 
 _ORDERING = {"EQ": "=", "NE": "<>", "LE": "<=", "LT": "<", "GE": ">=", "GT": ">"}
-_NOT_INDEXABLE = frozenset({"NULL", "NOT_NULL", "NE", "CONTAINS", "NOT_CONTAINS", "IN"})
+_KEY_OPERATORS = {
+    **{legacy: op for legacy, op in _ORDERING.items() if legacy != "NE"},
+    "BETWEEN": "BETWEEN",
+    "BEGINS_WITH": "begins_with",
+}
+"""The legacy operators a key condition can use, as the expression writes them."""
 
 _EXPRESSION_PARAMETERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "GetItem": (("ProjectionExpression",), ("AttributesToGet",)),
@@ -163,23 +169,22 @@ def filter_condition(
     return combine(conditions, operator)
 
 
-def key_conditions(conditions: Mapping[str, Any]) -> Condition:
-    """KeyConditions as a condition (keycond.key_condition then checks it against the
-    schema). Operators no key condition can use are refused here, in AWS's legacy words."""
-    built = []
+def key_conditions(conditions: Mapping[str, Any]) -> KeyParts:
+    """KeyConditions as key parts (keycond.key_condition then checks them against the
+    schema), each validated as any legacy condition is. An operator no key condition can use
+    (NULL, NE, CONTAINS, IN...) is refused by key_condition, once the key is known, as AWS
+    refuses it."""
+    parts: KeyParts = {}
     for name, entry in conditions.items():
         if entry is None:
             raise validation("The filter condition for an attribute cannot be null")
         operator_name = _comparison_operator(entry, f"keyConditions.{name}")
         values = _values(entry.get("AttributeValueList"), "KeyConditions")
-        built.append(comparison(name, operator_name, values))
-        if operator_name in _NOT_INDEXABLE:
-            raise validation("Attempted conditional constraint is not an indexable operation")
-    if len(built) not in (1, 2):
+        comparison(name, operator_name, values)  # the checks every legacy condition gets
+        parts[name] = KeyPart(_KEY_OPERATORS.get(operator_name, NOT_INDEXABLE), tuple(values))
+    if len(parts) not in (1, 2):
         raise validation("Conditions can be of length 1 or 2 only")
-    combined = combine(built, None)
-    assert combined is not None
-    return combined
+    return parts
 
 
 def check_conditional_operator(operator: str | None, count: int) -> None:

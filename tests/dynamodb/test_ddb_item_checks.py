@@ -100,9 +100,24 @@ def test_every_constraint_a_request_breaks_is_listed_in_dynamodbs_order(server: 
 
 
 def test_missing_table_with_a_valid_name_is_still_not_found(ddb: Any) -> None:
-    with pytest.raises(ClientError) as exc:
-        ddb.put_item(TableName="no_such_table", Item={"pk": {"S": "x"}})
-    assert refusal(exc)[0] == "ResourceNotFoundException"
+    """In the item operations' words, which do not name the table (the table operations'
+    do): {"__type": "...#ResourceNotFoundException", "message": "Requested resource not
+    found"}, as AWS answers a PutItem to a missing table."""
+    key = {"pk": {"S": "x"}}
+    calls: list[tuple[Callable[..., Any], dict[str, Any]]] = [
+        (ddb.put_item, {"Item": key}),
+        (ddb.get_item, {"Key": key}),
+        (ddb.delete_item, {"Key": key}),
+        (ddb.update_item, {"Key": key, "UpdateExpression": "SET a = :a",
+                           "ExpressionAttributeValues": {":a": {"S": "v"}}}),
+        (ddb.query, {"KeyConditionExpression": "pk = :p",
+                     "ExpressionAttributeValues": {":p": {"S": "x"}}}),
+        (ddb.scan, {}),
+    ]  # fmt: skip
+    for call, kw in calls:
+        with pytest.raises(ClientError) as exc:
+            call(TableName="no_such_table", **kw)
+        assert refusal(exc) == ("ResourceNotFoundException", "Requested resource not found")
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from ownstack.core.context import RequestContext
 from ownstack.ports.logs import LogStore
 from ownstack.ports.meta import ABSENT, MetaStore, Put, Record, pages
 
-from .errors import table_not_found, validation
+from .errors import resource_not_found, table_not_found, validation
 from .records import TABLES, TableRecord, decode_table, encode_table, table_key
 from .table_constraints import NAME_PATTERN, Violations
 
@@ -34,12 +34,15 @@ class DynamoDbBase:
         self._facts: dict[str, tuple[TableRecord, ResourceFacts | None]] = {}
         """resource_facts' answers by ARN, each with the decoded table it was made from."""
 
-    async def table(self, ctx: RequestContext, name: str) -> TableRecord:
+    async def table(
+        self, ctx: RequestContext, name: str, *, for_items: bool = False
+    ) -> TableRecord:
         """The table `name` (a name or a table ARN) of the caller's account and region.
-        Raises ResourceNotFoundException."""
+        Raises ResourceNotFoundException: naming the table, as the table operations do, or
+        `for_items` as the item operations do ("Requested resource not found")."""
         found = await self.find_table(ctx, name)
         if found is None:
-            raise table_not_found(name)
+            raise resource_not_found() if for_items else table_not_found(name)
         return found[0]
 
     async def find_table(self, ctx: RequestContext, name: str) -> tuple[TableRecord, int] | None:

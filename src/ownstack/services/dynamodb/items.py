@@ -24,7 +24,7 @@ from .errors import (
     DynamoError,
     conditional_check_failed,
     internal_server_error,
-    table_not_found,
+    resource_not_found,
     validation,
 )
 from .expr import evaluate, legacy, parser, project, update
@@ -131,7 +131,7 @@ class ItemOps(DynamoDbBase):
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
         wanted = _get_projection(params)
         key_item = values.check_item(params.get("Key"), parameter="Key")
-        table = await self.table(ctx, params["TableName"])
+        table = await self.table(ctx, params["TableName"], for_items=True)
         keys.check_key(key_item, *table.key_types(table.schema), parameter="Key")
         stored = await read_item(self.meta, table, primary_key(table, key_item))
         result: Result = {}
@@ -154,7 +154,7 @@ class ItemOps(DynamoDbBase):
         for _ in range(MAX_ATTEMPTS):
             found = await self.find_table(ctx, name)
             if found is None:
-                raise table_not_found(name)
+                raise resource_not_found()  # the item operations' words
             table, version = found
             key = table_key(table.region, table.account_id, table.name)
             try:

@@ -104,7 +104,7 @@ class ReadOps(DynamoDbBase):
         subs.check_unused()
         if params.get("KeyConditionExpression") is None:
             parts = legacy.key_conditions(params["KeyConditions"])
-        table = await self.table(ctx, params["TableName"])
+        table = await self.table(ctx, params["TableName"], for_items=True)
         where = target(table, params)
         start = start_item(where, params, query=True)
         schema = where.schema
@@ -133,7 +133,7 @@ class ReadOps(DynamoDbBase):
         condition = expression_filter(params, subs) or legacy_filter
         wanted = expression_projection(params, subs) or legacy_wanted
         subs.check_unused()
-        table = await self.table(ctx, params["TableName"])
+        table = await self.table(ctx, params["TableName"], for_items=True)
         where = target(table, params)
         start = start_item(where, params, query=False)
         chosen = selection(where, params, wanted, query=False, filtered=_names(condition))

@@ -436,3 +436,40 @@ def test_placeholders_are_at_most_255_bytes(ddb: Any, make_table: Callable[..., 
         "ExpressionAttributeValues contains invalid key: The expression attribute map contains"
         " a key that is too long; size of key: 256",
     )
+
+
+SCALARS = (
+    "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+)
+
+
+def test_projections_and_filters_may_not_reach_into_key_attributes(
+    ddb: Any, make_table: Callable[..., str]
+) -> None:
+    """DynamoDB refuses a document path into a key attribute of the table ("Key: pk") or of
+    one of its indexes ("IndexKey: g"), in GetItem's projection and in Query's and Scan's
+    projections and filters."""
+    gsi = {
+        "IndexName": "by_g",
+        "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    name = make_table(ExtraAttributes=[("g", "S")], GlobalSecondaryIndexes=[gsi])
+    get = {"Key": {"pk": {"S": "x"}}, "ExpressionAttributeNames": {"#k": "pk"}}
+    refused = [
+        (ddb.get_item, {**get, "ProjectionExpression": "#k.b"}, "Key: pk"),
+        (ddb.get_item, {**get, "ProjectionExpression": "#k[0]"}, "Key: pk"),
+        (ddb.scan, {"FilterExpression": "attribute_exists(pk.b.c)"}, "Key: pk"),
+        (ddb.scan, {"ProjectionExpression": "g[1]"}, "IndexKey: g"),
+        (ddb.query, {"KeyConditionExpression": "pk = :p", "FilterExpression": "g.c = :p",
+                     "ExpressionAttributeValues": {":p": {"S": "x"}}}, "IndexKey: g"),
+    ]  # fmt: skip
+    for call, kw, named in refused:
+        with pytest.raises(ClientError) as exc:
+            call(TableName=name, **kw)
+        assert refusal(exc) == ("ValidationException", SCALARS + named)
+    # A path into any other attribute, and a key attribute read whole, are fine.
+    found = ddb.scan(
+        TableName=name, FilterExpression="attribute_exists(m.b)", ProjectionExpression="pk, g"
+    )
+    assert found["Count"] == 0

@@ -42,6 +42,7 @@ from .item_request import (
     return_values,
     substitutions,
 )
+from .read_filter import check_key_paths
 from .records import TABLES, TableRecord, items_ns, table_key
 from .writes import (
     change_ops,
@@ -133,6 +134,7 @@ class ItemOps(DynamoDbBase):
         key_item = values.check_item(params.get("Key"), parameter="Key")
         table = await self.table(ctx, params["TableName"], for_items=True)
         keys.check_key(key_item, *table.key_types(table.schema), parameter="Key")
+        check_key_paths(table, wanted.paths if wanted is not None else ())
         stored = await read_item(self.meta, table, primary_key(table, key_item))
         result: Result = {}
         if stored is not None:

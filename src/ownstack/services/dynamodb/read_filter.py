@@ -3,7 +3,7 @@ Query, as AWS requires (a Query's key condition, not its filter, selects by key)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .errors import validation
@@ -22,9 +22,11 @@ from .expr.ast import (
     Not,
     Operand,
     Or,
+    Path,
     PathRef,
     Size,
 )
+from .records import TableRecord
 
 
 def expression_filter(params: dict[str, Any], subs: parser.Substitutions) -> Condition | None:
@@ -62,38 +64,64 @@ def check_no_key_attributes(
             )
 
 
+_SCALARS = (
+    "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+)
+
+
+def check_key_paths(table: TableRecord, paths: Iterable[Path]) -> None:
+    """A projection or filter may not reach into a key attribute (`k.b`, `k[0]`): the table's
+    keys are judged first ("... not allowed: Key: k"), then its indexes' ("IndexKey: k"), as
+    DynamoDB answers GetItem, Query and Scan (recorded by dynalite's suite)."""
+    nested = {str(path[0]) for path in paths if len(path) > 1}
+    if not nested:
+        return
+    for name in table.schema.names:
+        if name in nested:
+            raise validation(f"{_SCALARS}Key: {name}")
+    for index in table.indexes:
+        for name in index.schema.names:
+            if name in nested:
+                raise validation(f"{_SCALARS}IndexKey: {name}")
+
+
 def top_level_names(condition: Condition) -> Iterator[str]:
     """The top-level attributes `condition` reads."""
+    return (str(path[0]) for path in condition_paths(condition))
+
+
+def condition_paths(condition: Condition) -> Iterator[Path]:
+    """The document paths `condition` reads."""
     if isinstance(condition, And | Or):
-        yield from top_level_names(condition.left)
-        yield from top_level_names(condition.right)
+        yield from condition_paths(condition.left)
+        yield from condition_paths(condition.right)
     elif isinstance(condition, Not):
-        yield from top_level_names(condition.operand)
+        yield from condition_paths(condition.operand)
     elif isinstance(condition, Compare):
-        yield from _operand_names(condition.left)
-        yield from _operand_names(condition.right)
+        yield from _operand_paths(condition.left)
+        yield from _operand_paths(condition.right)
     elif isinstance(condition, Between):
         for operand in (condition.operand, condition.low, condition.high):
-            yield from _operand_names(operand)
+            yield from _operand_paths(operand)
     elif isinstance(condition, In):
         for operand in (condition.operand, *condition.options):
-            yield from _operand_names(operand)
+            yield from _operand_paths(operand)
     elif isinstance(condition, Function):
         for operand in condition.args:
-            yield from _operand_names(operand)
+            yield from _operand_paths(operand)
 
 
-def _operand_names(operand: Operand) -> Iterator[str]:
+def _operand_paths(operand: Operand) -> Iterator[Path]:
     if isinstance(operand, PathRef | Size):
-        yield str(operand.path[0])
+        yield operand.path
     elif isinstance(operand, IfNotExists):
-        yield str(operand.path[0])
-        yield from _operand_names(operand.default)
+        yield operand.path
+        yield from _operand_paths(operand.default)
     elif isinstance(operand, ListAppend):
-        yield from _operand_names(operand.first)
-        yield from _operand_names(operand.second)
+        yield from _operand_paths(operand.first)
+        yield from _operand_paths(operand.second)
     elif isinstance(operand, Arithmetic):
-        yield from _operand_names(operand.left)
-        yield from _operand_names(operand.right)
+        yield from _operand_paths(operand.left)
+        yield from _operand_paths(operand.right)
     elif isinstance(operand, Literal):
         return

@@ -33,7 +33,9 @@ from .item_request import (
     substitutions,
 )
 from .read_filter import (
+    check_key_paths,
     check_no_key_attributes,
+    condition_paths,
     expression_filter,
     legacy_read_filter,
     top_level_names,
@@ -109,9 +111,11 @@ class ReadOps(DynamoDbBase):
         start = start_item(where, params, query=True)
         schema = where.schema
         keyed = keycond.key_condition(parts, schema.partition, schema.sort, where.key_types())
-        chosen = selection(where, params, wanted, query=True, filtered=_names(condition))
+        check_key_paths(table, wanted.paths if wanted is not None else ())
         legacy_member = None if params.get("FilterExpression") is not None else "QueryFilter"
         check_no_key_attributes(condition, schema.names, legacy_member=legacy_member)
+        chosen = selection(where, params, wanted, query=True, filtered=_names(condition))
+        check_key_paths(table, condition_paths(condition) if condition is not None else ())
         check_query_start(where, keyed, start)
         reverse = params.get("ScanIndexForward") is False
         start_at = None if start is None else where.record_key(start)
@@ -137,6 +141,8 @@ class ReadOps(DynamoDbBase):
         where = target(table, params)
         start = start_item(where, params, query=False)
         chosen = selection(where, params, wanted, query=False, filtered=_names(condition))
+        check_key_paths(table, wanted.paths if wanted is not None else ())
+        check_key_paths(table, condition_paths(condition) if condition is not None else ())
         if start is not None and segment is not None:
             _check_start_in_segment(where, start, segment)
         start_at = None if start is None else where.record_key(start)

@@ -46,11 +46,6 @@ MAX_SEGMENTS = 1_000_000
 _Rule = Callable[[Violations, Any], None]
 
 
-def _table_name(v: Violations, name: Any) -> None:
-    if isinstance(name, str) and not name.startswith("arn:"):
-        v.name(name, "tableName")
-
-
 def _enum(member: str, allowed: tuple[str, ...]) -> _Rule:
     return lambda v, value: v.enum(value, member_name(member), allowed)
 
@@ -70,7 +65,7 @@ def _attributes_to_get(v: Violations, names: Any) -> None:
 
 
 _RULES: dict[str, _Rule] = {
-    "TableName": _table_name,
+    "TableName": lambda v, name: v.table_name(name),
     "IndexName": lambda v, name: v.name(name, "indexName"),
     "ReturnConsumedCapacity": _enum("ReturnConsumedCapacity", CONSUMED_CAPACITY),
     "ReturnValues": _enum("ReturnValues", RETURN_VALUES),

@@ -134,7 +134,7 @@ class ItemOps(DynamoDbBase):
         key_item = values.check_item(params.get("Key"), parameter="Key")
         table = await self.table(ctx, params["TableName"], for_items=True)
         keys.check_key(key_item, *table.key_types(table.schema), parameter="Key")
-        check_key_paths(table, wanted.paths if wanted is not None else ())
+        check_key_paths(table, wanted)
         stored = await read_item(self.meta, table, primary_key(table, key_item))
         result: Result = {}
         if stored is not None:

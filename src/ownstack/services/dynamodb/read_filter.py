@@ -3,7 +3,7 @@ Query, as AWS requires (a Query's key condition, not its filter, selects by key)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from .errors import validation
@@ -24,6 +24,7 @@ from .expr.ast import (
     Or,
     Path,
     PathRef,
+    Projection,
     Size,
 )
 from .records import TableRecord
@@ -69,10 +70,13 @@ _SCALARS = (
 )
 
 
-def check_key_paths(table: TableRecord, paths: Iterable[Path]) -> None:
+def check_key_paths(table: TableRecord, read: Projection | Condition | None) -> None:
     """A projection or filter may not reach into a key attribute (`k.b`, `k[0]`): the table's
     keys are judged first ("... not allowed: Key: k"), then its indexes' ("IndexKey: k"), as
     DynamoDB answers GetItem, Query and Scan (recorded by dynalite's suite)."""
+    if read is None:
+        return
+    paths = read.paths if isinstance(read, Projection) else condition_paths(read)
     nested = {str(path[0]) for path in paths if len(path) > 1}
     if not nested:
         return

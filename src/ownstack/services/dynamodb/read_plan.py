@@ -129,23 +129,25 @@ _START_INVALID = "The provided starting key is invalid"
 _NOT_SCHEMA = "The provided key element does not match the schema"
 
 
-def start_values(params: dict[str, Any]) -> None:
-    """ExclusiveStartKey's values, judged before the table is looked up ("The provided
-    starting key is invalid: Supplied AttributeValue is empty, ...")."""
-    if params.get("ExclusiveStartKey") is not None:
-        values.check_item(params["ExclusiveStartKey"], parameter="ExclusiveStartKey")
+def start_values(params: dict[str, Any]) -> Item | None:
+    """ExclusiveStartKey with its values checked, before the table is looked up ("The
+    provided starting key is invalid: Supplied AttributeValue is empty, ..."); None without
+    one."""
+    given = params.get("ExclusiveStartKey")
+    if given is None:
+        return None
+    return values.check_item(given, parameter="ExclusiveStartKey")
 
 
-def start_item(target: Target, params: dict[str, Any], *, query: bool) -> Item | None:
+def start_item(target: Target, item: Item | None, *, query: bool) -> Item | None:
     """ExclusiveStartKey checked against the key of what is read, in DynamoDB's words, which
     differ by case (recorded by dynalite's suite): a Query's, or a Scan's of an index, names a
     missing or extra attribute bare ("The provided starting key is invalid") and a value of
     the wrong type as a key ("The provided key element does not match the schema"); what
-    remains of the table's key, and a Scan of the table, "... invalid: ... schema"."""
-    given = params.get("ExclusiveStartKey")
-    if given is None:
+    remains of the table's key, and a Scan of the table, "... invalid: ... schema". `item`:
+    start_values' answer."""
+    if item is None:
         return None
-    item = values.check_item(given, parameter="ExclusiveStartKey")
     types = target.table.attribute_types
     bare = query or target.index is not None
     if len(item) != len(target.key_names):

@@ -35,7 +35,6 @@ from .item_request import (
 from .read_filter import (
     check_key_paths,
     check_no_key_attributes,
-    condition_paths,
     expression_filter,
     legacy_read_filter,
     top_level_names,
@@ -93,7 +92,7 @@ class ReadOps(DynamoDbBase):
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
         legacy_filter = legacy_read_filter(params, legacy_member="QueryFilter")
         legacy_wanted = legacy_projection(params)
-        start_values(params)
+        given_start = start_values(params)
         if params.get("KeyConditionExpression") is None and params.get("KeyConditions") is None:
             raise validation(
                 "Either the KeyConditions or KeyConditionExpression parameter must be specified"
@@ -108,14 +107,14 @@ class ReadOps(DynamoDbBase):
             parts = legacy.key_conditions(params["KeyConditions"])
         table = await self.table(ctx, params["TableName"], for_items=True)
         where = target(table, params)
-        start = start_item(where, params, query=True)
+        start = start_item(where, given_start, query=True)
         schema = where.schema
         keyed = keycond.key_condition(parts, schema.partition, schema.sort, where.key_types())
-        check_key_paths(table, wanted.paths if wanted is not None else ())
+        check_key_paths(table, wanted)
         legacy_member = None if params.get("FilterExpression") is not None else "QueryFilter"
         check_no_key_attributes(condition, schema.names, legacy_member=legacy_member)
         chosen = selection(where, params, wanted, query=True, filtered=_names(condition))
-        check_key_paths(table, condition_paths(condition) if condition is not None else ())
+        check_key_paths(table, condition)
         check_query_start(where, keyed, start)
         reverse = params.get("ScanIndexForward") is False
         start_at = None if start is None else where.record_key(start)
@@ -131,7 +130,7 @@ class ReadOps(DynamoDbBase):
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
         legacy_wanted = legacy_projection(params)
         legacy_filter = legacy_read_filter(params, legacy_member="ScanFilter")
-        start_values(params)
+        given_start = start_values(params)
         segment = _segment(params)
         subs = substitutions(params, "Scan")
         condition = expression_filter(params, subs) or legacy_filter
@@ -139,10 +138,10 @@ class ReadOps(DynamoDbBase):
         subs.check_unused()
         table = await self.table(ctx, params["TableName"], for_items=True)
         where = target(table, params)
-        start = start_item(where, params, query=False)
+        start = start_item(where, given_start, query=False)
         chosen = selection(where, params, wanted, query=False, filtered=_names(condition))
-        check_key_paths(table, wanted.paths if wanted is not None else ())
-        check_key_paths(table, condition_paths(condition) if condition is not None else ())
+        check_key_paths(table, wanted)
+        check_key_paths(table, condition)
         if start is not None and segment is not None:
             _check_start_in_segment(where, start, segment)
         start_at = None if start is None else where.record_key(start)

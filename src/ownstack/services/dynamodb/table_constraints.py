@@ -85,6 +85,11 @@ class Violations:
             self.add(value, path, f"Member must satisfy regular expression pattern: {NAME_PATTERN}")
         self.length(value, path, 3, 255)
 
+    def table_name(self, value: str | None, path: str = "tableName") -> None:
+        """A TableName: a table's name (`name`), or a table ARN, which has no such bounds."""
+        if value is not None and not value.startswith("arn:"):
+            self.name(value, path)
+
     def enum(self, value: str | None, path: str, allowed: tuple[str, ...]) -> None:
         if value is not None and value not in allowed:
             self.add(value, path, f"Member must satisfy enum value set: [{', '.join(allowed)}]")

@@ -127,8 +127,7 @@ def _table_class(table: TableRecord, table_class: str, now: float) -> TableRecor
 
 def _check_constraints(params: dict[str, Any]) -> None:
     v = Violations()
-    if not params["TableName"].startswith("arn:"):
-        v.name(params["TableName"], "tableName")
+    v.table_name(params["TableName"])
     check_attribute_definitions(v, params.get("AttributeDefinitions"))
     check_throughput(v, params.get("ProvisionedThroughput"), "ProvisionedThroughput")
     for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], start=1):

@@ -88,8 +88,7 @@ class TableOps(DynamoDbBase):
 
     async def update_table(self, ctx: RequestContext, params: Params) -> Result:
         name = params["TableName"]
-        actions = check_update(params)
-        _check_name(name)
+        actions = check_update(params)  # the name too
         while True:
             found = await self.find_table(ctx, name)
             if found is None:
@@ -176,8 +175,6 @@ def _check_name(name: str) -> None:
     """A TableName that is not an ARN must be a valid table name (AWS checks it before
     looking the table up)."""
     check_table_op_name(name)
-    if name.startswith("arn:"):
-        return
     v = Violations()
-    v.name(name, "tableName")
+    v.table_name(name)
     v.raise_any()

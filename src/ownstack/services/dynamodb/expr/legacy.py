@@ -180,7 +180,7 @@ def key_conditions(conditions: Mapping[str, Any]) -> KeyParts:
             raise validation("The filter condition for an attribute cannot be null")
         operator_name = _comparison_operator(entry, f"keyConditions.{name}")
         values = _values(entry.get("AttributeValueList"), "KeyConditions")
-        comparison(name, operator_name, values)  # the checks every legacy condition gets
+        _check_values(operator_name, values)  # what every legacy condition is checked for
         parts[name] = KeyPart(_KEY_OPERATORS.get(operator_name, NOT_INDEXABLE), tuple(values))
     if len(parts) not in (1, 2):
         raise validation("Conditions can be of length 1 or 2 only")

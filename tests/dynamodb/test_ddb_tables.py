@@ -109,8 +109,24 @@ def test_a_table_name_out_of_bounds_is_refused_in_words_of_its_own(raw: Any, nam
     """Table operations judge the name's length before anything else of the request (the
     missing AttributeDefinitions and KeySchema here), not in the constraint list."""
     assert error(create, ddb=raw, TableName=name) == ("ValidationException", NAME_BOUNDS)
-    for call in (raw.describe_table, raw.delete_table, raw.describe_time_to_live):
+    for call in (raw.delete_table, raw.describe_time_to_live):
         assert error(call, TableName=name) == ("ValidationException", NAME_BOUNDS)
+
+
+def test_describe_table_lists_a_bad_name_as_its_validator_does(raw: Any) -> None:
+    """DescribeTable, unlike the other table operations, lists the length and the pattern
+    (AWS's answer to TableName '' recorded in 2026), length first."""
+    pattern = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+    assert error(raw.describe_table, TableName="") == (
+        "ValidationException",
+        "2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint:"
+        " Member must have length greater than or equal to 3; Value '' at 'tableName' failed"
+        f" to satisfy constraint: {pattern}",
+    )
+    assert error(raw.describe_table, TableName="n" * 256)[1] == (
+        f"1 validation error detected: Value '{'n' * 256}' at 'tableName' failed to satisfy"
+        " constraint: Member must have length less than or equal to 255"
+    )
 
 
 def test_a_table_name_pattern_is_a_listed_constraint(raw: Any) -> None:

@@ -46,6 +46,6 @@ def test_an_item_is_not_walked() -> None:
     finder = RequiredMembers()
     put = _input("PutItem")
     finder.missing(put, {"TableName": "t", "Item": {}})
-    walked = [name for name, _, _ in finder._plan(put)[1]]
+    walked = [name for name, _, _ in finder._plan(put, False)[1]]
     assert "Item" not in walked
     assert member_name("TableName") == "tableName"

@@ -19,6 +19,8 @@ from botocore.model import ServiceModel
 from ownstack.core.constraints import validation_message
 from ownstack.core.errors import ServiceError
 
+from .json_required import RequiredMembers
+
 QUALIFIED_NAMESPACES = {"dynamodb": "com.amazonaws.dynamodb.v20120810"}
 """Services whose errors are qualified, and the namespace of their modeled errors."""
 _CORAL_SERVICE = "com.amazon.coral.service"
@@ -104,6 +106,19 @@ def validation_errors(problems: list[str]) -> ServiceError:
 def java_namespace(model: ServiceModel) -> str:
     """The Java package of the service's model that AWS's messages name ("" if unknown)."""
     return QUALIFIED_NAMESPACES.get(model.service_name, "")
+
+
+LEFT_TO_SERVICE = {"dynamodb": frozenset({("Tag", "Key"), ("Tag", "Value")})}
+"""Required members a service checks itself: DynamoDB answers a tag without its key or value
+in its own words ("The Tag Key provided is invalid, Key: null"), not its validator's."""
+
+
+def required_members(model: ServiceModel) -> RequiredMembers:
+    """How the service's requests are checked for missing required members."""
+    name = model.service_name
+    return RequiredMembers(
+        coral=name in QUALIFIED_NAMESPACES, left_to_service=LEFT_TO_SERVICE.get(name, frozenset())
+    )
 
 
 def qualified_errors(model: ServiceModel) -> QualifiedErrors | None:

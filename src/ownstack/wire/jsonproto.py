@@ -17,9 +17,8 @@ from ownstack.core.http import Payload, Request, Response
 from ownstack.core.service import STATUS
 
 from .body import body_bytes
-from .error_types import QualifiedErrors, java_namespace, qualified_errors
+from .error_types import QualifiedErrors, java_namespace, qualified_errors, required_members
 from .eventstream import framed
-from .json_required import RequiredMembers
 from .jsonshape import (
     Convert,
     JsonConverters,
@@ -93,7 +92,7 @@ class JsonCodec:
         self.checksummed = model.service_name in CRC32_SERVICES
         self.silent = model.service_name in SILENT_SERVICES
         self.qualified = qualified_errors(model)
-        self.required = RequiredMembers()
+        self.required = required_members(model)
         self.operation_first = self.qualified is not None  # Coral: UnknownOperation first
         self._out: dict[str, Convert] = {}
         """Operation name -> its result's converter to the JSON document."""

@@ -32,8 +32,8 @@ NAME_BOUNDS = "TableName must be at least 3 characters long and at most 255 char
 
 
 def check_table_op_name(name: str | None) -> None:
-    """The TableName of a table operation (CreateTable, DescribeTable, UpdateTable,
-    DeleteTable and the TTL operations): a name outside 3-255 characters is refused before
+    """The TableName of a table operation (CreateTable, UpdateTable, DeleteTable and the TTL
+    operations; not DescribeTable): a name outside 3-255 characters is refused before
     anything else of the request is judged, in words of its own, not in the list of constraint
     violations (item operations list it there; a table ARN has no such bound)."""
     if name is not None and not name.startswith("arn:") and not 3 <= len(name) <= 255:
@@ -76,14 +76,19 @@ class Violations:
         elif len(value) > high:
             self.add(value, path, f"Member must have length less than or equal to {high}")
 
-    def name(self, value: str | None, path: str) -> None:
-        """A table or index name: 3-255 characters of [a-zA-Z0-9_.-] (the pattern listed
-        before the length, as DynamoDB lists them)."""
+    def name(self, value: str | None, path: str, *, length_first: bool = False) -> None:
+        """A table or index name: 3-255 characters of [a-zA-Z0-9_.-]. DynamoDB lists the
+        pattern before the length, except for the names `length_first` marks (an index defined
+        by CreateTable or UpdateTable, DescribeTable's TableName: recorded against AWS in
+        2026)."""
         if value is None:
             return
+        if length_first:
+            self.length(value, path, 3, 255)
         if re.fullmatch(NAME_PATTERN, value) is None:
             self.add(value, path, f"Member must satisfy regular expression pattern: {NAME_PATTERN}")
-        self.length(value, path, 3, 255)
+        if not length_first:
+            self.length(value, path, 3, 255)
 
     def table_name(self, value: str | None, path: str = "tableName") -> None:
         """A TableName: a table's name (`name`), or a table ARN, which has no such bounds."""
@@ -149,6 +154,16 @@ def check_stream_view_type(v: Violations, stream: dict[str, Any] | None) -> None
     if stream is not None:
         path = "streamSpecification.streamViewType"
         v.enum(stream.get("StreamViewType"), path, STREAM_VIEW_TYPES)
+
+
+def check_sse(v: Violations, sse: dict[str, Any] | None) -> None:
+    """CreateTable's and UpdateTable's SSESpecification: its type one of the model's, a key id
+    not empty."""
+    if sse is not None:
+        v.enum(sse.get("SSEType"), "sSESpecification.sSEType", SSE_TYPES)
+        if sse.get("KMSMasterKeyId") == "":  # the only bound: the model states none
+            constraint = "Member must have length greater than or equal to 1"
+            v.add("", "sSESpecification.kMSMasterKeyId", constraint)
 
 
 def check_throughput(v: Violations, throughput: dict[str, Any] | None, *path: str | int) -> None:

@@ -20,6 +20,7 @@ from .table_constraints import (
     PAY_PER_REQUEST,
     Violations,
     check_attribute_definitions,
+    check_sse,
     check_stream_view_type,
     check_table_op_name,
     check_throughput,
@@ -82,8 +83,8 @@ def check_update(params: dict[str, Any]) -> Actions:
     of the throughput asked for (a request wrong in itself is a ValidationException even for
     a table that does not exist). The index updates, checked."""
     check_table_op_name(params["TableName"])
-    refuse_unsupported(params)
     _check_constraints(params)
+    refuse_unsupported(params)  # after the model's constraints, as AWS judges them first
     _check_combination(params)
     actions = _gsi_actions(params)
     if params.get("ProvisionedThroughput") is not None:
@@ -136,6 +137,7 @@ def _check_constraints(params: dict[str, Any]) -> None:
                 path = ("GlobalSecondaryIndexUpdates", i, action)
                 check_index_constraints(v, update[action], *path, full=action == "Create")
     check_stream_view_type(v, params.get("StreamSpecification"))
+    check_sse(v, params.get("SSESpecification"))
     v.raise_any()
 
 

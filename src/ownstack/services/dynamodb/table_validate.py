@@ -17,11 +17,11 @@ from .records import IndexRecord, KeySchema, StreamSpec
 from .table_constraints import (
     BILLING_MODES,
     PAY_PER_REQUEST,
-    SSE_TYPES,
     Violations,
     check_attribute_definitions,
     check_key_schema,
     check_projection,
+    check_sse,
     check_stream_view_type,
     check_table_op_name,
     check_throughput,
@@ -89,8 +89,8 @@ def refuse_unsupported(params: dict[str, Any]) -> None:
 
 def check_create(params: dict[str, Any], *, region: str, account_id: str, now: float) -> TableSpec:
     check_table_op_name(params.get("TableName"))
-    refuse_unsupported(params)
     check_create_constraints(params)
+    refuse_unsupported(params)  # after the model's constraints, as AWS judges them first
     billing = params.get("BillingMode") or PROVISIONED
     throughput = _table_throughput(billing, params.get("ProvisionedThroughput"))
     types = _attribute_types(params["AttributeDefinitions"])
@@ -139,9 +139,7 @@ def check_create_constraints(params: dict[str, Any]) -> None:
         for i, index in enumerate(params.get(member) or [], start=1):
             check_index_constraints(v, index, member, i)
     check_stream_view_type(v, params.get("StreamSpecification"))
-    sse = params.get("SSESpecification")
-    if sse is not None:
-        v.enum(sse.get("SSEType"), "sSESpecification.sSEType", SSE_TYPES)
+    check_sse(v, params.get("SSESpecification"))
     v.raise_any()
 
 
@@ -152,7 +150,7 @@ def check_index_constraints(
     (a name, and throughput)."""
     name = index.get("IndexName")
     if v.not_null(name, wire_path(*path, "IndexName")):
-        v.name(name, wire_path(*path, "IndexName"))
+        v.name(name, wire_path(*path, "IndexName"), length_first=True)
     if full:
         check_key_schema(v, index.get("KeySchema"), *path, "KeySchema")
         check_projection(v, index.get("Projection"), *path, "Projection")

@@ -418,6 +418,10 @@ def test_streams(ddb: Any, make_table: Any) -> None:
     assert error(ddb.update_table, TableName=name, StreamSpecification=spec)[1] == (
         f"Table already has an enabled stream: TableName: {name}"
     )
+    # The missing view type is judged before the stream already there (AWS, 2026).
+    assert error(ddb.update_table, TableName=name, StreamSpecification={"StreamEnabled": True})[
+        1
+    ] == (INVALID + "If stream is being enabled then UpdateViewType is required")
     off = {"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"}
     assert error(ddb.update_table, TableName=name, StreamSpecification=off)[1] == (
         INVALID + "If stream is being disabled, then UpdateViewType must not be specified"

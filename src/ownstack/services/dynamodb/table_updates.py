@@ -400,10 +400,11 @@ def _stream(table: TableRecord, spec: dict[str, Any] | None, now: float) -> Tabl
     view = spec.get("StreamViewType")
     enabled_now = table.stream is not None and table.stream.enabled
     if spec.get("StreamEnabled"):
-        if enabled_now:
-            raise validation(f"Table already has an enabled stream: TableName: {table.name}")
+        # The request's own shape first, then the table's state (AWS, probed in 2026).
         if view is None:
             raise validation(INVALID + "If stream is being enabled then UpdateViewType is required")
+        if enabled_now:
+            raise validation(f"Table already has an enabled stream: TableName: {table.name}")
         return dataclasses.replace(table, stream=StreamSpec(view, stream_label(now)))
     if view is not None:
         raise validation(

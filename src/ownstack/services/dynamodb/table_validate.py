@@ -368,7 +368,12 @@ def sse_description(
     so encrypted must be."""
     if spec is None:
         return None
-    if not spec.get("Enabled"):
+    enabled = spec.get("Enabled")
+    if enabled is None:
+        # Left out, Enabled is what the rest says (AWS, probed in 2026): {} is DynamoDB's own
+        # key, {SSEType: KMS} encryption with a KMS key.
+        enabled = spec.get("SSEType") is not None or spec.get("KMSMasterKeyId") is not None
+    if not enabled:
         if spec.get("SSEType") is not None:
             raise validation(INVALID + "SSEType can not be specified if Enabled is false")
         if spec.get("KMSMasterKeyId") is not None:

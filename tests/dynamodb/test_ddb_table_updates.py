@@ -89,6 +89,61 @@ def test_throughput(ddb: Any, make_table: Any) -> None:
     )
 
 
+def test_throughput_changes_are_dated_and_counted(ddb: Any, make_table: Any) -> None:
+    """As DynamoDB answers (dynalite's suite, recorded against it): UpdateTable's answer shows
+    the units as they were with the change dated; DescribeTable then the new units, dated when
+    applied, and a decrease counted in NumberOfDecreasesToday."""
+    name = make_table(BillingMode="PROVISIONED", ProvisionedThroughput=THROUGHPUT)
+    created = ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]
+    assert "LastIncreaseDateTime" not in created and created["NumberOfDecreasesToday"] == 0
+    before = time.time()
+    more = {"ReadCapacityUnits": 15, "WriteCapacityUnits": 15}
+    answer = ddb.update_table(TableName=name, ProvisionedThroughput=more)["TableDescription"]
+    shown = answer["ProvisionedThroughput"]
+    assert (shown["ReadCapacityUnits"], shown["WriteCapacityUnits"]) == (5, 5)
+    assert answer["TableStatus"] == "UPDATING"
+    increased = shown["LastIncreaseDateTime"].timestamp()
+    assert before - 5 < increased < time.time() + 5
+    now = ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]
+    assert (now["ReadCapacityUnits"], now["WriteCapacityUnits"]) == (15, 15)
+    assert now["LastIncreaseDateTime"].timestamp() > increased
+    assert now["NumberOfDecreasesToday"] == 0
+
+    answer = ddb.update_table(TableName=name, ProvisionedThroughput=THROUGHPUT)
+    shown = answer["TableDescription"]["ProvisionedThroughput"]
+    assert (shown["ReadCapacityUnits"], shown["NumberOfDecreasesToday"]) == (15, 0)
+    assert shown["LastIncreaseDateTime"] == now["LastIncreaseDateTime"]
+    decreased = shown["LastDecreaseDateTime"].timestamp()
+    after = ddb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]
+    assert (after["ReadCapacityUnits"], after["NumberOfDecreasesToday"]) == (5, 1)
+    assert after["LastDecreaseDateTime"].timestamp() > decreased
+
+
+def test_a_gsi_throughput_update_leaves_the_table_active(ddb: Any, make_table: Any) -> None:
+    """AWS, probed in 2026: the answer shows the table ACTIVE and the index UPDATING with its
+    old units; DescribeTable then the new ones."""
+    name = make_table(
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput=THROUGHPUT,
+        ExtraAttributes=[("g", "S")],
+        GlobalSecondaryIndexes=[create_gsi("byg", ProvisionedThroughput=THROUGHPUT)["Create"]],
+    )
+    more = {"ReadCapacityUnits": 6, "WriteCapacityUnits": 6}
+    update = {"Update": {"IndexName": "byg", "ProvisionedThroughput": more}}
+    answer = ddb.update_table(TableName=name, GlobalSecondaryIndexUpdates=[update])
+    described = answer["TableDescription"]
+    (gsi,) = described["GlobalSecondaryIndexes"]
+    assert described["TableStatus"] == "ACTIVE"
+    assert gsi["IndexStatus"] == "UPDATING"
+    assert gsi["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert "LastIncreaseDateTime" in gsi["ProvisionedThroughput"]
+    (gsi,) = ddb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+    assert (gsi["IndexStatus"], gsi["ProvisionedThroughput"]["ReadCapacityUnits"]) == (
+        "ACTIVE",
+        6,
+    )
+
+
 def test_billing_mode_switches(ddb: Any, make_table: Any) -> None:
     name = make_table()
     assert error(ddb.update_table, TableName=name, ProvisionedThroughput=THROUGHPUT)[1] == (

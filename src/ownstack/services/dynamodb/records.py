@@ -34,6 +34,17 @@ class KeySchema:
 
 
 @dataclass(frozen=True, slots=True)
+class ThroughputChanges:
+    """When provisioned throughput last went up and down, and how many decreases the UTC day
+    `decrease_day` (YYYY-MM-DD) saw: what DescribeTable reports beside the units."""
+
+    last_increase: float | None = None
+    last_decrease: float | None = None
+    decrease_day: str = ""
+    decreases: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class IndexRecord:
     name: str
     kind: str
@@ -47,6 +58,7 @@ class IndexRecord:
     throughput: dict[str, int] | None = None
     """ReadCapacityUnits / WriteCapacityUnits (GSIs of provisioned tables)."""
     created: float = 0.0
+    throughput_changes: ThroughputChanges = ThroughputChanges()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +83,7 @@ class TableRecord:
     status: str = ACTIVE
     billing_mode: str = "PROVISIONED"
     throughput: dict[str, int] = field(default_factory=dict)
+    throughput_changes: ThroughputChanges = ThroughputChanges()
     indexes: tuple[IndexRecord, ...] = ()
     stream: StreamSpec | None = None
     """The current stream (enabled), or the last one (disabled: its records stay readable)."""
@@ -136,12 +149,20 @@ def decode_table(data: bytes) -> TableRecord:
     raw["schema"] = KeySchema(**raw["schema"])
     raw["indexes"] = tuple(_index(i) for i in raw["indexes"])
     raw["stream"] = None if raw["stream"] is None else StreamSpec(**raw["stream"])
+    _throughput_changes(raw)
     return TableRecord(**raw)
+
+
+def _throughput_changes(raw: dict[str, Any]) -> None:
+    """Rebuilt in place (records written before it was kept have none: the default)."""
+    if "throughput_changes" in raw:
+        raw["throughput_changes"] = ThroughputChanges(**raw["throughput_changes"])
 
 
 def _index(raw: dict[str, Any]) -> IndexRecord:
     raw = dict(raw, schema=KeySchema(**raw["schema"]))
     raw["non_key_attributes"] = tuple(raw["non_key_attributes"])
+    _throughput_changes(raw)
     return IndexRecord(**raw)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import table_warm
+from . import table_throughput, table_warm
 from .records import CREATING, IndexRecord, TableRecord
 from .table_constraints import PAY_PER_REQUEST
 from .table_stats import TableStats
@@ -20,9 +20,11 @@ def describe(
     *,
     status: str | None = None,
     index_status: dict[str, str] | None = None,
+    now: float = 0.0,
 ) -> dict[str, Any]:
-    """The full TableDescription. `status` overrides the stored TableStatus (CREATING in
-    CreateTable's answer, UPDATING in UpdateTable's), `index_status` some IndexStatus."""
+    """The full TableDescription as of `now`. `status` overrides the stored TableStatus
+    (CREATING in CreateTable's answer, UPDATING in UpdateTable's), `index_status` some
+    IndexStatus."""
     description: dict[str, Any] = {
         "AttributeDefinitions": [
             {"AttributeName": name, "AttributeType": kind}
@@ -32,7 +34,7 @@ def describe(
         "KeySchema": table.schema.wire(),
         "TableStatus": status or table.status,
         "CreationDateTime": table.created,
-        **_sizes(table, stats),
+        **_sizes(table, stats, now),
         "TableArn": table.arn,
         "TableId": table.id,
         "BillingModeSummary": _billing(table),
@@ -52,7 +54,7 @@ def describe(
     if gsis:
         overrides = index_status or {}
         description["GlobalSecondaryIndexes"] = [
-            _gsi(table, i, stats, overrides.get(i.name)) for i in gsis
+            _gsi(table, i, stats, overrides.get(i.name), now) for i in gsis
         ]
     description.update(_stream(table))
     if table.sse is not None:
@@ -60,13 +62,13 @@ def describe(
     return description
 
 
-def describe_deleting(table: TableRecord, stats: TableStats) -> dict[str, Any]:
+def describe_deleting(table: TableRecord, stats: TableStats, now: float) -> dict[str, Any]:
     """DeleteTable's TableDescription: no KeySchema, AttributeDefinitions, CreationDateTime
     or indexes (as AWS answers)."""
     description: dict[str, Any] = {
         "TableName": table.name,
         "TableStatus": "DELETING",
-        **_sizes(table, stats),
+        **_sizes(table, stats, now),
         "TableArn": table.arn,
         "TableId": table.id,
         "BillingModeSummary": _billing(table),
@@ -78,9 +80,11 @@ def describe_deleting(table: TableRecord, stats: TableStats) -> dict[str, Any]:
     return description
 
 
-def _sizes(table: TableRecord, stats: TableStats) -> dict[str, Any]:
+def _sizes(table: TableRecord, stats: TableStats, now: float) -> dict[str, Any]:
     return {
-        "ProvisionedThroughput": _throughput(table.throughput),
+        "ProvisionedThroughput": table_throughput.wire(
+            table.throughput, table.throughput_changes, now
+        ),
         "TableSizeBytes": stats.table.size,
         "ItemCount": stats.table.items,
     }
@@ -92,15 +96,6 @@ def _billing(table: TableRecord) -> dict[str, Any]:
         # The record keeps no time of a later switch to PAY_PER_REQUEST: creation time.
         summary["LastUpdateToPayPerRequestDateTime"] = table.created
     return summary
-
-
-def _throughput(throughput: dict[str, int] | None) -> dict[str, Any]:
-    given = throughput or {}
-    return {
-        "NumberOfDecreasesToday": 0,
-        "ReadCapacityUnits": given.get("ReadCapacityUnits", 0),
-        "WriteCapacityUnits": given.get("WriteCapacityUnits", 0),
-    }
 
 
 def _stream(table: TableRecord) -> dict[str, Any]:
@@ -140,11 +135,13 @@ def _lsi(table: TableRecord, index: IndexRecord, stats: TableStats) -> dict[str,
 
 
 def _gsi(
-    table: TableRecord, index: IndexRecord, stats: TableStats, status: str | None
+    table: TableRecord, index: IndexRecord, stats: TableStats, status: str | None, now: float
 ) -> dict[str, Any]:
     wire = _lsi(table, index, stats)
     wire["IndexStatus"] = status or index.status
     if wire["IndexStatus"] == CREATING:
         wire["Backfilling"] = index.backfilling
-    wire["ProvisionedThroughput"] = _throughput(index.throughput)
+    wire["ProvisionedThroughput"] = table_throughput.wire(
+        index.throughput, index.throughput_changes, now
+    )
     return wire

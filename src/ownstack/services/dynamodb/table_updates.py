@@ -25,6 +25,7 @@ from .table_constraints import (
     check_table_op_name,
     check_throughput,
 )
+from .table_throughput import after_change
 from .table_validate import (
     MAX_GSIS,
     PROVISIONED,
@@ -98,7 +99,7 @@ def plan_update(
     """The table as the request (passed through check_update, whose `actions` these are)
     changes it, or a ValidationException (or LimitExceeded, ResourceNotFound for an unknown
     index)."""
-    changed = _billing(table, params, actions)
+    changed = _billing(table, params, actions, now)
     changed, created, deleted = _create_or_delete(changed, params, actions, now)
     changed = _stream(changed, params.get("StreamSpecification"), now)
     changed = _sse(changed, params.get("SSESpecification"))
@@ -204,7 +205,10 @@ def _gsi_actions(params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _billing(
-    table: TableRecord, params: dict[str, Any], actions: list[tuple[str, dict[str, Any]]]
+    table: TableRecord,
+    params: dict[str, Any],
+    actions: list[tuple[str, dict[str, Any]]],
+    now: float,
 ) -> TableRecord:
     billing = params.get("BillingMode") or table.billing_mode
     given = params.get("ProvisionedThroughput")
@@ -215,15 +219,21 @@ def _billing(
         raise validation(
             INVALID + "ProvisionedThroughput must be specified when BillingMode is PROVISIONED"
         )
-    throughput = table.throughput
+    throughput, changes = table.throughput, table.throughput_changes
     if given is not None:
         throughput = check_units(given)
         if throughput == table.throughput and table.billing_mode == PROVISIONED:
             raise validation(_unchanged("table", table.throughput, throughput))
-    indexes = tuple(_provisioned_index(table, i, updates) for i in table.indexes)
+        if table.billing_mode == PROVISIONED:  # (a switch sets units; it changes none)
+            changes = after_change(changes, table.throughput, throughput, now)
+    indexes = tuple(_provisioned_index(table, i, updates, now) for i in table.indexes)
     _check_updates_known(table, updates)
     return dataclasses.replace(
-        table, billing_mode=PROVISIONED, throughput=throughput, indexes=indexes
+        table,
+        billing_mode=PROVISIONED,
+        throughput=throughput,
+        throughput_changes=changes,
+        indexes=indexes,
     )
 
 
@@ -249,7 +259,7 @@ def _to_pay_per_request(
 
 
 def _provisioned_index(
-    table: TableRecord, index: IndexRecord, updates: dict[str, dict[str, Any]]
+    table: TableRecord, index: IndexRecord, updates: dict[str, dict[str, Any]], now: float
 ) -> IndexRecord:
     if index.kind != "GSI" or index.status == DELETING:
         return index
@@ -269,7 +279,10 @@ def _provisioned_index(
     throughput = check_units(given)
     if throughput == index.throughput and table.billing_mode == PROVISIONED:
         raise validation(_unchanged(f"index {index.name}", index.throughput or {}, throughput))
-    return dataclasses.replace(index, throughput=throughput)
+    changes = index.throughput_changes
+    if table.billing_mode == PROVISIONED:
+        changes = after_change(changes, index.throughput, throughput, now)
+    return dataclasses.replace(index, throughput=throughput, throughput_changes=changes)
 
 
 def _check_updates_known(table: TableRecord, updates: dict[str, dict[str, Any]]) -> None:

@@ -20,7 +20,7 @@ from ownstack.ports.meta import Delete
 
 from .base import DynamoDbBase
 from .errors import resource_in_use, table_not_found, validation
-from .records import CREATING, TABLES, UPDATING, TableRecord, table_key
+from .records import ACTIVE, CREATING, TABLES, UPDATING, TableRecord, table_key
 from .stream_catalog import retire_ops
 from .table_backfill import backfill
 from .table_cleanup import drop_index_data, drop_marker, drop_table_data
@@ -28,6 +28,7 @@ from .table_constraints import Violations, check_table_op_name
 from .table_describe import describe, describe_deleting
 from .table_jobs import TableJobs
 from .table_stats import TableStats, table_stats
+from .table_throughput import as_answered, updated_indexes
 from .table_updates import Update, check_update, plan_update
 from .table_validate import check_create
 
@@ -93,9 +94,11 @@ class TableOps(DynamoDbBase):
             v.name(name, "tableName", length_first=True)
         v.raise_any()
         table = await self.table(ctx, name)
-        return {"Table": describe(table, await self._stats(table))}
+        stats = await self._stats(table)
+        return {"Table": describe(table, stats, now=self.clock.now())}
 
     async def update_table(self, ctx: RequestContext, params: Params) -> Result:
+        received = self.clock.now()
         name = params["TableName"]
         actions = check_update(params)  # the name too
         while True:
@@ -114,7 +117,7 @@ class TableOps(DynamoDbBase):
                 continue  # changed meanwhile: check the request against the new state
         self._start_index_jobs(update)
         stats = await self._stats(update.table)
-        return {"TableDescription": describe(update.table, stats, status=UPDATING)}
+        return {"TableDescription": _answer(table, update.table, params, stats, received)}
 
     def _start_index_jobs(self, update: Update) -> None:
         table = update.table
@@ -151,7 +154,7 @@ class TableOps(DynamoDbBase):
         self.table_jobs.spawn(
             f"drop:{table.id}", partial(drop_table_data, self.meta, self.logs, table)
         )
-        return {"TableDescription": describe_deleting(table, stats)}
+        return {"TableDescription": describe_deleting(table, stats, self.clock.now())}
 
     async def list_tables(self, ctx: RequestContext, params: Params) -> Result:
         limit = params.get("Limit")
@@ -183,3 +186,26 @@ def _check_name(name: str) -> None:
     v = Violations()
     v.table_name(name)
     v.raise_any()
+
+
+_INDEX_UPDATES_ONLY = frozenset(
+    {"TableName", "AttributeDefinitions", "GlobalSecondaryIndexUpdates"}
+)
+
+
+def _answer(
+    before: TableRecord, after: TableRecord, params: Params, stats: TableStats, received: float
+) -> dict[str, Any]:
+    """UpdateTable's TableDescription: UPDATING, throughput being changed as it was (see
+    table_throughput); a change of GSIs' throughput alone leaves the table ACTIVE and shows
+    those indexes UPDATING (AWS, probed in 2026)."""
+    updated = updated_indexes(before, after)
+    asked = {member for member, value in params.items() if value is not None}
+    creates_or_deletes = any(
+        "Update" not in action for action in params.get("GlobalSecondaryIndexUpdates") or []
+    )
+    alone = bool(updated) and asked <= _INDEX_UPDATES_ONLY and not creates_or_deletes
+    shown = as_answered(before, after, received)
+    status = ACTIVE if alone else UPDATING
+    index_status = dict.fromkeys(updated, UPDATING)
+    return describe(shown, stats, status=status, index_status=index_status, now=received)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from botocore import xform_name
 
@@ -27,6 +27,19 @@ def find_handler(service: object, operation: str) -> Handler | None:
     """The service's method for `operation`, or None when it is not implemented."""
     method = getattr(service, xform_name(operation), None)
     return method if callable(method) else None
+
+
+@runtime_checkable
+class ListsMissingMembers(Protocol):
+    """A service whose validator names the required members a request lacks together with
+    its other constraint violations, in one message and its own order (DynamoDB's: "3
+    validation errors detected: Value 'a;' at 'tableName' ...; Value null at 'item' ...")."""
+
+    def violations_with_missing(
+        self, operation: str, params: Params, missing: list[str]
+    ) -> list[str] | None:
+        """Every violation of the request, each of `missing` (the paths of the required
+        members it lacks, as the wire names them) in its place; None: the wire's own list."""
 
 
 STATUS = "__status__"

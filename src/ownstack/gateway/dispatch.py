@@ -19,11 +19,12 @@ from botocore.model import OperationModel
 from ownstack.core.context import Principal, RequestContext
 from ownstack.core.errors import ServiceError, internal_error, not_implemented, request_timeout
 from ownstack.core.http import Request, Response
-from ownstack.core.service import find_handler
+from ownstack.core.service import ListsMissingMembers, find_handler
 from ownstack.obs.accesslog import AccessLog
 from ownstack.obs.metrics import HttpMetrics, Registry
 from ownstack.wire.body import buffer_request
 from ownstack.wire.codec import Codec, ServiceWire
+from ownstack.wire.error_types import MissingMembers, validation_errors
 from ownstack.wire.request_encoding import DECODED_PROTOCOLS, decode_request
 from ownstack.wire.response_encoding import compress_response
 from ownstack.wire.rest import DEFAULT_MAX_BODY
@@ -287,7 +288,10 @@ class Gateway:
                 req = decode_request(req, service, _body_limit(codec))
             op = unsigned_op or early or codec.match(req)
             ctx.operation = op.name
-            params = await codec.parse(op, req)
+            try:
+                params = await codec.parse(op, req)
+            except MissingMembers as missing:
+                raise _missing_error(self._services.get(ctx.service), op.name, missing) from None
             handler = find_handler(self._services.get(ctx.service), op.name)
             if handler is None:
                 raise not_implemented(op.name)
@@ -390,3 +394,13 @@ class Gateway:
             (perf_counter() - started) * 1000.0,
             ctx.principal.arn,
         )
+
+
+def _missing_error(service: object, operation: str, missing: MissingMembers) -> ServiceError:
+    """The wire's list of missing members, or the service's list of every violation with
+    them in their places (core/service.ListsMissingMembers)."""
+    if isinstance(service, ListsMissingMembers):
+        listed = service.violations_with_missing(operation, missing.params, missing.paths)
+        if listed:
+            return validation_errors(listed)
+    return missing

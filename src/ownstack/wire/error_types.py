@@ -63,18 +63,14 @@ class QualifiedErrors:
             return f"{framework}#{code}"
         return f"{self._namespace}#{code}" if code in self._modeled else code
 
-    def missing(self, operation: str, paths: list[str]) -> ServiceError:
+    def missing(self, operation: str, paths: list[str], params: dict[str, Any]) -> ServiceError:
         """Required members absent from a request to `operation` (json_required's paths):
-        every one of them named."""
+        every one of them named; the service may list them with its other violations
+        (MissingMembers)."""
         if operation in TABLE_NAME_FIRST and "tableName" in paths:
             message = "The parameter 'TableName' is required but was not present in the request"
             return ServiceError("ValidationException", message, 400)
-        return validation_errors(
-            [
-                f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
-                for path in paths
-            ]
-        )
+        return MissingMembers(paths, params)
 
     def body(self, err: ServiceError) -> dict[str, Any]:
         """`__type` and the message; the caller adds the error's other members."""
@@ -96,6 +92,23 @@ TABLE_NAME_FIRST = frozenset(
 )
 """DynamoDB operations that name a missing TableName before anything else, in words of their
 own."""
+
+
+def null_member(path: str) -> str:
+    """A missing required member as AWS's validator lists it."""
+    return f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
+
+
+class MissingMembers(ServiceError):
+    """Required members a request lacks, named as AWS's validator names them; it keeps their
+    `paths` and the request's `params` for a service that lists them together with its own
+    constraint violations (the gateway asks it: core/service.ListsMissingMembers)."""
+
+    def __init__(self, paths: list[str], params: dict[str, Any]) -> None:
+        problems = [null_member(path) for path in paths]
+        super().__init__("ValidationException", validation_message(problems), 400)
+        self.paths = paths
+        self.params = params
 
 
 def validation_errors(problems: list[str]) -> ServiceError:

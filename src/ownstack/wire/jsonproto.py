@@ -141,7 +141,7 @@ class JsonCodec:
                 self.required.missing(shape, params) if isinstance(shape, StructureShape) else []
             )
             if paths:
-                raise self.qualified.missing(operation, paths)
+                raise self.qualified.missing(operation, paths, params)
             return
         missing = [m for m in shape.required_members if params.get(m) is None]
         if missing:

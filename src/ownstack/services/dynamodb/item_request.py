@@ -81,13 +81,14 @@ _RULES: dict[str, _Rule] = {
     "TotalSegments": _range("TotalSegments", 1, MAX_SEGMENTS),
 }
 _ORDER = {
-    "PutItem": ("ReturnConsumedCapacity", "TableName", "ConditionalOperator", "ReturnValues",
-                "ReturnItemCollectionMetrics", "ReturnValuesOnConditionCheckFailure"),
-    "GetItem": ("ReturnConsumedCapacity", "AttributesToGet", "TableName"),
-    "DeleteItem": ("ReturnConsumedCapacity", "TableName", "ReturnValues",
+    "PutItem": ("ReturnConsumedCapacity", "TableName", "Item", "ConditionalOperator",
+                "ReturnValues", "ReturnItemCollectionMetrics",
+                "ReturnValuesOnConditionCheckFailure"),
+    "GetItem": ("ReturnConsumedCapacity", "AttributesToGet", "TableName", "Key"),
+    "DeleteItem": ("ReturnConsumedCapacity", "TableName", "Key", "ReturnValues",
                    "ReturnItemCollectionMetrics", "ConditionalOperator",
                    "ReturnValuesOnConditionCheckFailure"),
-    "UpdateItem": ("ReturnConsumedCapacity", "TableName", "ReturnItemCollectionMetrics",
+    "UpdateItem": ("ReturnConsumedCapacity", "TableName", "Key", "ReturnItemCollectionMetrics",
                    "ReturnValues", "ConditionalOperator", "ReturnValuesOnConditionCheckFailure"),
     "Query": ("Select", "IndexName", "ReturnConsumedCapacity", "TableName",
               "ConditionalOperator", "AttributesToGet", "Limit"),
@@ -96,9 +97,11 @@ _ORDER = {
     "BatchGetItem": ("ReturnConsumedCapacity",),
     "BatchWriteItem": ("ReturnConsumedCapacity", "ReturnItemCollectionMetrics"),
 }  # fmt: skip
-"""Each operation's constrained members in the order DynamoDB's validator lists their
-violations: its own order, not the model's (recorded by dynalite's suite against DynamoDB;
-ReturnValuesOnConditionCheckFailure, newer than those recordings, last)."""
+"""Each operation's constrained and required members in the order DynamoDB's validator lists
+their violations: its own order, not the model's (recorded by dynalite's suite against
+DynamoDB: a missing Item or Key right after the table name; ReturnValuesOnConditionCheckFailure,
+newer than those recordings, last). A missing member not listed here is named last."""
+NOT_NULL = "Member must not be null"
 
 
 def check_constraints(operation: str, params: Mapping[str, Any]) -> None:
@@ -107,11 +110,32 @@ def check_constraints(operation: str, params: Mapping[str, Any]) -> None:
     validation errors detected: Value 'x' at 'returnConsumedCapacity' ...; Value 'ab' at
     'tableName' ..."."""
     v = Violations()
-    for member in _ORDER[operation]:
-        value = params.get(member)
-        if value is not None:
-            _RULES[member](v, value)
+    v.found = violations(operation, params, [])
     v.raise_any()
+
+
+def violations(operation: str, params: Mapping[str, Any], missing: list[str]) -> list[str]:
+    """The request's constraint violations, with its `missing` required members (their paths,
+    as the wire names them) each in its member's place."""
+    v = Violations()
+    pending: dict[str, list[str]] = {}
+    for path in missing:
+        pending.setdefault(path.split(".", 1)[0], []).append(path)
+    for member in _ORDER[operation]:
+        for path in pending.pop(member_name(member), []):
+            v.add(None, path, NOT_NULL)
+        value = params.get(member)
+        rule = _RULES.get(member)
+        if value is not None and rule is not None:
+            rule(v, value)
+    for paths in pending.values():
+        for path in paths:
+            v.add(None, path, NOT_NULL)
+    return v.found
+
+
+def lists_violations(operation: str) -> bool:
+    return operation in _ORDER
 
 
 def enum(params: Mapping[str, Any], member: str, allowed: Sequence[str], default: str) -> str:

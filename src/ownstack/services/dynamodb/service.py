@@ -5,6 +5,7 @@ its background work. DynamoDB Streams is a service of its own on the wire
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from ownstack.ports.leases import Body, Lease, LeasedLoop
 
@@ -13,6 +14,7 @@ from .facts import FactsOps
 from .items import ItemOps
 from .partiql import PartiqlOps
 from .reads import ReadOps
+from .request_violations import violations_with_missing
 from .stream_mover import MOVE_INTERVAL_S, StreamMover
 from .table_extras import TableExtraOps
 from .table_features import TableFeatureOps
@@ -39,6 +41,12 @@ class DynamoDbService(
 
     holder_id = ""
     """Names this process in the leases of its background work (set by the app)."""
+
+    def violations_with_missing(
+        self, operation: str, params: dict[str, Any], missing: list[str]
+    ) -> list[str] | None:
+        """core/service.ListsMissingMembers: request_violations.py."""
+        return violations_with_missing(operation, params, missing)
 
     async def start(self) -> None:
         """Resume what a previous run left unfinished (table drops, index backfills and

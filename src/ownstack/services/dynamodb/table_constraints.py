@@ -169,7 +169,8 @@ def check_sse(v: Violations, sse: dict[str, Any] | None) -> None:
 def check_throughput(v: Violations, throughput: dict[str, Any] | None, *path: str | int) -> None:
     if throughput is None:
         return
-    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+    # Write before read, as DynamoDB lists them (missing or out of range: dynalite's suite).
+    for member in ("WriteCapacityUnits", "ReadCapacityUnits"):
         units = throughput.get(member)
         if v.not_null(units, wire_path(*path, member)):
             v.at_least(units, wire_path(*path, member), 1)

@@ -128,8 +128,12 @@ def _table_class(table: TableRecord, table_class: str, now: float) -> TableRecor
 
 
 def _check_constraints(params: dict[str, Any]) -> None:
+    update_violations(params).raise_any()
+
+
+def update_violations(params: dict[str, Any]) -> Violations:
     v = Violations()
-    v.table_name(params["TableName"])
+    v.table_name(params.get("TableName"))
     check_attribute_definitions(v, params.get("AttributeDefinitions"))
     check_throughput(v, params.get("ProvisionedThroughput"), "ProvisionedThroughput")
     for i, update in enumerate(params.get("GlobalSecondaryIndexUpdates") or [], start=1):
@@ -139,7 +143,7 @@ def _check_constraints(params: dict[str, Any]) -> None:
                 check_index_constraints(v, update[action], *path, full=action == "Create")
     check_stream_view_type(v, params.get("StreamSpecification"))
     check_sse(v, params.get("SSESpecification"))
-    v.raise_any()
+    return v
 
 
 def _check_combination(params: dict[str, Any]) -> None:

@@ -126,6 +126,10 @@ def check_create(params: dict[str, Any], *, region: str, account_id: str, now: f
 
 
 def check_create_constraints(params: dict[str, Any]) -> None:
+    create_violations(params).raise_any()
+
+
+def create_violations(params: dict[str, Any]) -> Violations:
     v = Violations()
     v.name(params.get("TableName"), "tableName")
     # botocore's model lets a client leave AttributeDefinitions out; AWS's server still
@@ -140,7 +144,7 @@ def check_create_constraints(params: dict[str, Any]) -> None:
             check_index_constraints(v, index, member, i)
     check_stream_view_type(v, params.get("StreamSpecification"))
     check_sse(v, params.get("SSESpecification"))
-    v.raise_any()
+    return v
 
 
 def check_index_constraints(

@@ -1,0 +1,44 @@
+"""A request that lacks required members, judged as DynamoDB's validator judges it: the
+missing members named in one list with the request's other constraint violations (the
+gateway asks, core/service.ListsMissingMembers): "3 validation errors detected: Value 'a;' at
+'tableName' ... pattern ...; Value 'a;' at 'tableName' ... length ...; Value null at 'item'
+...". A table operation's name out of bounds is still refused first, in its own words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import item_request
+from .table_constraints import Violations, check_table_op_name
+from .table_updates import update_violations
+from .table_validate import create_violations
+
+
+def violations_with_missing(
+    operation: str, params: dict[str, Any], missing: list[str]
+) -> list[str] | None:
+    if item_request.lists_violations(operation):
+        return item_request.violations(operation, params, missing)
+    if operation == "CreateTable":
+        return _with(create_violations, params, missing)
+    if operation == "UpdateTable":
+        return _with(update_violations, params, missing)
+    return None
+
+
+def _with(
+    listed: Callable[[dict[str, Any]], Violations], params: dict[str, Any], missing: list[str]
+) -> list[str]:
+    """The table operation's own list (which names some missing members itself), then the
+    missing members it did not name."""
+    check_table_op_name(params.get("TableName"))
+    v = listed(params)
+    for path in missing:
+        if not _named(v, path):
+            v.not_null(None, path)
+    return v.found
+
+
+def _named(v: Violations, path: str) -> bool:
+    return any(f"Value null at '{path}' " in found for found in v.found)

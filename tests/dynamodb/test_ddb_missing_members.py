@@ -1,0 +1,106 @@
+"""A request lacking required members: DynamoDB's validator names them in one list with the
+request's other constraint violations, each in its member's place (dynalite's suite, recorded
+against DynamoDB), rather than the missing members alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+PATTERN = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+SHORT = "Member must have length greater than or equal to 3"
+NULL = "Member must not be null"
+
+
+@pytest.fixture
+def raw(server: Any) -> Any:
+    """A client without botocore's own parameter checks, to reach the server's."""
+    return server.client("dynamodb", config=Config(parameter_validation=False))
+
+
+def refused(call: Any, **kw: Any) -> str:
+    with pytest.raises(ClientError) as info:
+        call(**kw)
+    err = info.value.response["Error"]
+    assert err["Code"] == "ValidationException", err
+    return str(err["Message"])
+
+
+def at(value: str | None, path: str, constraint: str) -> str:
+    shown = "null" if value is None else f"'{value}'"
+    return f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}"
+
+
+def listed(*problems: str) -> str:
+    noun = "error" if len(problems) == 1 else "errors"
+    return f"{len(problems)} validation {noun} detected: " + "; ".join(problems)
+
+
+def test_put_item_names_the_missing_item_among_the_other_violations(raw: Any) -> None:
+    assert refused(raw.put_item, TableName="") == listed(
+        at("", "tableName", PATTERN), at("", "tableName", SHORT), at(None, "item", NULL)
+    )
+    message = refused(
+        raw.put_item, TableName="abc;", ReturnConsumedCapacity="hi", ReturnValues="hi"
+    )
+    assert message == listed(
+        at(
+            "hi",
+            "returnConsumedCapacity",
+            "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
+        ),
+        at("abc;", "tableName", PATTERN),
+        at(None, "item", NULL),
+        at(
+            "hi",
+            "returnValues",
+            "Member must satisfy enum value set:"
+            " [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+        ),
+    )
+
+
+@pytest.mark.parametrize("operation", ["get_item", "update_item", "delete_item"])
+def test_a_missing_key_follows_the_table_name(raw: Any, operation: str) -> None:
+    assert refused(getattr(raw, operation), TableName="a;") == listed(
+        at("a;", "tableName", PATTERN), at("a;", "tableName", SHORT), at(None, "key", NULL)
+    )
+
+
+def test_nothing_missing_but_constraints_is_unchanged(raw: Any) -> None:
+    assert refused(raw.query, TableName="ab", Limit=0) == listed(
+        at("ab", "tableName", SHORT),
+        at("0", "limit", "Member must have value greater than or equal to 1"),
+    )
+
+
+def test_create_table_lists_its_own_violations_and_the_missing_members(raw: Any) -> None:
+    message = refused(raw.create_table, TableName="abc;", AttributeDefinitions=[{}])
+    assert message == listed(
+        at("abc;", "tableName", PATTERN),
+        at(None, "attributeDefinitions.1.member.attributeType", NULL),
+        at(None, "attributeDefinitions.1.member.attributeName", NULL),
+        at(None, "keySchema", NULL),
+    )
+
+
+def test_update_table_throughput_write_before_read(raw: Any) -> None:
+    low = {"ReadCapacityUnits": -1, "WriteCapacityUnits": -1}
+    floor = "Member must have value greater than or equal to 1"
+    assert refused(raw.update_table, TableName="abc", ProvisionedThroughput=low) == listed(
+        at("-1", "provisionedThroughput.writeCapacityUnits", floor),
+        at("-1", "provisionedThroughput.readCapacityUnits", floor),
+    )
+    assert refused(raw.update_table, TableName="abc", ProvisionedThroughput={}) == listed(
+        at(None, "provisionedThroughput.writeCapacityUnits", NULL),
+        at(None, "provisionedThroughput.readCapacityUnits", NULL),
+    )
+
+
+def test_a_table_name_out_of_bounds_still_comes_first(raw: Any) -> None:
+    assert refused(raw.create_table, TableName="ab") == (
+        "TableName must be at least 3 characters long and at most 255 characters long"
+    )

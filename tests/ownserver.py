@@ -163,16 +163,32 @@ def start_server(
     fixed_credentials: bool = True,
     args: list[str] | None = None,
 ) -> ServerHandle:
-    """Start `python -m ownstack.cli serve` and wait until /_ownstack/health answers."""
+    """Start `python -m ownstack.cli serve` and wait until /_ownstack/health answers. The free
+    port found may be taken by another process before the server binds it (any client's
+    connection may get it as its local port): then again on another port."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log_path = data_dir.parent / f"{data_dir.name}-server-{port}.log"
     proc_env = server_env(env, fixed_credentials=fixed_credentials)
+    for _ in range(PORT_ATTEMPTS):
+        handle = _spawn(data_dir, free_port(), proc_env, args or [])
+        if _wait_ready(handle):
+            break
+    else:
+        pytest.fail(f"ownstack lost its port {PORT_ATTEMPTS} times:\n{handle.log()}")
+    if not fixed_credentials:
+        _adopt_stored_credentials(handle)
+    return handle
+
+
+PORT_ATTEMPTS = 3
+
+
+def _spawn(data_dir: Path, port: int, proc_env: dict[str, str], args: list[str]) -> ServerHandle:
+    log_path = data_dir.parent / f"{data_dir.name}-server-{port}.log"
     argv = [sys.executable, "-m", "ownstack.cli", "serve", "--port", str(port)]
-    argv += ["--data", str(data_dir), *(args or [])]
+    argv += ["--data", str(data_dir), *args]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, env=proc_env)
-    handle = ServerHandle(
+    return ServerHandle(
         endpoint=f"http://127.0.0.1:{port}",
         access_key=proc_env.get("OWNSTACK_ROOT_ACCESS_KEY", ""),
         secret_key=proc_env.get("OWNSTACK_ROOT_SECRET_KEY", ""),
@@ -183,20 +199,19 @@ def start_server(
         process=process,
         log_path=log_path,
     )
-    _wait_ready(handle)
-    if not fixed_credentials:
-        _adopt_stored_credentials(handle)
-    return handle
 
 
-def _wait_ready(handle: ServerHandle) -> None:
+def _wait_ready(handle: ServerHandle) -> bool:
+    """True once the server answers; False if it lost its port to another process."""
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if handle.process.poll() is not None:
             handle.stop()
+            if "address already in use" in handle.log():
+                return False
             pytest.fail(f"ownstack exited {handle.process.returncode} at start:\n{handle.log()}")
         if _health(handle.port) is not None:
-            return
+            return True
         time.sleep(0.05)
     handle.stop()
     pytest.fail(f"ownstack did not answer within {START_TIMEOUT_S} s:\n{handle.log()}")

@@ -171,9 +171,9 @@ def test_a_missing_member_inside_a_list_is_named_by_its_path(server: Any) -> Non
         "1 validation error detected: Value null at 'transactItems.1.member.put.tableName' "
         "failed to satisfy constraint: Member must not be null"
     )
-    requests = {"t": {"Keys": [{"a": {"S": "1"}}]}, "u": {}}
+    requests = {"ttt": {"Keys": [{"a": {"S": "1"}}]}, "uuu": {}}
     status, _, doc = _call(server, "BatchGetItem", {"RequestItems": requests})
     assert doc["message"] == (
-        "1 validation error detected: Value null at 'requestItems.u.member.keys' "
+        "1 validation error detected: Value null at 'requestItems.uuu.member.keys' "
         "failed to satisfy constraint: Member must not be null"
     )

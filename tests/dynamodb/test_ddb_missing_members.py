@@ -104,3 +104,44 @@ def test_a_table_name_out_of_bounds_still_comes_first(raw: Any) -> None:
     assert refused(raw.create_table, TableName="ab") == (
         "TableName must be at least 3 characters long and at most 255 characters long"
     )
+
+
+MAP_KEYS = (
+    "Map keys must satisfy constraint: [Member must have length less than or equal to 255,"
+    " Member must have length greater than or equal to 3, Member must satisfy regular"
+    " expression pattern: [a-zA-Z0-9_.-]+]"
+)
+
+
+def test_batch_request_items_are_judged_as_one_map_of_table_names(raw: Any) -> None:
+    """A bad table name among RequestItems' keys is one violation of the map (whichever bound
+    it breaks), listed with the other constraints and the missing members."""
+    message = refused(raw.batch_get_item, RequestItems={"a": {}}, ReturnConsumedCapacity="hi")
+    assert message == listed(
+        at(
+            "hi",
+            "returnConsumedCapacity",
+            "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
+        ),
+        at("{a={}}", "requestItems", MAP_KEYS),
+        at(None, "requestItems.a.member.keys", NULL),
+    )
+    assert refused(raw.batch_get_item, RequestItems={"a": {"Keys": []}}) == listed(
+        at("{a={Keys=[]}}", "requestItems", MAP_KEYS),
+        at(
+            "[]", "requestItems.a.member.keys", "Member must have length greater than or equal to 1"
+        ),
+    )
+    message = refused(raw.batch_write_item, RequestItems={"a": []})
+    assert message == listed(
+        at("{a=[]}", "requestItems", MAP_KEYS),
+        at(
+            "{a=[]}",
+            "requestItems",
+            "Map value must satisfy constraint: [Member must have length less than or equal to"
+            " 25, Member must have length greater than or equal to 1]",
+        ),
+    )
+    message = refused(raw.batch_write_item, RequestItems={"abc;": [{"PutRequest": {}}]})
+    assert message.startswith("2 validation errors detected: Value '{abc;=[com.amazonaws.")
+    assert message.endswith(at(None, "requestItems.abc;.member.1.member.putRequest.item", NULL))

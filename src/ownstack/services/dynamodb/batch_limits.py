@@ -16,6 +16,11 @@ from typing import Any
 
 from .errors import DynamoError, validation
 
+MAX_GET_KEYS = 100
+"""BatchGetItem's keys per table (and in all)."""
+MAX_WRITES = 25
+"""BatchWriteItem's requests per table (and in all)."""
+
 
 def constraint_error(value: object, where: str, constraint: str) -> DynamoError:
     """AWS's model-validation message for one failed constraint. `value` is rendered the way

@@ -13,14 +13,11 @@ from typing import Any
 
 from . import values
 from .batch_items import item_key_of, key_of, projection_of
-from .batch_limits import check_length, constraint_error, java_objects
+from .batch_limits import MAX_GET_KEYS, MAX_WRITES, check_length
 from .errors import validation
 from .expr.ast import Item, Projection
 from .records import TableRecord
 from .sizes import check_item_size
-
-MAX_GET_KEYS = 100
-MAX_WRITES = 25
 
 
 def duplicates() -> Exception:
@@ -39,16 +36,14 @@ class TableGets:
 
 
 def parse_gets(params: Mapping[str, Any]) -> list[TableGets]:
+    """The tables' requests (their table names and key counts already judged with the other
+    constraints: item_request.check_constraints)."""
     request_items: Mapping[str, Any] = params["RequestItems"]
     check_length(request_items, "requestItems", low=1, high=len(request_items))
     total = 0
     parsed = []
     for name, request in request_items.items():
-        keys = request.get("Keys")
-        where = f"requestItems.{name}.member.keys"
-        if keys is None:
-            raise constraint_error(None, where, "Member must not be null")
-        check_length(keys, where, low=1, high=MAX_GET_KEYS)
+        keys = request["Keys"]
         projection = projection_of(request, "BatchGetItem")
         total += len(keys)
         if total > MAX_GET_KEYS:
@@ -77,17 +72,10 @@ class Write:
 
 
 def parse_writes(params: Mapping[str, Any]) -> list[Write]:
+    """The write requests (table names and requests per table already judged with the other
+    constraints: item_request.check_constraints)."""
     request_items: Mapping[str, Any] = params["RequestItems"]
     check_length(request_items, "requestItems", low=1, high=len(request_items))
-    for requests in request_items.values():
-        if not 1 <= len(requests) <= MAX_WRITES:
-            shown = {k: java_objects("WriteRequest", v) for k, v in request_items.items()}
-            raise constraint_error(
-                shown,
-                "requestItems",
-                "Map value must satisfy constraint: [Member must have length less than or"
-                f" equal to {MAX_WRITES}, Member must have length greater than or equal to 1]",
-            )
     if sum(len(requests) for requests in request_items.values()) > MAX_WRITES:
         raise validation("Too many items requested for the BatchWriteItem call")
     return [

@@ -4,16 +4,18 @@ expression substitutions, conditions (ConditionExpression or legacy Expected), p
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ownstack.core.constraints import member_name
 
 from . import values
+from .batch_limits import MAX_GET_KEYS, MAX_WRITES, java_objects, java_text
 from .errors import validation
 from .expr import legacy, parser, project
 from .expr.ast import Condition, Projection
-from .table_constraints import Violations
+from .table_constraints import NAME_PATTERN, Violations
 
 RETURN_VALUES = ("ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW")
 CONSUMED_CAPACITY = ("INDEXES", "TOTAL", "NONE")
@@ -80,6 +82,51 @@ _RULES: dict[str, _Rule] = {
     "Segment": _range("Segment", 0, MAX_SEGMENTS - 1),
     "TotalSegments": _range("TotalSegments", 1, MAX_SEGMENTS),
 }
+MAP_KEYS = (
+    "Map keys must satisfy constraint: [Member must have length less than or equal to 255,"
+    " Member must have length greater than or equal to 3, Member must satisfy regular"
+    f" expression pattern: {NAME_PATTERN}]"
+)
+"""RequestItems' keys are table names: one violation for the map, whichever name breaks
+which bound (as DynamoDB words it)."""
+
+
+def _request_items(v: Violations, items: Any, shown: Any) -> bool:
+    """The map-keys violation of a RequestItems (table names), if any; False if it is no map."""
+    if not isinstance(items, dict):
+        return False
+    if any(not (3 <= len(name) <= 255 and re.fullmatch(NAME_PATTERN, name)) for name in items):
+        v.add(java_text(shown), "requestItems", MAP_KEYS)
+    return True
+
+
+def _batch_gets(v: Violations, items: Any) -> None:
+    if not _request_items(v, items, items):
+        return
+    for name, request in items.items():
+        keys = request.get("Keys") if isinstance(request, dict) else None
+        if isinstance(keys, list):
+            v.length(keys, f"requestItems.{name}.member.keys", 1, MAX_GET_KEYS)
+
+
+def _batch_writes(v: Violations, items: Any) -> None:
+    shown = items
+    if isinstance(items, dict):
+        shown = {k: java_objects("WriteRequest", w) for k, w in items.items()}
+    if not _request_items(v, items, shown):
+        return
+    if any(not 1 <= len(writes) <= MAX_WRITES for writes in items.values()):
+        v.add(java_text(shown), "requestItems", MAP_VALUES)
+
+
+MAP_VALUES = (
+    f"Map value must satisfy constraint: [Member must have length less than or equal to"
+    f" {MAX_WRITES}, Member must have length greater than or equal to 1]"
+)
+_OPERATION_RULES: dict[tuple[str, str], _Rule] = {
+    ("BatchGetItem", "RequestItems"): _batch_gets,
+    ("BatchWriteItem", "RequestItems"): _batch_writes,
+}
 _ORDER = {
     "PutItem": ("ReturnConsumedCapacity", "TableName", "Item", "ConditionalOperator",
                 "ReturnValues", "ReturnItemCollectionMetrics",
@@ -94,8 +141,8 @@ _ORDER = {
               "ConditionalOperator", "AttributesToGet", "Limit"),
     "Scan": ("Select", "IndexName", "TotalSegments", "ReturnConsumedCapacity", "TableName",
              "ConditionalOperator", "Segment", "Limit", "AttributesToGet"),
-    "BatchGetItem": ("ReturnConsumedCapacity",),
-    "BatchWriteItem": ("ReturnConsumedCapacity", "ReturnItemCollectionMetrics"),
+    "BatchGetItem": ("ReturnConsumedCapacity", "RequestItems"),
+    "BatchWriteItem": ("ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "RequestItems"),
 }  # fmt: skip
 """Each operation's constrained and required members in the order DynamoDB's validator lists
 their violations: its own order, not the model's (recorded by dynalite's suite against
@@ -122,12 +169,12 @@ def violations(operation: str, params: Mapping[str, Any], missing: list[str]) ->
     for path in missing:
         pending.setdefault(path.split(".", 1)[0], []).append(path)
     for member in _ORDER[operation]:
-        for path in pending.pop(member_name(member), []):
-            v.add(None, path, NOT_NULL)
         value = params.get(member)
-        rule = _RULES.get(member)
+        rule = _OPERATION_RULES.get((operation, member)) or _RULES.get(member)
         if value is not None and rule is not None:
             rule(v, value)
+        for path in pending.pop(member_name(member), []):  # it, or members inside it
+            v.add(None, path, NOT_NULL)
     for paths in pending.values():
         for path in paths:
             v.add(None, path, NOT_NULL)

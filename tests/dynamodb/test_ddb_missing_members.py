@@ -145,3 +145,81 @@ def test_batch_request_items_are_judged_as_one_map_of_table_names(raw: Any) -> N
     message = refused(raw.batch_write_item, RequestItems={"abc;": [{"PutRequest": {}}]})
     assert message.startswith("2 validation errors detected: Value '{abc;=[com.amazonaws.")
     assert message.endswith(at(None, "requestItems.abc;.member.1.member.putRequest.item", NULL))
+
+
+def test_batch_get_keys_are_judged_before_the_tables_are_looked_up(raw: Any) -> None:
+    """Bad or repeated keys are ValidationExceptions even for a table that does not exist."""
+    empty = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+    missing_table = "no-such-table-anywhere"
+    assert refused(raw.batch_get_item, RequestItems={missing_table: {"Keys": [{"a": {}}]}}) == empty
+    key = {"a": {"S": "x"}, "b": {"B": b"\x00\x01"}}
+    again = {"b": {"B": b"\x00\x01"}, "a": {"S": "x"}}
+    message = refused(raw.batch_get_item, RequestItems={missing_table: {"Keys": [key, again]}})
+    assert message == "Provided list of item keys contains duplicates"
+
+
+def test_a_bad_key_is_judged_before_the_expressions(raw: Any) -> None:
+    empty = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+    assert (
+        refused(
+            raw.update_item,
+            TableName="abc",
+            Key={"a": {}},
+            ConditionExpression="",
+            UpdateExpression="",
+            ExpressionAttributeNames={},
+            ExpressionAttributeValues={},
+        )
+        == empty
+    )
+    got = refused(
+        raw.get_item,
+        TableName="abc",
+        Key={"a": {}},
+        ProjectionExpression="",
+        ExpressionAttributeNames={},
+    )
+    assert got == empty
+    # Names without an expression come first, the item after (PutItem).
+    assert (
+        refused(raw.put_item, TableName="abc", Item={"a": {}}, ExpressionAttributeNames={"#a": "a"})
+        == "ExpressionAttributeNames can only be specified when using expressions"
+    )
+
+
+def test_a_placeholder_is_judged_before_its_value(raw: Any) -> None:
+    message = refused(
+        raw.delete_item,
+        TableName="abc",
+        Key={"a": {"S": "x"}},
+        ConditionExpression="a = :a",
+        ExpressionAttributeValues={"b": {}},
+    )
+    assert message == 'ExpressionAttributeValues contains invalid key: Syntax error; key: "b"'
+
+
+def test_a_gsi_update_out_of_bounds_is_refused_before_the_table_is_looked_up(raw: Any) -> None:
+    units = {"ReadCapacityUnits": 1_000_000_000_000, "WriteCapacityUnits": 1_000_000_000_001}
+    update = {"Update": {"IndexName": "abc", "ProvisionedThroughput": units}}
+    message = refused(
+        raw.update_table, TableName="no-such-table", GlobalSecondaryIndexUpdates=[update]
+    )
+    assert (
+        message == "Given value 1000000000001 for WriteCapacityUnits is out of bounds for index abc"
+    )
+
+
+def test_a_boolean_may_be_sent_as_text(raw: Any, make_table: Any) -> None:
+    """DynamoDB reads true/false, 1/0 and yes/no (any case) sent for a boolean; other text is a
+    SerializationException (dynalite's suite, recorded against DynamoDB)."""
+    name = make_table()
+    raw.put_item(TableName=name, Item={"pk": {"S": "k"}, "flag": {"BOOL": "Yes"}})
+    got = raw.get_item(TableName=name, Key={"pk": {"S": "k"}})["Item"]
+    assert got["flag"] == {"BOOL": True}
+    assert refused(raw.put_item, TableName=name, Item={"pk": {"S": "k"}, "n": {"NULL": "no"}}) == (
+        "One or more parameter values were invalid: Null attribute value types must have the"
+        " value of true"
+    )
+    with pytest.raises(ClientError) as info:
+        raw.put_item(TableName=name, Item={"pk": {"S": "k"}, "n": {"NULL": "23"}})
+    assert info.value.response["Error"]["Code"] == "SerializationException"

@@ -17,7 +17,13 @@ from ownstack.core.http import Payload, Request, Response
 from ownstack.core.service import STATUS
 
 from .body import body_bytes
-from .error_types import QualifiedErrors, java_namespace, qualified_errors, required_members
+from .error_types import (
+    QUALIFIED_NAMESPACES,
+    QualifiedErrors,
+    java_namespace,
+    qualified_errors,
+    required_members,
+)
 from .eventstream import framed
 from .jsonshape import (
     Convert,
@@ -88,7 +94,9 @@ class JsonCodec:
         self.query_codes = query_error_codes(model) if self.query_compatible else {}
         self._ops = {name: model.operation_model(name) for name in model.operation_names}
         self.json = JsonConverters()
-        self.parsers = JsonParsers(java_namespace(model))
+        self.parsers = JsonParsers(
+            java_namespace(model), text_booleans=model.service_name in QUALIFIED_NAMESPACES
+        )
         self.checksummed = model.service_name in CRC32_SERVICES
         self.silent = model.service_name in SILENT_SERVICES
         self.qualified = qualified_errors(model)
@@ -219,7 +227,9 @@ class RestJsonCodec(RestCodec):
     def __init__(self, model: ServiceModel, max_body: int = DEFAULT_MAX_BODY) -> None:
         super().__init__(model, max_body)
         self.json = JsonConverters()
-        self.parsers = JsonParsers(java_namespace(model))
+        self.parsers = JsonParsers(
+            java_namespace(model), text_booleans=model.service_name in QUALIFIED_NAMESPACES
+        )
 
     def _parse_body(self, plan: RestPlan, data: bytes, params: dict[str, Any]) -> None:
         doc = decode_document(data)

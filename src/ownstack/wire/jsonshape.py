@@ -106,8 +106,10 @@ class JsonParsers:
     type is refused in AWS's words (json_mismatch.py); `namespace` is the Java package of the
     service's model that those words name (empty: shape names alone)."""
 
-    def __init__(self, namespace: str = "") -> None:
+    def __init__(self, namespace: str = "", *, text_booleans: bool = False) -> None:
         self._namespace = namespace
+        self._text_booleans = text_booleans
+        """A boolean may be sent as text (DynamoDB's: see _text_boolean)."""
         self._cache: dict[tuple[str, bool], Parse] = {}
 
     def of(self, shape: Shape, as_value: bool = False) -> Parse:
@@ -136,6 +138,8 @@ class JsonParsers:
         if isinstance(shape, MapShape):
             java_map = mismatch.java_type(shape, self._namespace)
             return _map_parser(self.of(shape.value, True), java_map, as_value)
+        if shape.type_name == "boolean" and self._text_booleans:
+            return _text_boolean
         return _scalar_parser(shape.type_name)
 
     def _structure(self, shape: StructureShape, as_value: bool) -> Parse:
@@ -220,6 +224,20 @@ def _boolean(value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
     raise mismatch.scalar_mismatch("boolean", value)
+
+
+_BOOLEAN_TEXTS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _text_boolean(value: Any) -> Any:
+    """DynamoDB reads a boolean sent as text when the text is true/false, 1/0 or yes/no (any
+    case: `{"NULL": "no"}` is a NULL that is not true, a ValidationException, recorded by
+    dynalite's suite against DynamoDB); other text is a SerializationException."""
+    if isinstance(value, str):
+        found = _BOOLEAN_TEXTS.get(value.lower())
+        if found is not None:
+            return found
+    return _boolean(value)
 
 
 def _integer(kind: str, value: Any) -> Any:

@@ -7,6 +7,7 @@ https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteIte
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,13 +45,25 @@ def parse_gets(params: Mapping[str, Any]) -> list[TableGets]:
     parsed = []
     for name, request in request_items.items():
         keys = request["Keys"]
+        canonical = _key_values(keys)
         projection = projection_of(request, "BatchGetItem")
+        if len(set(canonical)) != len(canonical):  # after the projection, as AWS judges
+            raise duplicates()
         total += len(keys)
         if total > MAX_GET_KEYS:
             raise validation("Too many items requested for the BatchGetItem call")
         consistent = bool(request.get("ConsistentRead", False))
         parsed.append(TableGets(name, request, projection, consistent))
     return parsed
+
+
+def _key_values(keys: list[Any]) -> list[str]:
+    """A table's keys checked as values before any table is looked up (as AWS judges them),
+    each in a form that is the same for the same key in whatever attribute order."""
+    return [
+        json.dumps(values.check_item(raw, parameter="Key"), sort_keys=True, default=bytes.hex)
+        for raw in keys
+    ]
 
 
 def get_keys(table: TableRecord, gets: TableGets) -> list[tuple[Item, str]]:

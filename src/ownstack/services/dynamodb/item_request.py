@@ -220,6 +220,8 @@ def substitutions(params: Mapping[str, Any], operation: str) -> parser.Substitut
     them (check_expression_members)."""
     check_expression_members(params, operation)
     given = params.get("ExpressionAttributeValues")
+    # The maps' keys (placeholders) are judged before the values they stand for (AWS).
+    parser.check_keys(params.get("ExpressionAttributeNames"), given)
     checked = None
     if given is not None:
         checked = {name: values.check_value(value, parameter=name) for name, value in given.items()}

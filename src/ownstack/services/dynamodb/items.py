@@ -35,6 +35,7 @@ from .item_request import (
     COLLECTION_METRICS,
     CONSUMED_CAPACITY,
     check_constraints,
+    check_expression_members,
     condition,
     enum,
     on_condition_failure,
@@ -65,6 +66,8 @@ class ItemOps(DynamoDbBase):
     async def put_item(self, ctx: RequestContext, params: Params) -> Result:
         check_constraints("PutItem", params)
         legacy.check_not_mixed(params, "PutItem")
+        # Names or values without an expression, then the item, then the expressions (AWS).
+        check_expression_members(params, "PutItem")
         item = _checked_item(params.get("Item"))
         sizes.check_item_size(item)  # before the table is looked up, as AWS checks it
         request = _WriteRequest(params, "PutItem")
@@ -85,8 +88,9 @@ class ItemOps(DynamoDbBase):
     async def delete_item(self, ctx: RequestContext, params: Params) -> Result:
         check_constraints("DeleteItem", params)
         legacy.check_not_mixed(params, "DeleteItem")
-        request = _WriteRequest(params, "DeleteItem")
+        check_expression_members(params, "DeleteItem")
         key_item = values.check_item(params.get("Key"), parameter="Key")
+        request = _WriteRequest(params, "DeleteItem")
 
         async def delete(table: TableRecord, guard: Check) -> Result:
             keys.check_key(key_item, *table.key_types(table.schema), parameter="Key")
@@ -103,8 +107,9 @@ class ItemOps(DynamoDbBase):
     async def update_item(self, ctx: RequestContext, params: Params) -> Result:
         check_constraints("UpdateItem", params)
         legacy.check_not_mixed(params, "UpdateItem")
-        request = _WriteRequest(params, "UpdateItem")
+        check_expression_members(params, "UpdateItem")
         key_item = values.check_item(params.get("Key"), parameter="Key")
+        request = _WriteRequest(params, "UpdateItem")
 
         async def change(table: TableRecord, guard: Check) -> Result:
             keys.check_key(key_item, *table.key_types(table.schema), parameter="Key")
@@ -130,8 +135,9 @@ class ItemOps(DynamoDbBase):
         check_constraints("GetItem", params)
         legacy.check_not_mixed(params, "GetItem")
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
-        wanted = _get_projection(params)
+        check_expression_members(params, "GetItem")
         key_item = values.check_item(params.get("Key"), parameter="Key")
+        wanted = _get_projection(params)
         table = await self.table(ctx, params["TableName"], for_items=True)
         keys.check_key(key_item, *table.key_types(table.schema), parameter="Key")
         check_key_paths(table, wanted)

@@ -25,7 +25,7 @@ from .table_constraints import (
     check_table_op_name,
     check_throughput,
 )
-from .table_throughput import after_change
+from .table_throughput import UNITS, after_change
 from .table_validate import (
     MAX_GSIS,
     PROVISIONED,
@@ -90,6 +90,10 @@ def check_update(params: dict[str, Any]) -> Actions:
     actions = _gsi_actions(params)
     if params.get("ProvisionedThroughput") is not None:
         check_units(params["ProvisionedThroughput"])
+    for action, update in actions:
+        given = update.get("ProvisionedThroughput")
+        if action == "Update" and given and all(given.get(unit) for unit in UNITS):
+            check_units(given, index=update["IndexName"])
     return actions
 
 
@@ -280,7 +284,7 @@ def _provisioned_index(
             INVALID + "Both ReadCapacityUnits and WriteCapacityUnits must be specified for"
             f" index: {index.name}"
         )
-    throughput = check_units(given)
+    throughput = check_units(given, index=index.name)
     if throughput == index.throughput and table.billing_mode == PROVISIONED:
         raise validation(_unchanged(f"index {index.name}", index.throughput or {}, throughput))
     changes = index.throughput_changes

@@ -174,11 +174,12 @@ def _table_throughput(billing: str, given: dict[str, Any] | None) -> dict[str, i
     return check_units(given)
 
 
-def check_units(given: dict[str, Any]) -> dict[str, int]:
-    """ReadCapacityUnits / WriteCapacityUnits within AWS's bounds."""
+def check_units(given: dict[str, Any], index: str | None = None) -> dict[str, int]:
+    """ReadCapacityUnits / WriteCapacityUnits within AWS's bounds (a GSI's: `index`)."""
+    where = "" if index is None else f" for index {index}"
     for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
         if int(given[member]) > 1_000_000_000_000:
-            raise validation(f"Given value {given[member]} for {member} is out of bounds")
+            raise validation(f"Given value {given[member]} for {member} is out of bounds{where}")
     return {
         "ReadCapacityUnits": int(given["ReadCapacityUnits"]),
         "WriteCapacityUnits": int(given["WriteCapacityUnits"]),

@@ -147,6 +147,13 @@ _BROKEN = Literal({})
 """Stands in for an operand whose error is already noted (the AST is never returned)."""
 
 
+def check_keys(names: Mapping[str, object] | None, values: Mapping[str, object] | None) -> None:
+    """The placeholders of ExpressionAttributeNames and ExpressionAttributeValues: neither map
+    empty, every key well formed."""
+    _check_keys("ExpressionAttributeNames", names, _NAME_KEY)
+    _check_keys("ExpressionAttributeValues", values, _VALUE_KEY)
+
+
 class Substitutions:
     """ExpressionAttributeNames / ExpressionAttributeValues of one request, shared by all of
     its expressions; records which were used so `check_unused` can refuse the rest, as AWS

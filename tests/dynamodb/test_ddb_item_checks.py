@@ -64,7 +64,7 @@ def test_every_constraint_a_request_breaks_is_listed_in_dynamodbs_order(server: 
         _violation("returnConsumedCapacity", "hi", CAPACITY),
         _violation("tableName", "a;", PATTERN),
         _violation("tableName", "a;", "have length greater than or equal to 3"),
-        _violation("conditionalOperator", "hi", "satisfy enum value set: [AND, OR]"),
+        _violation("conditionalOperator", "hi", "satisfy enum value set: [OR, AND]"),
         _violation(
             "returnValues",
             "hi",

@@ -223,3 +223,57 @@ def test_a_boolean_may_be_sent_as_text(raw: Any, make_table: Any) -> None:
     with pytest.raises(ClientError) as info:
         raw.put_item(TableName=name, Item={"pk": {"S": "k"}, "n": {"NULL": "23"}})
     assert info.value.response["Error"]["Code"] == "SerializationException"
+
+
+COMPARISON = (
+    "Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL,"
+    " NE, LE, BEGINS_WITH, GE, CONTAINS]"
+)
+
+
+def test_at_most_ten_violations_are_listed(raw: Any) -> None:
+    """Nine empty index definitions lack 27 members; DynamoDB names the first ten."""
+    schema = [{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "RANGE"}]
+    definitions = [{"AttributeName": n, "AttributeType": "S"} for n in "ab"]
+    message = refused(
+        raw.create_table,
+        TableName="abc",
+        AttributeDefinitions=definitions,
+        KeySchema=schema,
+        LocalSecondaryIndexes=[{}] * 9,
+        BillingMode="PAY_PER_REQUEST",
+    )
+    assert message.startswith("10 validation errors detected: ")
+    assert message.count("; ") == 9
+
+
+def test_legacy_filters_are_listed_with_the_other_constraints(raw: Any) -> None:
+    message = refused(
+        raw.scan,
+        TableName="abc",
+        ConditionalOperator="AN",
+        ScanFilter={"a": {}, "b": {"ComparisonOperator": ""}},
+    )
+    assert message == listed(
+        at("AN", "conditionalOperator", "Member must satisfy enum value set: [OR, AND]"),
+        at(None, "scanFilter.a.member.comparisonOperator", NULL),
+        at("", "scanFilter.b.member.comparisonOperator", COMPARISON),
+    )
+
+
+def test_transact_items_are_counted_with_the_other_constraints(raw: Any) -> None:
+    message = refused(
+        raw.transact_write_items,
+        TransactItems=[],
+        ReturnConsumedCapacity="hi",
+        ReturnItemCollectionMetrics="hi",
+    )
+    assert message == listed(
+        at(
+            "hi",
+            "returnConsumedCapacity",
+            "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
+        ),
+        at("hi", "returnItemCollectionMetrics", "Member must satisfy enum value set: [SIZE, NONE]"),
+        at("[]", "transactItems", "Member must have length greater than or equal to 1"),
+    )

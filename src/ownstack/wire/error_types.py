@@ -99,13 +99,17 @@ def null_member(path: str) -> str:
     return f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
 
 
+MAX_LISTED = 10
+"""Coral's validator names at most ten violations (recorded against DynamoDB)."""
+
+
 class MissingMembers(ServiceError):
     """Required members a request lacks, named as AWS's validator names them; it keeps their
     `paths` and the request's `params` for a service that lists them together with its own
     constraint violations (the gateway asks it: core/service.ListsMissingMembers)."""
 
     def __init__(self, paths: list[str], params: dict[str, Any]) -> None:
-        problems = [null_member(path) for path in paths]
+        problems = [null_member(path) for path in paths[:MAX_LISTED]]
         super().__init__("ValidationException", validation_message(problems), 400)
         self.paths = paths
         self.params = params

@@ -20,6 +20,10 @@ MAX_GET_KEYS = 100
 """BatchGetItem's keys per table (and in all)."""
 MAX_WRITES = 25
 """BatchWriteItem's requests per table (and in all)."""
+MAX_ACTIONS = 100
+"""TransactWriteItems' actions."""
+MAX_GETS = 100
+"""TransactGetItems' gets."""
 
 
 def constraint_error(value: object, where: str, constraint: str) -> DynamoError:

@@ -11,7 +11,14 @@ from typing import Any
 from ownstack.core.constraints import member_name
 
 from . import values
-from .batch_limits import MAX_GET_KEYS, MAX_WRITES, java_objects, java_text
+from .batch_limits import (
+    MAX_ACTIONS,
+    MAX_GET_KEYS,
+    MAX_GETS,
+    MAX_WRITES,
+    java_objects,
+    java_text,
+)
 from .errors import validation
 from .expr import legacy, parser, project
 from .expr.ast import Condition, Projection
@@ -22,7 +29,8 @@ CONSUMED_CAPACITY = ("INDEXES", "TOTAL", "NONE")
 COLLECTION_METRICS = ("SIZE", "NONE")
 ON_CONDITION_FAILURE = ("ALL_OLD", "NONE")
 SELECT = ("SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES")
-CONDITIONAL_OPERATORS = ("AND", "OR")
+CONDITIONAL_OPERATORS = ("OR", "AND")
+"""In the order AWS's enum message lists them (as RETURN_VALUES and the others above)."""
 
 EXPRESSIONS = {
     "PutItem": ("ConditionExpression",),
@@ -61,6 +69,23 @@ def _range(member: str, low: int, high: int | None = None) -> _Rule:
     return rule
 
 
+def _conditions(parameter: str) -> _Rule:
+    """QueryFilter, ScanFilter, KeyConditions: each condition's ComparisonOperator is one of
+    AWS's (a missing one the wire finds: it is required)."""
+
+    def rule(v: Violations, conditions: Any) -> None:
+        if not isinstance(conditions, dict):
+            return
+        for name, condition in conditions.items():
+            if isinstance(condition, dict):
+                where = f"{member_name(parameter)}.{name}.member.comparisonOperator"
+                operator = condition.get("ComparisonOperator")
+                if v.not_null(operator, where):  # in the map's order, with the others
+                    v.enum(operator, where, legacy.COMPARISON_OPERATORS)
+
+    return rule
+
+
 def _attributes_to_get(v: Violations, names: Any) -> None:
     if isinstance(names, list):
         v.length(names, "attributesToGet", 1, 255)
@@ -81,6 +106,9 @@ _RULES: dict[str, _Rule] = {
     "Limit": _range("Limit", 1),
     "Segment": _range("Segment", 0, MAX_SEGMENTS - 1),
     "TotalSegments": _range("TotalSegments", 1, MAX_SEGMENTS),
+    "QueryFilter": _conditions("QueryFilter"),
+    "ScanFilter": _conditions("ScanFilter"),
+    "KeyConditions": _conditions("KeyConditions"),
 }
 MAP_KEYS = (
     "Map keys must satisfy constraint: [Member must have length less than or equal to 255,"
@@ -123,9 +151,23 @@ MAP_VALUES = (
     f"Map value must satisfy constraint: [Member must have length less than or equal to"
     f" {MAX_WRITES}, Member must have length greater than or equal to 1]"
 )
+
+
+def _transact_items(shape: str, most: int) -> _Rule:
+    """TransactItems: 1 to `most` actions (shown as AWS's Java objects of `shape`)."""
+
+    def rule(v: Violations, items: Any) -> None:
+        if isinstance(items, list):
+            v.length(java_objects(shape, items), "transactItems", 1, most)
+
+    return rule
+
+
 _OPERATION_RULES: dict[tuple[str, str], _Rule] = {
     ("BatchGetItem", "RequestItems"): _batch_gets,
     ("BatchWriteItem", "RequestItems"): _batch_writes,
+    ("TransactWriteItems", "TransactItems"): _transact_items("TransactWriteItem", MAX_ACTIONS),
+    ("TransactGetItems", "TransactItems"): _transact_items("TransactGetItem", MAX_GETS),
 }
 _ORDER = {
     "PutItem": ("ReturnConsumedCapacity", "TableName", "Item", "ConditionalOperator",
@@ -137,12 +179,15 @@ _ORDER = {
                    "ReturnValuesOnConditionCheckFailure"),
     "UpdateItem": ("ReturnConsumedCapacity", "TableName", "Key", "ReturnItemCollectionMetrics",
                    "ReturnValues", "ConditionalOperator", "ReturnValuesOnConditionCheckFailure"),
-    "Query": ("Select", "IndexName", "ReturnConsumedCapacity", "TableName",
-              "ConditionalOperator", "AttributesToGet", "Limit"),
+    "Query": ("Select", "IndexName", "ReturnConsumedCapacity", "QueryFilter", "TableName",
+              "ConditionalOperator", "AttributesToGet", "Limit", "KeyConditions"),
     "Scan": ("Select", "IndexName", "TotalSegments", "ReturnConsumedCapacity", "TableName",
-             "ConditionalOperator", "Segment", "Limit", "AttributesToGet"),
+             "ConditionalOperator", "ScanFilter", "Segment", "Limit", "AttributesToGet"),
     "BatchGetItem": ("ReturnConsumedCapacity", "RequestItems"),
     "BatchWriteItem": ("ReturnConsumedCapacity", "ReturnItemCollectionMetrics", "RequestItems"),
+    "TransactWriteItems": ("ReturnConsumedCapacity", "ReturnItemCollectionMetrics",
+                           "TransactItems"),
+    "TransactGetItems": ("ReturnConsumedCapacity", "TransactItems"),
 }  # fmt: skip
 """Each operation's constrained and required members in the order DynamoDB's validator lists
 their violations: its own order, not the model's (recorded by dynalite's suite against
@@ -163,7 +208,7 @@ def check_constraints(operation: str, params: Mapping[str, Any]) -> None:
 
 def violations(operation: str, params: Mapping[str, Any], missing: list[str]) -> list[str]:
     """The request's constraint violations, with its `missing` required members (their paths,
-    as the wire names them) each in its member's place."""
+    as the wire names them) each in its member's place (once: a rule may name them first)."""
     v = Violations()
     pending: dict[str, list[str]] = {}
     for path in missing:
@@ -174,10 +219,10 @@ def violations(operation: str, params: Mapping[str, Any], missing: list[str]) ->
         if value is not None and rule is not None:
             rule(v, value)
         for path in pending.pop(member_name(member), []):  # it, or members inside it
-            v.add(None, path, NOT_NULL)
+            v.not_null_once(path)
     for paths in pending.values():
         for path in paths:
-            v.add(None, path, NOT_NULL)
+            v.not_null_once(path)
     return v.found
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import item_request
-from .table_constraints import Violations, check_table_op_name
+from .table_constraints import MAX_LISTED, Violations, check_table_op_name
 from .table_updates import update_violations
 from .table_validate import create_violations
 
@@ -18,6 +18,11 @@ from .table_validate import create_violations
 def violations_with_missing(
     operation: str, params: dict[str, Any], missing: list[str]
 ) -> list[str] | None:
+    found = _listed(operation, params, missing)
+    return None if found is None else found[:MAX_LISTED]
+
+
+def _listed(operation: str, params: dict[str, Any], missing: list[str]) -> list[str] | None:
     if item_request.lists_violations(operation):
         return item_request.violations(operation, params, missing)
     if operation == "CreateTable":
@@ -35,10 +40,5 @@ def _with(
     check_table_op_name(params.get("TableName"))
     v = listed(params)
     for path in missing:
-        if not _named(v, path):
-            v.not_null(None, path)
+        v.not_null_once(path)
     return v.found
-
-
-def _named(v: Violations, path: str) -> bool:
-    return any(f"Value null at '{path}' " in found for found in v.found)

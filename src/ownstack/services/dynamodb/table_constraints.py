@@ -18,7 +18,7 @@ NAME_PATTERN = "[a-zA-Z0-9_.-]+"
 ATTRIBUTE_TYPES = ("B", "N", "S")
 KEY_TYPES = ("HASH", "RANGE")
 BILLING_MODES = ("PROVISIONED", "PAY_PER_REQUEST")
-PROJECTION_TYPES = ("ALL", "KEYS_ONLY", "INCLUDE")
+PROJECTION_TYPES = ("ALL", "INCLUDE", "KEYS_ONLY")
 STREAM_VIEW_TYPES = ("OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE")
 """In the order AWS lists them in its enum message."""
 SSE_TYPES = ("AES256", "KMS")
@@ -68,6 +68,11 @@ class Violations:
             return False
         return True
 
+    def not_null_once(self, path: str) -> None:
+        """A missing member's violation, unless already named."""
+        if not any(found.startswith(f"Value null at '{path}' ") for found in self.found):
+            self.add(None, path, "Member must not be null")
+
     def length(self, value: str | list[Any] | None, path: str, low: int, high: int) -> None:
         if value is None:
             return
@@ -108,11 +113,20 @@ class Violations:
             self.add(value, path, f"Member must have value less than or equal to {high}")
 
     def raise_any(self) -> None:
-        if not self.found:
-            return
-        count = len(self.found)
-        noun = "error" if count == 1 else "errors"
-        raise validation(f"{count} validation {noun} detected: " + "; ".join(self.found))
+        if self.found:
+            raise validation(listed(self.found))
+
+
+MAX_LISTED = 10
+"""DynamoDB's validator names at most ten violations (dynalite's suite: nine empty index
+definitions, 27 missing members, answered with the first ten)."""
+
+
+def listed(found: list[str]) -> str:
+    """`N validation error(s) detected: ...` of the first MAX_LISTED violations."""
+    shown = found[:MAX_LISTED]
+    noun = "error" if len(shown) == 1 else "errors"
+    return f"{len(shown)} validation {noun} detected: " + "; ".join(shown)
 
 
 def _shown(value: Any) -> str:

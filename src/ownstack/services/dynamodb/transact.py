@@ -34,7 +34,7 @@ from .batch_items import (
 )
 from .batch_limits import check_token
 from .batch_metrics import collection_metrics, has_collections
-from .item_request import COLLECTION_METRICS, CONSUMED_CAPACITY, enum
+from .item_request import COLLECTION_METRICS, CONSUMED_CAPACITY, check_constraints, enum
 from .records import items_ns
 from .sizes import item_size, read_units
 from .transact_actions import Action, Decision, Located, decide, locate, parse_actions
@@ -59,6 +59,7 @@ TRANSACTIONAL = 2
 
 class TransactOps(DynamoDbBase):
     async def transact_write_items(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("TransactWriteItems", params)
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
         metrics = enum(params, "ReturnItemCollectionMetrics", COLLECTION_METRICS, "NONE")
         token = check_token(params.get("ClientRequestToken"))
@@ -112,6 +113,7 @@ class TransactOps(DynamoDbBase):
         raise cancelled([CONFLICT if i == conflict else NO_REASON for i in range(len(located))])
 
     async def transact_get_items(self, ctx: RequestContext, params: Params) -> Result:
+        check_constraints("TransactGetItems", params)
         mode = enum(params, "ReturnConsumedCapacity", CONSUMED_CAPACITY, "NONE")
         gets = parse_gets(params["TransactItems"])
         tables = await tables_named(self, ctx, [g.name for g in gets])

@@ -13,7 +13,7 @@ from typing import Any
 
 from . import item_request, sizes, values
 from .batch_items import item_key_of, key_of
-from .batch_limits import check_length, constraint_error, java_objects
+from .batch_limits import constraint_error
 from .errors import DynamoError, validation
 from .expr import evaluate, parser, update
 from .expr.ast import Condition, Item, Remove, Update
@@ -23,7 +23,6 @@ from .transact_errors import NO_REASON, Reason, cancelled, condition_failed, val
 from .writes import Stored, check_index_keys
 
 KINDS = ("ConditionCheck", "Put", "Delete", "Update")
-MAX_ACTIONS = 100
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 
 
@@ -42,8 +41,8 @@ class Action:
 
 
 def parse_actions(transact_items: Sequence[Mapping[str, Any]]) -> list[Action]:
-    shown = java_objects("TransactWriteItem", transact_items)
-    check_length(shown, "transactItems", low=1, high=MAX_ACTIONS)
+    """The actions (their count already judged with the request's other constraints:
+    item_request.check_constraints)."""
     return [_action(number, entry) for number, entry in enumerate(transact_items, start=1)]
 
 

@@ -17,14 +17,12 @@ from typing import Any
 from ownstack.ports.meta import MetaStore
 
 from .batch_items import key_of, projection_of
-from .batch_limits import check_length, java_objects
 from .errors import validation
 from .expr.ast import Item, Projection
 from .records import TableRecord
 from .transact_errors import CONFLICT, NO_REASON, cancelled
 from .writes import Stored, read_item
 
-MAX_GETS = 100
 ROUNDS = 20
 
 
@@ -43,8 +41,8 @@ class LocatedGet:
 
 
 def parse_gets(transact_items: Sequence[Mapping[str, Any]]) -> list[Get]:
-    shown = java_objects("TransactGetItem", transact_items)
-    check_length(shown, "transactItems", low=1, high=MAX_GETS)
+    """The gets (their count already judged with the request's other constraints:
+    item_request.check_constraints)."""
     gets = []
     for entry in transact_items:
         body = entry.get("Get")

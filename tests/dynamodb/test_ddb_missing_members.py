@@ -277,3 +277,18 @@ def test_transact_items_are_counted_with_the_other_constraints(raw: Any) -> None
         at("hi", "returnItemCollectionMetrics", "Member must satisfy enum value set: [SIZE, NONE]"),
         at("[]", "transactItems", "Member must have length greater than or equal to 1"),
     )
+
+
+def test_query_expressions_are_parsed_before_the_key_condition_is_judged(raw: Any) -> None:
+    """An operator no key condition takes is named after an empty filter or projection."""
+    common = {
+        "TableName": "abc",
+        "KeyConditionExpression": "attribute_type(a, :a)",
+        "ExpressionAttributeValues": {":a": {"S": "N"}},
+    }
+    assert refused(raw.query, FilterExpression="", ProjectionExpression="", **common) == (
+        "Invalid FilterExpression: The expression can not be empty;"
+    )
+    assert refused(raw.query, FilterExpression="a > b", ProjectionExpression="", **common) == (
+        "Invalid ProjectionExpression: The expression can not be empty;"
+    )

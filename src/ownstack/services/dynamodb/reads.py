@@ -99,9 +99,12 @@ class ReadOps(DynamoDbBase):
                 " in the request."
             )
         subs = substitutions(params, "Query")
-        parts = _key_parts(params, subs)
+        # Every expression is parsed before the key condition's operators are judged (an
+        # empty FilterExpression is named before an operator no key condition takes).
+        key_expression = _key_expression(params, subs)
         condition = expression_filter(params, subs) or legacy_filter
         wanted = expression_projection(params, subs) or legacy_wanted
+        parts = {} if key_expression is None else keycond.key_parts(key_expression)
         subs.check_unused()
         if params.get("KeyConditionExpression") is None:
             parts = legacy.key_conditions(params["KeyConditions"])
@@ -215,14 +218,13 @@ def _names(condition: Condition | None) -> frozenset[str]:
     return frozenset() if condition is None else frozenset(top_level_names(condition))
 
 
-def _key_parts(params: Params, subs: parser.Substitutions) -> keycond.KeyParts:
-    """KeyConditionExpression's parts ({} for legacy KeyConditions, judged after the other
+def _key_expression(params: Params, subs: parser.Substitutions) -> Condition | None:
+    """KeyConditionExpression parsed (None for legacy KeyConditions, judged after the other
     expressions)."""
     text = params.get("KeyConditionExpression")
     if text is None:
-        return {}
-    parsed = parser.parse_condition(text, subs, parameter="KeyConditionExpression")
-    return keycond.key_parts(parsed)
+        return None
+    return parser.parse_condition(text, subs, parameter="KeyConditionExpression")
 
 
 def _segment(params: Params) -> tuple[int, int] | None:

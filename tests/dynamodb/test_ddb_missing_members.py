@@ -292,3 +292,14 @@ def test_query_expressions_are_parsed_before_the_key_condition_is_judged(raw: An
     assert refused(raw.query, FilterExpression="a > b", ProjectionExpression="", **common) == (
         "Invalid ProjectionExpression: The expression can not be empty;"
     )
+
+
+def test_update_time_to_live_judges_the_table_name_before_a_missing_specification(
+    raw: Any,
+) -> None:
+    assert refused(raw.update_time_to_live, TableName="ab") == (
+        "TableName must be at least 3 characters long and at most 255 characters long"
+    )
+    assert refused(raw.update_time_to_live, TableName="abc;") == listed(
+        at("abc;", "tableName", PATTERN), at(None, "timeToLiveSpecification", NULL)
+    )

@@ -29,7 +29,15 @@ def _listed(operation: str, params: dict[str, Any], missing: list[str]) -> list[
         return _with(create_violations, params, missing)
     if operation == "UpdateTable":
         return _with(update_violations, params, missing)
+    if operation == "UpdateTimeToLive":
+        return _with(_name_violations, params, missing)
     return None
+
+
+def _name_violations(params: dict[str, Any]) -> Violations:
+    v = Violations()
+    v.table_name(params.get("TableName"))
+    return v
 
 
 def _with(

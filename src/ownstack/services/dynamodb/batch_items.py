@@ -28,10 +28,10 @@ def key_of(table: TableRecord, raw: object) -> tuple[Item, str]:
     return key, primary_key(table, key)
 
 
-def item_key_of(table: TableRecord, item: Item) -> tuple[Item, str]:
-    """The key attributes of a checked Item and its meta key."""
+def item_key_of(table: TableRecord, item: Item, parameter: str = "Item") -> tuple[Item, str]:
+    """The key attributes of a checked Item and its meta key (`parameter`: see check_key)."""
     partition, sort = table.key_types(table.schema)
-    keys.check_key(item, partition, sort, parameter="Item")
+    keys.check_key(item, partition, sort, parameter=parameter)
     key = {name: item[name] for name in table.schema.names}
     return key, primary_key(table, key)
 

@@ -115,5 +115,5 @@ def _write(name: str, request: Mapping[str, Any]) -> Write:
 def write_key(table: TableRecord, write: Write) -> tuple[Item, str]:
     """The written item's key and meta key, checked against the table's schema."""
     if write.item is not None:
-        return item_key_of(table, write.item)
+        return item_key_of(table, write.item, parameter="PutRequest")
     return key_of(table, write.key)

@@ -202,7 +202,10 @@ def check_constraints(operation: str, params: Mapping[str, Any]) -> None:
     validation errors detected: Value 'x' at 'returnConsumedCapacity' ...; Value 'ab' at
     'tableName' ..."."""
     v = Violations()
-    v.found = violations(operation, params, [])
+    for member, rule in _CHECKS[operation]:  # every request runs this: no more than needed
+        value = params.get(member)
+        if value is not None:
+            rule(v, value)
     v.raise_any()
 
 
@@ -215,7 +218,7 @@ def violations(operation: str, params: Mapping[str, Any], missing: list[str]) ->
         pending.setdefault(path.split(".", 1)[0], []).append(path)
     for member in _ORDER[operation]:
         value = params.get(member)
-        rule = _OPERATION_RULES.get((operation, member)) or _RULES.get(member)
+        rule = _rule(operation, member)
         if value is not None and rule is not None:
             rule(v, value)
         for path in pending.pop(member_name(member), []):  # it, or members inside it
@@ -224,6 +227,19 @@ def violations(operation: str, params: Mapping[str, Any], missing: list[str]) ->
         for path in paths:
             v.not_null_once(path)
     return v.found
+
+
+def _rule(operation: str, member: str) -> _Rule | None:
+    return _OPERATION_RULES.get((operation, member)) or _RULES.get(member)
+
+
+_CHECKS = {
+    operation: tuple(
+        (member, rule) for member in members if (rule := _rule(operation, member)) is not None
+    )
+    for operation, members in _ORDER.items()
+}
+"""Each operation's members that have rules, with their rules, in _ORDER's order."""
 
 
 def lists_violations(operation: str) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.model import ServiceModel
 
-from ownstack.core.constraints import validation_message
+from ownstack.core.constraints import CORAL_MAX_LISTED, validation_message
 from ownstack.core.errors import ServiceError
 
 from .json_required import RequiredMembers
@@ -99,17 +99,13 @@ def null_member(path: str) -> str:
     return f"Value null at '{path}' failed to satisfy constraint: Member must not be null"
 
 
-MAX_LISTED = 10
-"""Coral's validator names at most ten violations (recorded against DynamoDB)."""
-
-
 class MissingMembers(ServiceError):
     """Required members a request lacks, named as AWS's validator names them; it keeps their
     `paths` and the request's `params` for a service that lists them together with its own
     constraint violations (the gateway asks it: core/service.ListsMissingMembers)."""
 
     def __init__(self, paths: list[str], params: dict[str, Any]) -> None:
-        problems = [null_member(path) for path in paths[:MAX_LISTED]]
+        problems = [null_member(path) for path in paths[:CORAL_MAX_LISTED]]
         super().__init__("ValidationException", validation_message(problems), 400)
         self.paths = paths
         self.params = params

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import re
-
 from ownstack.core.access import ResourceFacts
 from ownstack.core.clock import Clock
 from ownstack.core.context import RequestContext
@@ -13,11 +11,9 @@ from ownstack.ports.meta import ABSENT, MetaStore, Put, Record, pages
 
 from .errors import resource_not_found, table_not_found, validation
 from .records import TABLES, TableRecord, decode_table, encode_table, table_key
-from .table_constraints import NAME_PATTERN, Violations
+from .table_constraints import Violations, valid_name
 
 _ARN_PREFIX = "arn:aws:dynamodb:"
-_VALID_NAME = re.compile(f"{NAME_PATTERN[:-1]}{{3,255}}")
-"""A table name within its model constraints (NAME_PATTERN, 3 to 255 characters)."""
 _DECODED_TABLES = 1024
 
 
@@ -79,7 +75,7 @@ def locate_table(ctx: RequestContext, name: str) -> tuple[str, str, str]:
     model's constraint (ValidationException "... at 'tableName' failed to satisfy
     constraint: ..."), not reported as a missing table."""
     if not name.startswith(_ARN_PREFIX):
-        if _VALID_NAME.fullmatch(name) is None:  # every request passes here: one match
+        if not valid_name(name):  # every request passes here: one match
             v = Violations()
             v.name(name, "tableName")
             v.raise_any()

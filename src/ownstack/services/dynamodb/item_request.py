@@ -4,7 +4,6 @@ expression substitutions, conditions (ConditionExpression or legacy Expected), p
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from .batch_limits import (
 from .errors import validation
 from .expr import legacy, parser, project
 from .expr.ast import Condition, Projection
-from .table_constraints import NAME_PATTERN, Violations
+from .table_constraints import NAME_PATTERN, Violations, valid_name
 
 RETURN_VALUES = ("ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW")
 CONSUMED_CAPACITY = ("INDEXES", "TOTAL", "NONE")
@@ -117,13 +116,17 @@ MAP_KEYS = (
 )
 """RequestItems' keys are table names: one violation for the map, whichever name breaks
 which bound (as DynamoDB words it)."""
+MAP_VALUES = (
+    f"Map value must satisfy constraint: [Member must have length less than or equal to"
+    f" {MAX_WRITES}, Member must have length greater than or equal to 1]"
+)
 
 
 def _request_items(v: Violations, items: Any, shown: Any) -> bool:
     """The map-keys violation of a RequestItems (table names), if any; False if it is no map."""
     if not isinstance(items, dict):
         return False
-    if any(not (3 <= len(name) <= 255 and re.fullmatch(NAME_PATTERN, name)) for name in items):
+    if not all(valid_name(name) for name in items):
         v.add(java_text(shown), "requestItems", MAP_KEYS)
     return True
 
@@ -145,12 +148,6 @@ def _batch_writes(v: Violations, items: Any) -> None:
         return
     if any(not 1 <= len(writes) <= MAX_WRITES for writes in items.values()):
         v.add(java_text(shown), "requestItems", MAP_VALUES)
-
-
-MAP_VALUES = (
-    f"Map value must satisfy constraint: [Member must have length less than or equal to"
-    f" {MAX_WRITES}, Member must have length greater than or equal to 1]"
-)
 
 
 def _transact_items(shape: str, most: int) -> _Rule:
@@ -193,7 +190,6 @@ _ORDER = {
 their violations: its own order, not the model's (recorded by dynalite's suite against
 DynamoDB: a missing Item or Key right after the table name; ReturnValuesOnConditionCheckFailure,
 newer than those recordings, last). A missing member not listed here is named last."""
-NOT_NULL = "Member must not be null"
 
 
 def check_constraints(operation: str, params: Mapping[str, Any]) -> None:

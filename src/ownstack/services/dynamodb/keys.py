@@ -115,7 +115,7 @@ def split_key(
 
 # -- key checks -------------------------------------------------------------------------------
 
-_MISMATCH = "The provided key element does not match the schema"
+KEY_MISMATCH = "The provided key element does not match the schema"
 
 
 def check_key(
@@ -146,8 +146,8 @@ def check_key(
 
 def _mismatch(parameter: str) -> Exception:
     if parameter == "ExclusiveStartKey":
-        return validation("The provided starting key is invalid: " + _MISMATCH)
-    return validation(_MISMATCH)
+        return validation("The provided starting key is invalid: " + KEY_MISMATCH)
+    return validation(KEY_MISMATCH)
 
 
 def _key_value(item: Item, name: str, type_: str, parameter: str) -> AttributeValue:

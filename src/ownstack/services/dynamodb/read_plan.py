@@ -126,7 +126,6 @@ def _begins_with_end(
 
 
 _START_INVALID = "The provided starting key is invalid"
-_NOT_SCHEMA = "The provided key element does not match the schema"
 
 
 def start_values(params: dict[str, Any]) -> Item | None:
@@ -151,7 +150,7 @@ def start_item(target: Target, item: Item | None, *, query: bool) -> Item | None
     types = target.table.attribute_types
     bare = query or target.index is not None
     if len(item) != len(target.key_names):
-        raise validation(_START_INVALID if bare else f"{_START_INVALID}: {_NOT_SCHEMA}")
+        raise validation(_START_INVALID if bare else f"{_START_INVALID}: {keys.KEY_MISMATCH}")
     if bare:
         for name in target.schema.names:
             if name not in item:
@@ -159,13 +158,13 @@ def start_item(target: Target, item: Item | None, *, query: bool) -> Item | None
             _check_start_piece(name, item[name], types[name])
     for name in target.key_names:
         if name not in item or next(iter(item[name])) != types[name]:
-            raise validation(f"{_START_INVALID}: {_NOT_SCHEMA}")
+            raise validation(f"{_START_INVALID}: {keys.KEY_MISMATCH}")
     return item
 
 
 def _check_start_piece(name: str, value: AttributeValue, kind: str) -> None:
     if next(iter(value)) != kind:
-        raise validation(_NOT_SCHEMA)
+        raise validation(keys.KEY_MISMATCH)
     if kind in ("S", "B") and len(value[kind]) == 0:
         what = "string" if kind == "S" else "binary"
         raise validation(

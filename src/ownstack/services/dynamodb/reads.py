@@ -104,9 +104,9 @@ class ReadOps(DynamoDbBase):
         key_expression = _key_expression(params, subs)
         condition = expression_filter(params, subs) or legacy_filter
         wanted = expression_projection(params, subs) or legacy_wanted
-        parts = {} if key_expression is None else keycond.key_parts(key_expression)
+        parts = None if key_expression is None else keycond.key_parts(key_expression)
         subs.check_unused()
-        if params.get("KeyConditionExpression") is None:
+        if parts is None:
             parts = legacy.key_conditions(params["KeyConditions"])
         table = await self.table(ctx, params["TableName"], for_items=True)
         where = target(table, params)

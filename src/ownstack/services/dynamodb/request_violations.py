@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ownstack.core.constraints import CORAL_MAX_LISTED
+
 from . import item_request
-from .table_constraints import MAX_LISTED, Violations, check_table_op_name
+from .table_constraints import Violations, check_table_op_name
 from .table_updates import update_violations
 from .table_validate import create_violations
 
@@ -19,7 +21,7 @@ def violations_with_missing(
     operation: str, params: dict[str, Any], missing: list[str]
 ) -> list[str] | None:
     found = _listed(operation, params, missing)
-    return None if found is None else found[:MAX_LISTED]
+    return None if found is None else found[:CORAL_MAX_LISTED]
 
 
 def _listed(operation: str, params: dict[str, Any], missing: list[str]) -> list[str] | None:

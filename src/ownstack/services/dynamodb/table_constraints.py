@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ownstack.core.constraints import member_name
+from ownstack.core.constraints import CORAL_MAX_LISTED, member_name, validation_message
 
 from .errors import validation
 
@@ -28,7 +28,15 @@ KEY_NAME_MAX = 255
 (64 KB), is at most 255 characters: the model's KeySchemaAttributeName."""
 
 
+NOT_NULL = "Member must not be null"
 NAME_BOUNDS = "TableName must be at least 3 characters long and at most 255 characters long"
+_VALID_NAME = re.compile(f"{NAME_PATTERN[:-1]}{{3,255}}")
+
+
+def valid_name(name: str) -> bool:
+    """A table or index name within its model constraints (NAME_PATTERN, 3 to 255
+    characters): one match, for the paths every request takes."""
+    return _VALID_NAME.fullmatch(name) is not None
 
 
 def check_table_op_name(name: str | None) -> None:
@@ -64,14 +72,14 @@ class Violations:
     def not_null(self, value: Any, path: str) -> bool:
         """False (and a violation) when `value` is missing."""
         if value is None:
-            self.add(None, path, "Member must not be null")
+            self.add(None, path, NOT_NULL)
             return False
         return True
 
     def not_null_once(self, path: str) -> None:
         """A missing member's violation, unless already named."""
         if not any(found.startswith(f"Value null at '{path}' ") for found in self.found):
-            self.add(None, path, "Member must not be null")
+            self.add(None, path, NOT_NULL)
 
     def length(self, value: str | list[Any] | None, path: str, low: int, high: int) -> None:
         if value is None:
@@ -114,19 +122,7 @@ class Violations:
 
     def raise_any(self) -> None:
         if self.found:
-            raise validation(listed(self.found))
-
-
-MAX_LISTED = 10
-"""DynamoDB's validator names at most ten violations (dynalite's suite: nine empty index
-definitions, 27 missing members, answered with the first ten)."""
-
-
-def listed(found: list[str]) -> str:
-    """`N validation error(s) detected: ...` of the first MAX_LISTED violations."""
-    shown = found[:MAX_LISTED]
-    noun = "error" if len(shown) == 1 else "errors"
-    return f"{len(shown)} validation {noun} detected: " + "; ".join(shown)
+            raise validation(validation_message(self.found[:CORAL_MAX_LISTED]))
 
 
 def _shown(value: Any) -> str:

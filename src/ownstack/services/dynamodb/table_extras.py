@@ -15,7 +15,7 @@ from ownstack.ports.errors import ConditionFailed
 from .base import DynamoDbBase
 from .errors import INVALID, resource_not_found, table_not_found, validation
 from .records import TableRecord
-from .table_constraints import Violations, check_table_op_name
+from .table_constraints import Violations, check_table_op_name, valid_name
 from .table_tags import merged_tags, wire_tags
 
 DEFAULT_CAPACITY_LIMIT = 40000
@@ -75,7 +75,7 @@ class TableExtraOps(DynamoDbBase):
             and parts[2] == "dynamodb"
             and parts[3] == ctx.region
             and resource[0] == "table"
-            and _valid_table_name(resource[1])
+            and valid_name(resource[1])
         )
         if not valid:
             raise validation(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
@@ -167,9 +167,3 @@ def _with_ttl(table: TableRecord, enabled: bool, attribute: str) -> TableRecord:
 def _arn_not_found(arn: str) -> Exception:
     # "ResourcArn" is AWS's own spelling in this message.
     return resource_not_found(f"Requested resource not found: ResourcArn: {arn} not found")
-
-
-def _valid_table_name(name: str) -> bool:
-    v = Violations()
-    v.name(name, "tableName")
-    return not v.found

@@ -16,7 +16,7 @@ import dataclasses
 import time
 from typing import Any
 
-from .records import IndexRecord, TableRecord, ThroughputChanges
+from .records import TableRecord, ThroughputChanges
 
 UNITS = ("ReadCapacityUnits", "WriteCapacityUnits")
 
@@ -61,9 +61,12 @@ def wire(
     return out
 
 
-def as_answered(before: TableRecord, after: TableRecord, received: float) -> TableRecord:
+def as_answered(
+    before: TableRecord, after: TableRecord, received: float
+) -> tuple[TableRecord, list[str]]:
     """`after` (the table UpdateTable made of `before`) as its answer shows it: units whose
-    change this request made as they were, dated `received` (the request's arrival)."""
+    change this request made as they were, dated `received` (the request's arrival); and the
+    GSIs whose units it changed."""
     shown = after
     if after.throughput_changes != before.throughput_changes:
         shown = dataclasses.replace(
@@ -74,27 +77,15 @@ def as_answered(before: TableRecord, after: TableRecord, received: float) -> Tab
             ),
         )
     old = {index.name: index for index in before.indexes}
-    indexes = tuple(_index_as_answered(old.get(i.name), i, received) for i in after.indexes)
-    return dataclasses.replace(shown, indexes=indexes)
-
-
-def updated_indexes(before: TableRecord, after: TableRecord) -> list[str]:
-    """The GSIs whose throughput the update changed."""
-    old = {index.name: index for index in before.indexes}
-    return [
-        index.name
-        for index in after.indexes
-        if index.name in old and index.throughput_changes != old[index.name].throughput_changes
-    ]
-
-
-def _index_as_answered(
-    before: IndexRecord | None, after: IndexRecord, received: float
-) -> IndexRecord:
-    if before is None or before.throughput_changes == after.throughput_changes:
-        return after
-    dated = _dated(before.throughput_changes, after.throughput_changes, received)
-    return dataclasses.replace(after, throughput=before.throughput, throughput_changes=dated)
+    indexes, updated = [], []
+    for index in after.indexes:
+        was = old.get(index.name)
+        if was is not None and was.throughput_changes != index.throughput_changes:
+            dated = _dated(was.throughput_changes, index.throughput_changes, received)
+            index = dataclasses.replace(index, throughput=was.throughput, throughput_changes=dated)
+            updated.append(index.name)
+        indexes.append(index)
+    return dataclasses.replace(shown, indexes=tuple(indexes)), updated
 
 
 def _dated(before: ThroughputChanges, after: ThroughputChanges, at: float) -> ThroughputChanges:

@@ -28,7 +28,7 @@ from .table_constraints import Violations, check_table_op_name
 from .table_describe import describe, describe_deleting
 from .table_jobs import TableJobs
 from .table_stats import TableStats, table_stats
-from .table_throughput import as_answered, updated_indexes
+from .table_throughput import as_answered
 from .table_updates import Update, check_update, plan_update
 from .table_validate import check_create
 
@@ -199,13 +199,12 @@ def _answer(
     """UpdateTable's TableDescription: UPDATING, throughput being changed as it was (see
     table_throughput); a change of GSIs' throughput alone leaves the table ACTIVE and shows
     those indexes UPDATING (AWS, probed in 2026)."""
-    updated = updated_indexes(before, after)
+    shown, updated = as_answered(before, after, received)
     asked = {member for member, value in params.items() if value is not None}
     creates_or_deletes = any(
         "Update" not in action for action in params.get("GlobalSecondaryIndexUpdates") or []
     )
     alone = bool(updated) and asked <= _INDEX_UPDATES_ONLY and not creates_or_deletes
-    shown = as_answered(before, after, received)
     status = ACTIVE if alone else UPDATING
     index_status = dict.fromkeys(updated, UPDATING)
     return describe(shown, stats, status=status, index_status=index_status, now=received)

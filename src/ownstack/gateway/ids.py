@@ -25,10 +25,11 @@ def new_host_id() -> str:
     return binascii.b2a_base64(_bits(384).to_bytes(48, "little"), newline=False).decode()
 
 
-_DYNAMODB_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUV"
-_DYNAMODB_PAIRS = [a + b for a in _DYNAMODB_ALPHABET for b in _DYNAMODB_ALPHABET]
-"""Every two-character string, indexed by its 10 bits: 26 lookups make an id (1.5 us against
-4.2 for 52 single characters; DynamoDB requests are small, so it showed at 4% of a GetItem)."""
+_DYNAMODB_ALPHABET = b"0123456789ABCDEFGHIJKLMNOPQRSTUV"
+_DYNAMODB_CHARS = bytes(_DYNAMODB_ALPHABET[byte & 31] for byte in range(256))
+"""Each byte value's character: an id is 52 random bytes translated in one C call (0.3 us,
+against 2 us for 26 lookups of two-character strings; DynamoDB requests are small, so the id
+showed at 2-4% of a GetItem). 256 is a multiple of 32: every character is equally likely."""
 _DYNAMODB_SERVICES = frozenset({"dynamodb", "dynamodbstreams"})
 
 
@@ -38,8 +39,7 @@ def request_id_for(service: str, s3_style: str) -> str:
     if service == "s3":
         return s3_style
     if service in _DYNAMODB_SERVICES:
-        bits = _bits(260)  # 52 characters of 5 bits
-        return "".join([_DYNAMODB_PAIRS[(bits >> shift) & 1023] for shift in range(0, 260, 10)])
+        return _bits(416).to_bytes(52, "little").translate(_DYNAMODB_CHARS).decode()
     return _uuid4()
 
 

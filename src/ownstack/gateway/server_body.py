@@ -150,6 +150,18 @@ class StreamBody:
         while self._chunks or await self._wait_for_data():
             yield self._take_chunk()
 
+    def take_buffered(self) -> bytes | None:
+        """The rest of the body if the parser has already delivered all of it (a small
+        request's body arrives with its headers), else None (core.http.read_all)."""
+        if not self.complete:
+            return None
+        chunks = self._chunks
+        if len(chunks) == 1 and not self._offset:
+            whole = chunks.popleft()
+            self._consumed(len(whole))
+            return whole
+        return b"".join([self._take_chunk() for _ in range(len(chunks))])
+
     async def _read_all(self) -> bytes:
         parts: list[bytes] = []
         while self._chunks or await self._wait_for_data():

@@ -26,7 +26,7 @@ from ownstack.ports.meta import MetaStore, Put
 from .compiled import PolicyCompiler, name_of
 from .generations import ALL_ACCOUNTS, GenerationTracker
 from .managed import AwsManagedPolicies
-from .model import AccountBook, IdentityPolicies, KeyGrant, RoleInfo, UserInfo
+from .model import Account, AccountBook, IdentityPolicies, KeyGrant, RoleInfo, UserInfo
 from .records import KEY_USE, AccessKeyRecord, KeyUseRecord
 from .sessions import SessionSealer
 from .store import IamStore
@@ -47,6 +47,9 @@ class IdentityDirectory:
         self.aws_policies = AwsManagedPolicies()
         self.compiler = PolicyCompiler(self.store, self.aws_policies)
         self._keys: dict[str, KeyGrant] = {}
+        self._root_grants: dict[str, tuple[Account, KeyGrant]] = {}
+        """Root keys' grants, each with the account record it was made from (a book that
+        reloads its accounts hands out new records: the grant is made again then)."""
         self._generations: dict[str, int] = {}
         self._epoch = 0
         """Moved when every account's cached policies are stale at once."""
@@ -151,6 +154,9 @@ class IdentityDirectory:
         account = self.accounts.by_access_key(access_key)
         if account is None:
             return None
+        known = self._root_grants.get(access_key)
+        if known is not None and known[0] is account:
+            return known[1]  # the same account record: its grant is the same too
         principal = Principal(
             account_id=account.id,
             arn=f"arn:aws:iam::{account.id}:root",
@@ -158,7 +164,9 @@ class IdentityDirectory:
             access_key=access_key,
             kind=ROOT,
         )
-        return KeyGrant(account.root_secret_key, principal)
+        grant = KeyGrant(account.root_secret_key, principal)
+        self._root_grants[access_key] = (account, grant)
+        return grant
 
     async def policies(self, principal: Principal) -> IdentityPolicies:
         if principal.kind not in (USER, ASSUMED_ROLE, FEDERATED_USER):

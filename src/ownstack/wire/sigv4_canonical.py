@@ -68,10 +68,28 @@ def uri_candidates(path: str, *, s3: bool) -> list[str]:
     if s3:
         # S3 signs the path encoded once and never normalised ('//' and '..' are key bytes).
         return _unique([_reencode_path(raw), raw])
+    if len(raw) <= _CACHED_PATH_MAX:
+        return list(_cached_service_uris(raw))
+    return list(_service_uris(raw))
+
+
+_CACHED_PATH_MAX = 512
+"""Longest path whose candidates are cached (the cache's memory stays small)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_service_uris(raw: str) -> tuple[str, ...]:
+    """Cached: these services' paths are few (`/` for every JSON and query call, a handful of
+    REST routes), and normalising one cost ~2 us a request."""
+    return _service_uris(raw)
+
+
+def _service_uris(raw: str) -> tuple[str, ...]:
+    """uri_candidates of a non-S3 path."""
     normal = _reencode_path(remove_dot_segments(raw))
     double = "/".join(quote(seg, safe="") for seg in normal.split("/"))
     # botocore signs non-S3 paths encoded once; the spec and other SDKs double-encode.
-    return _unique([double, normal])
+    return tuple(_unique([double, normal]))
 
 
 def _encode_query_part(raw: str, plus_is_space: bool) -> str:

@@ -25,9 +25,15 @@ class BatchApplier:
         self.version = version
         """The last version handed out (committed, or applied in the open transaction)."""
         self.conditions_failed = 0
+        self._versions: dict[tuple[str, str], int | None] = {}
+        """Versions this batch has read for conditions and not written since: a batch's
+        writes mostly share one guard (a DynamoDB table's record), read once instead of once
+        per transaction. A key leaves it when written, so a rolled-back write cannot leave a
+        wrong version behind."""
 
     def begin(self) -> int:
         """Open the write transaction; returns the version to restore if the batch is lost."""
+        self._versions.clear()
         self.conn.execute("BEGIN IMMEDIATE")
         # Under the write lock: a database written by an older ownstack (or by hand) may be
         # ahead of what we loaded, and versions must never repeat.
@@ -85,17 +91,29 @@ class BatchApplier:
         for index, op in enumerate(ops):
             if op.expect is None:
                 continue
-            row = conn.execute(schema.VERSION_OF, (op.ns, op.key)).fetchone()
-            if not _holds(op.expect, None if row is None else int(row[0])):
+            if not _holds(op.expect, self._version_of(op.ns, op.key)):
                 self.conditions_failed += 1
                 return ConditionFailed(index, op.key)
+        versions = self._versions
         for op in ops:
+            if not isinstance(op, Check):
+                versions.pop((op.ns, op.key), None)
             if isinstance(op, Put):
                 conn.execute(schema.UPSERT, (op.ns, op.key, op.value, version))
             elif isinstance(op, Delete):
                 conn.execute(schema.DELETE, (op.ns, op.key))
             else:
                 assert isinstance(op, Check)
+        return version
+
+    def _version_of(self, ns: str, key: str) -> int | None:
+        """The record's version as the open transaction sees it (None: absent)."""
+        versions = self._versions
+        at = (ns, key)
+        if at in versions:
+            return versions[at]
+        row = self.conn.execute(schema.VERSION_OF, at).fetchone()
+        version = versions[at] = None if row is None else int(row[0])
         return version
 
 

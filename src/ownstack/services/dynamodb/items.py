@@ -16,7 +16,7 @@ from typing import Any
 from ownstack.core.context import RequestContext
 from ownstack.core.service import Params, Result
 from ownstack.ports.errors import ConditionFailed
-from ownstack.ports.meta import Check, Delete, Op
+from ownstack.ports.meta import Check, Delete, Op, Put
 
 from . import keys, sizes, values
 from .base import DynamoDbBase
@@ -185,14 +185,16 @@ class ItemOps(DynamoDbBase):
         self, table: TableRecord, guard: Check, key: str, item: Item, request: _WriteRequest
     ) -> Item | None:
         """The fast path: overwrite without reading first (the store hands back what it
-        replaced, for ReturnValues and capacity)."""
+        replaced, for ReturnValues and capacity; a plain write asks for nothing back)."""
+        value = encode_stored(item)
+        if request.plain:
+            await self._item_commit([Put(items_ns(table), key, value), guard])
+            return None
         try:
-            _, replaced = await self.meta.replace(
-                items_ns(table), key, encode_stored(item), guard=guard
-            )
+            _, replaced = await self.meta.replace(items_ns(table), key, value, guard=guard)
         except ConditionFailed:
             raise _TableChanged from None
-        if replaced is None or request.plain:
+        if replaced is None:
             return None
         return decode_stored(replaced.value, replaced.version).item
 

@@ -4,6 +4,7 @@ CloudTrail logs read these."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -131,13 +132,21 @@ def event_category(event_source: str, event_name: str) -> str:
 
 
 def iso_time(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    return _iso_second(int(epoch))
+
+
+@functools.lru_cache(maxsize=64)
+def _iso_second(second: int) -> str:
+    """Cached: a busy log writes many records within each second."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
 
 
 def cloudtrail_record(event: AuditEvent, event_id: str, event_time: float) -> dict[str, Any]:
     """The record, keys in CloudTrail's order. errorCode/errorMessage appear only on failures and
     resources only when the call names any, as in CloudTrail's own records."""
-    identity = user_identity(event.principal)
+    principal = event.principal
+    # A session's principal holds its tags (a dict): not a cache key; its identity is made anew.
+    identity = user_identity(principal) if principal.session else _shared_identity(principal)
     category = event_category(event.event_source, event.event_name)
     source_ip = event.source_ip or identity.get("invokedBy", "")
     record: dict[str, Any] = {
@@ -160,12 +169,19 @@ def cloudtrail_record(event: AuditEvent, event_id: str, event_time: float) -> di
     record["eventID"] = event_id
     record["readOnly"] = event.read_only
     if event.resources:
-        record["resources"] = resources(event.resources, recipient)
+        record["resources"] = _shared_resources(tuple(event.resources), recipient)
     record["eventType"] = "AwsApiCall"
     record["managementEvent"] = category == "Management"
     record["recipientAccountId"] = recipient
     record["eventCategory"] = category
     return record
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_identity(principal: Principal) -> dict[str, Any]:
+    """user_identity of a principal without a session, made once (a caller's requests share
+    it): the records that carry it are encoded, never changed."""
+    return user_identity(principal)
 
 
 def user_identity(principal: Principal) -> dict[str, Any]:
@@ -247,6 +263,13 @@ def _service_name(principal: Principal) -> str:
 def _last_segment(arn: str) -> str:
     """A user's or role's name from its ARN (paths come before the name)."""
     return arn.rpartition("/")[2] if "/" in arn else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_resources(arns: tuple[str, ...], recipient_account: str) -> list[dict[str, str]]:
+    """resources, made once per resource list (one table or bucket takes many calls): shared
+    by records that are encoded, never changed."""
+    return resources(arns, recipient_account)
 
 
 def resources(arns: Sequence[str], recipient_account: str) -> list[dict[str, str]]:

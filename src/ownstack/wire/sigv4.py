@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from ownstack.core.clock import Clock
-from ownstack.core.http import Request, read_all
+from ownstack.core.http import Headers, Request, read_all
 from ownstack.wire import sigv4_errors as errs
 from ownstack.wire.body import BufferedBody
 from ownstack.wire.services import max_body_of
@@ -185,11 +185,15 @@ class SigV4Verifier:
         is the service the request reached: its errors are worded in that service's dialect,
         whatever the scope claims, as each AWS endpoint does. `scope_service`, when given, is
         the only service name the scope may carry."""
+        lookup = secrets or self._secrets
+        if not s3:
+            usual = self._verify_usual(req, lookup, scope_service)
+            if usual is not None:
+                return usual
         # Split once: presign detection and the canonical query both read these pairs.
         pairs = query_pairs(req.query) if req.query else []
         auth = self._claimed_auth(req, s3, pairs, service)
         dialect = errs.dialect_for(service or auth.scope.service, s3=s3)
-        lookup = secrets or self._secrets
         # S3 names an unknown key before judging the time; the other services judge the time
         # first: a request signed at the wrong time is "Signature expired" whatever key signed.
         secret = _secret(lookup, auth.scope.access_key, dialect) if s3 else ""
@@ -213,6 +217,55 @@ class SigV4Verifier:
             scope = _scope_string(auth.scope)
             attach_body(req, claimed, key.key, auth.amz_date, scope, auth.signature)
         return auth.scope
+
+    def _verify_usual(
+        self, req: Request, lookup: SecretLookup, scope_service: str
+    ) -> SigningScope | None:
+        """The scope of the request nearly every call of a non-S3 service is, verified in one
+        pass: signed in the Authorization header as the SDKs sign, dated by X-Amz-Date, no
+        query, no payload hash header, its body already received. None for any other request
+        and for any such request that fails a check: `verify`'s full path then judges it and
+        words its error (so this path never raises, but what the secret lookup raises, which
+        the full path would raise at the same point: every check before it has passed).
+
+        Why: the full path, general over S3, presigned URLs, SigV2-era forms and every error's
+        precedence, cost ~25 us of a ~95 us DynamoDB GetItem as the server runs it (its
+        functions' code competes for the CPU's caches with the rest of the request)."""
+        headers = req.headers
+        header = headers.get("authorization")
+        amz_date = headers.get("x-amz-date")
+        if req.query or not header or not header.startswith(_USUAL_PREFIX) or amz_date is None:
+            return None
+        fields = _header_fields(header)
+        if fields is None or "x-amz-content-sha256" in headers:
+            return None
+        scope = _scope_from_credential(fields.get("Credential", ""))
+        signed = fields.get("SignedHeaders")
+        signature = fields.get("Signature")
+        signed_at = parse_amz_date(amz_date)
+        if scope is None or not signed or not signature or signed_at is None:
+            return None
+        if abs(self._clock.now() - signed_at) > self._max_skew or scope.date != amz_date[:8]:
+            return None
+        if scope_service and scope.service != scope_service:
+            return None
+        names = signed.split(";")
+        if not _signs_every_amz_header(headers, names):
+            return None
+        secret = lookup(scope.access_key)
+        data = _received_body(req, max(MAX_UNSIGNED_BODY, max_body_of(scope.service)))
+        if secret is None or data is None:
+            return None
+        tail = f"{canonical_headers(headers, names)}\n{signed}\n{hashlib.sha256(data).hexdigest()}"
+        to_sign = f"{ALGORITHM}\n{amz_date}\n{_scope_string(scope)}\n"
+        mac = self._signing_key(secret, scope).mac
+        for uri in uri_candidates(req.path, s3=False):
+            canonical = f"{req.method}\n{uri}\n\n{tail}"
+            attempt = mac.copy()
+            attempt.update((to_sign + hashlib.sha256(canonical.encode()).hexdigest()).encode())
+            if hmac.compare_digest(attempt.hexdigest(), signature):
+                return scope
+        return None
 
     # -- parsing ------------------------------------------------------------------------------
 
@@ -409,6 +462,33 @@ class SigV4Verifier:
         raise errs.bad_signature(
             dialect, auth.scope.access_key, first_sts, auth.signature, first_canonical
         )
+
+
+_USUAL_PREFIX = f"{ALGORITHM} Credential="
+
+
+def _signs_every_amz_header(headers: Headers, signed: list[str]) -> bool:
+    """Host and every x-amz-* header the request carries are among the signed ones."""
+    if "host" not in signed:
+        return False
+    return all(name in signed for name, _ in headers.items() if name.startswith("x-amz-"))
+
+
+def _received_body(req: Request, limit: int) -> bytes | None:
+    """The whole body when it is all in memory already and at most `limit` bytes long, kept
+    as a BufferedBody for whoever reads it next; None otherwise (nothing consumed then, or
+    what was consumed kept the same way)."""
+    body = req.body
+    if isinstance(body, BufferedBody):
+        data = body.data
+    else:
+        take = getattr(body, "take_buffered", None)
+        taken = take() if take is not None else None
+        if taken is None:
+            return None
+        data = taken
+        req.body = BufferedBody(data)
+    return data if len(data) <= limit else None
 
 
 def _parse_expires(raw: str, dialect: errs.AuthDialect) -> int:

@@ -65,12 +65,14 @@ Write = Callable[[TableRecord, Check], Awaitable[Result]]
 class ItemOps(DynamoDbBase):
     async def put_item(self, ctx: RequestContext, params: Params) -> Result:
         check_constraints("PutItem", params)
-        legacy.check_not_mixed(params, "PutItem")
-        # Names or values without an expression, then the item, then the expressions (AWS).
-        check_expression_members(params, "PutItem")
+        bare = params.keys() <= _BARE_MEMBERS
+        if not bare:
+            legacy.check_not_mixed(params, "PutItem")
+            # Names or values without an expression, then the item, then the expressions (AWS).
+            check_expression_members(params, "PutItem")
         item = _checked_item(params.get("Item"))
         sizes.check_item_size(item)  # before the table is looked up, as AWS checks it
-        request = _WriteRequest(params, "PutItem")
+        request = _BARE_REQUEST if bare else _WriteRequest(params, "PutItem")
 
         async def put(table: TableRecord, guard: Check) -> Result:
             keys.check_key(item, *table.key_types(table.schema), parameter="Item")
@@ -87,10 +89,12 @@ class ItemOps(DynamoDbBase):
 
     async def delete_item(self, ctx: RequestContext, params: Params) -> Result:
         check_constraints("DeleteItem", params)
-        legacy.check_not_mixed(params, "DeleteItem")
-        check_expression_members(params, "DeleteItem")
+        bare = params.keys() <= _BARE_MEMBERS
+        if not bare:
+            legacy.check_not_mixed(params, "DeleteItem")
+            check_expression_members(params, "DeleteItem")
         key_item = values.check_item(params.get("Key"), parameter="Key")
-        request = _WriteRequest(params, "DeleteItem")
+        request = _BARE_REQUEST if bare else _WriteRequest(params, "DeleteItem")
 
         async def delete(table: TableRecord, guard: Check) -> Result:
             keys.check_key(key_item, *table.key_types(table.schema), parameter="Key")
@@ -106,10 +110,12 @@ class ItemOps(DynamoDbBase):
 
     async def update_item(self, ctx: RequestContext, params: Params) -> Result:
         check_constraints("UpdateItem", params)
-        legacy.check_not_mixed(params, "UpdateItem")
-        check_expression_members(params, "UpdateItem")
+        bare = params.keys() <= _BARE_MEMBERS
+        if not bare:
+            legacy.check_not_mixed(params, "UpdateItem")
+            check_expression_members(params, "UpdateItem")
         key_item = values.check_item(params.get("Key"), parameter="Key")
-        request = _WriteRequest(params, "UpdateItem")
+        request = _BARE_REQUEST if bare else _WriteRequest(params, "UpdateItem")
 
         async def change(table: TableRecord, guard: Check) -> Result:
             keys.check_key(key_item, *table.key_types(table.schema), parameter="Key")
@@ -272,6 +278,16 @@ class _WriteRequest:
             result["ItemCollectionMetrics"] = metrics
         return result
 
+
+_BARE_MEMBERS = frozenset({"TableName", "Item", "Key"})
+"""A write naming nothing but its table and its item or key: no expression, no legacy member,
+no option, so nothing to check beyond those and a request of defaults (_BARE_REQUEST) to
+carry out. Most writes look like this."""
+
+_BARE_REQUEST = _WriteRequest({}, "PutItem")
+"""The defaults of every write (PutItem, DeleteItem, UpdateItem): returns NONE, no
+condition, no update (an UpdateItem without UpdateExpression or AttributeUpdates creates or
+keeps its key alone). Shared: nothing changes a _WriteRequest after it is made."""
 
 _PROJECTING = ("ProjectionExpression", "AttributesToGet", "ExpressionAttributeNames")
 

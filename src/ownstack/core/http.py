@@ -52,9 +52,7 @@ class BytesBody:
         return read_chunks(self)
 
     def take_buffered(self) -> bytes:
-        """The rest of the body at once. A reader whose body may be all in memory offers this
-        (None when it is not): read_all then skips the chunk iterator, an async generator
-        whose set-up and two steps cost more than a small JSON request's parsing."""
+        """The rest of the body at once (see read_all)."""
         rest = bytes(self._data[self._pos :])
         self._pos = self._len
         return rest
@@ -71,13 +69,17 @@ async def read_chunks(body: BodyReader, size: int = 1 << 20) -> AsyncIterator[by
 
 
 async def read_all(body: BodyReader, limit: int) -> bytes | None:
-    """The whole body, or None when it is longer than `limit` bytes."""
+    """The whole body, or None when it is longer than `limit` bytes.
+
+    A reader whose body may already be all in memory offers `take_buffered()`: the rest of it
+    at once, or None while some is still to come. Taking it skips the chunk iterator, an async
+    generator whose set-up and steps cost more than parsing a small JSON request."""
     declared = body.content_length
     if declared is not None and declared > limit:
         return None
     take = getattr(body, "take_buffered", None)
     whole = take() if take is not None else None
-    if whole is not None:  # all of it already in memory: no iterator to run (see BytesBody)
+    if whole is not None:
         return whole if len(whole) <= limit else None
     parts: list[bytes] = []
     total = 0

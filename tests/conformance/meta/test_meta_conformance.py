@@ -189,6 +189,30 @@ def test_conditions_see_the_state_before_the_commit(store: MetaStore) -> None:
     run(go())
 
 
+def test_a_check_sees_a_write_to_its_key_submitted_before_it(store: MetaStore) -> None:
+    """Checks of one key's version submitted around a write of that key (on sqlite they share
+    its batch, where a check's read is remembered until the key is written): a check that
+    holds was applied before the write, never after it."""
+
+    async def go() -> None:
+        v0 = await store.commit([Put("g", "k", b"0")])
+
+        async def checked(i: int) -> int | None:
+            try:
+                return await store.commit([Check("g", "k", v0), Put("ns", f"c{i}", b"")])
+            except ConditionFailed:
+                return None
+
+        before = [asyncio.ensure_future(checked(i)) for i in range(10)]
+        moved = asyncio.ensure_future(store.commit([Put("g", "k", b"1")]))
+        after = [asyncio.ensure_future(checked(10 + i)) for i in range(10)]
+        held = await asyncio.gather(*before, *after)
+        v1 = await moved
+        assert all(version is None or version < v1 for version in held)
+
+    run(go())
+
+
 def test_failed_commit_keeps_versions_growing(store: MetaStore) -> None:
     async def go() -> None:
         v1 = await store.commit([Put("ns", "a", b"1")])

@@ -19,6 +19,7 @@ PATTERN = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
 SHORT = "Member must have length greater than or equal to 3"
 NULL = "Member must not be null"
 NULL_MEMBER = "failed to satisfy constraint: Member must not be null"
+CAPACITY_ENUM = "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]"
 PK = [{"AttributeName": "pk", "KeyType": "HASH"}]
 PK_S = [{"AttributeName": "pk", "AttributeType": "S"}]
 
@@ -55,11 +56,7 @@ def test_put_item_names_the_missing_item_among_the_other_violations(raw: Any) ->
         raw.put_item, TableName="abc;", ReturnConsumedCapacity="hi", ReturnValues="hi"
     )
     assert message == listed(
-        at(
-            "hi",
-            "returnConsumedCapacity",
-            "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
-        ),
+        at("hi", "returnConsumedCapacity", CAPACITY_ENUM),
         at("abc;", "tableName", PATTERN),
         at(None, "item", NULL),
         at(
@@ -126,11 +123,7 @@ def test_batch_request_items_are_judged_as_one_map_of_table_names(raw: Any) -> N
     it breaks), listed with the other constraints and the missing members."""
     message = refused(raw.batch_get_item, RequestItems={"a": {}}, ReturnConsumedCapacity="hi")
     assert message == listed(
-        at(
-            "hi",
-            "returnConsumedCapacity",
-            "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
-        ),
+        at("hi", "returnConsumedCapacity", CAPACITY_ENUM),
         at("{a={}}", "requestItems", MAP_KEYS),
         at(None, "requestItems.a.member.keys", NULL),
     )
@@ -277,11 +270,7 @@ def test_transact_items_are_counted_with_the_other_constraints(raw: Any) -> None
         ReturnItemCollectionMetrics="hi",
     )
     assert message == listed(
-        at(
-            "hi",
-            "returnConsumedCapacity",
-            "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
-        ),
+        at("hi", "returnConsumedCapacity", CAPACITY_ENUM),
         at("hi", "returnItemCollectionMetrics", "Member must satisfy enum value set: [SIZE, NONE]"),
         at("[]", "transactItems", "Member must have length greater than or equal to 1"),
     )

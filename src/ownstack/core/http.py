@@ -52,7 +52,7 @@ class BytesBody:
         return read_chunks(self)
 
     def take_buffered(self) -> bytes:
-        """The rest of the body at once (see read_all)."""
+        """The rest of the body at once (see take_buffered)."""
         rest = bytes(self._data[self._pos :])
         self._pos = self._len
         return rest
@@ -68,17 +68,22 @@ async def read_chunks(body: BodyReader, size: int = 1 << 20) -> AsyncIterator[by
         yield chunk
 
 
-async def read_all(body: BodyReader, limit: int) -> bytes | None:
-    """The whole body, or None when it is longer than `limit` bytes.
+def take_buffered(body: BodyReader) -> bytes | None:
+    """The rest of `body` at once if it is all in memory already, else None (nothing read).
 
-    A reader whose body may already be all in memory offers `take_buffered()`: the rest of it
-    at once, or None while some is still to come. Taking it skips the chunk iterator, an async
-    generator whose set-up and steps cost more than parsing a small JSON request."""
+    A reader whose body may be in memory offers a `take_buffered()` method saying so. Taking it
+    skips the chunk iterator, an async generator whose set-up and steps cost more than parsing
+    a small JSON request."""
+    take = getattr(body, "take_buffered", None)
+    return take() if take is not None else None
+
+
+async def read_all(body: BodyReader, limit: int) -> bytes | None:
+    """The whole body, or None when it is longer than `limit` bytes."""
     declared = body.content_length
     if declared is not None and declared > limit:
         return None
-    take = getattr(body, "take_buffered", None)
-    whole = take() if take is not None else None
+    whole = take_buffered(body)
     if whole is not None:
         return whole if len(whole) <= limit else None
     parts: list[bytes] = []

@@ -152,7 +152,7 @@ class StreamBody:
 
     def take_buffered(self) -> bytes | None:
         """The rest of the body if the parser has already delivered all of it (a small
-        request's body arrives with its headers), else None (core.http.read_all)."""
+        request's body arrives with its headers), else None (core.http.take_buffered)."""
         if not self.complete:
             return None
         chunks = self._chunks

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from ownstack.core.clock import Clock
-from ownstack.core.http import Headers, Request, read_all
+from ownstack.core.http import Headers, Request, read_all, take_buffered
 from ownstack.wire import sigv4_errors as errs
 from ownstack.wire.body import BufferedBody
 from ownstack.wire.services import max_body_of
@@ -250,20 +250,17 @@ class SigV4Verifier:
         if scope_service and scope.service != scope_service:
             return None
         names = signed.split(";")
-        if not _signs_every_amz_header(headers, names):
+        if _unsigned_headers(headers, names):
             return None
         secret = lookup(scope.access_key)
         data = _received_body(req, max(MAX_UNSIGNED_BODY, max_body_of(scope.service)))
         if secret is None or data is None:
             return None
         tail = f"{canonical_headers(headers, names)}\n{signed}\n{hashlib.sha256(data).hexdigest()}"
-        to_sign = f"{ALGORITHM}\n{amz_date}\n{_scope_string(scope)}\n"
-        mac = self._signing_key(secret, scope).mac
+        key = self._signing_key(secret, scope)
         for uri in uri_candidates(req.path, s3=False):
-            canonical = f"{req.method}\n{uri}\n\n{tail}"
-            attempt = mac.copy()
-            attempt.update((to_sign + hashlib.sha256(canonical.encode()).hexdigest()).encode())
-            if hmac.compare_digest(attempt.hexdigest(), signature):
+            sts = _string_to_sign(amz_date, scope, f"{req.method}\n{uri}\n\n{tail}")
+            if hmac.compare_digest(_signature(key, sts), signature):
                 return scope
         return None
 
@@ -399,14 +396,7 @@ class SigV4Verifier:
 
     @staticmethod
     def _check_signed_headers(req: Request, auth: _Auth, dialect: errs.AuthDialect) -> None:
-        signed = set(auth.signed_headers)
-        missing = [
-            name
-            for name, _ in req.headers.items()
-            if name.startswith("x-amz-") and name not in signed
-        ]
-        if "host" not in signed:
-            missing.insert(0, "host")
+        missing = _unsigned_headers(req.headers, auth.signed_headers)
         if missing:
             raise errs.unsigned_headers(dialect, sorted(missing))
 
@@ -452,10 +442,8 @@ class SigV4Verifier:
         for uri in uri_candidates(req.path, s3=s3):
             for query in iter_query_candidates(pairs, exclude_signature=auth.presigned):
                 canonical = f"{req.method}\n{uri}\n{query}\n{tail}"
-                sts = _string_to_sign(auth, canonical)
-                mac = key.mac.copy()
-                mac.update(sts.encode())
-                if hmac.compare_digest(mac.hexdigest(), auth.signature):
+                sts = _string_to_sign(auth.amz_date, auth.scope, canonical)
+                if hmac.compare_digest(_signature(key, sts), auth.signature):
                     return
                 if not first_canonical:
                     first_canonical, first_sts = canonical, sts
@@ -467,11 +455,15 @@ class SigV4Verifier:
 _USUAL_PREFIX = f"{ALGORITHM} Credential="
 
 
-def _signs_every_amz_header(headers: Headers, signed: list[str]) -> bool:
-    """Host and every x-amz-* header the request carries are among the signed ones."""
+def _unsigned_headers(headers: Headers, signed_headers: list[str]) -> list[str]:
+    """The headers that must be signed and are not: host, and every x-amz-* one present."""
+    signed = set(signed_headers)
+    missing = [
+        name for name, _ in headers.items() if name.startswith("x-amz-") and name not in signed
+    ]
     if "host" not in signed:
-        return False
-    return all(name in signed for name, _ in headers.items() if name.startswith("x-amz-"))
+        missing.insert(0, "host")
+    return missing
 
 
 def _received_body(req: Request, limit: int) -> bytes | None:
@@ -482,8 +474,7 @@ def _received_body(req: Request, limit: int) -> bytes | None:
     if isinstance(body, BufferedBody):
         data = body.data
     else:
-        take = getattr(body, "take_buffered", None)
-        taken = take() if take is not None else None
+        taken = take_buffered(body)
         if taken is None:
             return None
         data = taken
@@ -511,9 +502,15 @@ def _scope_string(scope: SigningScope) -> str:
     return f"{scope.date}/{scope.region}/{scope.service}/aws4_request"
 
 
-def _string_to_sign(auth: _Auth, canonical: str) -> str:
+def _string_to_sign(amz_date: str, scope: SigningScope, canonical: str) -> str:
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    return f"{ALGORITHM}\n{auth.amz_date}\n{_scope_string(auth.scope)}\n{digest}"
+    return f"{ALGORITHM}\n{amz_date}\n{_scope_string(scope)}\n{digest}"
+
+
+def _signature(key: _SigningKey, string_to_sign: str) -> str:
+    mac = key.mac.copy()
+    mac.update(string_to_sign.encode())
+    return mac.hexdigest()
 
 
 def _hmac(key: bytes, msg: str) -> bytes:

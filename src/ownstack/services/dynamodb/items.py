@@ -64,12 +64,8 @@ Write = Callable[[TableRecord, Check], Awaitable[Result]]
 
 class ItemOps(DynamoDbBase):
     async def put_item(self, ctx: RequestContext, params: Params) -> Result:
-        check_constraints("PutItem", params)
-        bare = params.keys() <= _BARE_MEMBERS
-        if not bare:
-            legacy.check_not_mixed(params, "PutItem")
-            # Names or values without an expression, then the item, then the expressions (AWS).
-            check_expression_members(params, "PutItem")
+        # The members, then the item, then the expressions (AWS).
+        bare = _checked_members(params, "PutItem")
         item = _checked_item(params.get("Item"))
         sizes.check_item_size(item)  # before the table is looked up, as AWS checks it
         request = _BARE_REQUEST if bare else _WriteRequest(params, "PutItem")
@@ -88,11 +84,7 @@ class ItemOps(DynamoDbBase):
         return await self._item_write(ctx, params["TableName"], put)
 
     async def delete_item(self, ctx: RequestContext, params: Params) -> Result:
-        check_constraints("DeleteItem", params)
-        bare = params.keys() <= _BARE_MEMBERS
-        if not bare:
-            legacy.check_not_mixed(params, "DeleteItem")
-            check_expression_members(params, "DeleteItem")
+        bare = _checked_members(params, "DeleteItem")
         key_item = values.check_item(params.get("Key"), parameter="Key")
         request = _BARE_REQUEST if bare else _WriteRequest(params, "DeleteItem")
 
@@ -109,11 +101,7 @@ class ItemOps(DynamoDbBase):
         return await self._item_write(ctx, params["TableName"], delete)
 
     async def update_item(self, ctx: RequestContext, params: Params) -> Result:
-        check_constraints("UpdateItem", params)
-        bare = params.keys() <= _BARE_MEMBERS
-        if not bare:
-            legacy.check_not_mixed(params, "UpdateItem")
-            check_expression_members(params, "UpdateItem")
+        bare = _checked_members(params, "UpdateItem")
         key_item = values.check_item(params.get("Key"), parameter="Key")
         request = _BARE_REQUEST if bare else _WriteRequest(params, "UpdateItem")
 
@@ -277,6 +265,18 @@ class _WriteRequest:
         if metrics is not None:
             result["ItemCollectionMetrics"] = metrics
         return result
+
+
+def _checked_members(params: Params, operation: str) -> bool:
+    """A write's constraints, legacy and expression members mixed, names or values without an
+    expression (in that order, as AWS judges them); True when it names nothing but its table
+    and item or key (_BARE_MEMBERS), which has none of the latter to judge."""
+    check_constraints(operation, params)
+    if params.keys() <= _BARE_MEMBERS:
+        return True
+    legacy.check_not_mixed(params, operation)
+    check_expression_members(params, operation)
+    return False
 
 
 _BARE_MEMBERS = frozenset({"TableName", "Item", "Key"})
